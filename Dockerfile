@@ -1,0 +1,16 @@
+# Production image: one image, three roles (web, worker, beat) chosen by the compose command.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    TECNOSIGN_VAR_DIR=/var/lib/tecnosign
+WORKDIR /app
+
+COPY requirements.txt .
+RUN pip install -r requirements.txt && useradd --system --home /app tecnosign \
+    && mkdir -p /var/lib/tecnosign && chown tecnosign /var/lib/tecnosign
+COPY . .
+RUN DEBUG=0 SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
+
+USER tecnosign
+EXPOSE 8000
+CMD ["gunicorn", "tecnosign.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]

@@ -1,0 +1,76 @@
+"""Suite-wide fixtures. Services are real: PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+IN_CI = os.environ.get("TECNOSIGN_CI") == "1"
+
+
+def _service_missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "PostgreSQL (set DATABASE_URL=postgres://…)"
+    if marker in ("redis", "worker") and not settings.REDIS_URL:
+        return "Redis (set REDIS_URL=redis://…)"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _services_required(request):
+    """Locally a test that needs a missing service is skipped; in CI it fails instead."""
+    for marker in ("postgres", "redis", "worker"):
+        if request.node.get_closest_marker(marker) and (missing := _service_missing(marker)):
+            message = f"this test needs {missing}"
+            if IN_CI:
+                pytest.fail(message + " — CI must provide it", pytrace=False)
+            pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    """Run the after-commit effects (tasks, e-mails) of what the test does inside a TestCase transaction."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (threads) consuming from Redis, on a queue of its own for this test."""
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from tecnosign.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    saved = (app.conf.task_always_eager, app.conf.task_default_queue)
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING", queues=[queue]
+        ):
+            yield app
+    finally:
+        app.conf.task_always_eager, app.conf.task_default_queue = saved
+
+
+def wait_for(predicate, *, timeout: float = 15.0, interval: float = 0.05):
+    """Poll until `predicate()` is truthy (work done by another thread or process); fail after `timeout`."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

@@ -1,0 +1,103 @@
+"""Demo data for `make run`: the catalog, a partner with two links, and the back-office users.
+
+Idempotent: running it again updates the same rows. Passwords are drawn anew on each run and printed,
+so nothing secret is kept in the repository.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from orders.catalog import catalog_load
+from orders.models import Partner, ReferralLink
+
+DEMO_PARTNER_CNPJ = "11222333000181"
+COMMISSION_CODE = "democomissao"
+DISCOUNT_CODE = "demodesconto"
+
+
+def _password() -> str:
+    return "ts-" + secrets.token_urlsafe(9)
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog, partner, links and back-office users (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        products = catalog_load()
+        users = {
+            "admin": self._user("admin", "Administrador", superuser=True),
+            "agente": self._user("agente", "Ana Agente", group="agents"),
+            "verificador": self._user("verificador", "Vitor Verificador", group="verifiers"),
+            "parceiro@exemplo.com.br": self._user("parceiro@exemplo.com.br", "Paula Parceira"),
+        }
+        partner, _ = Partner.objects.update_or_create(
+            document=DEMO_PARTNER_CNPJ,
+            defaults=dict(
+                user=get_user_model().objects.get(username="parceiro@exemplo.com.br"),
+                name="Contabilidade Exemplo Ltda",
+                contact_name="Paula Parceira",
+                email="parceiro@exemplo.com.br",
+                phone="+5511987654321",
+                pix_key="parceiro@exemplo.com.br",
+                status=Partner.Status.APPROVED,
+                terms_accepted_at=timezone.now(),
+                approved_at=timezone.now(),
+            ),
+        )
+        ReferralLink.objects.update_or_create(
+            code=COMMISSION_CODE,
+            defaults=dict(
+                partner=partner,
+                name="Clientes do escritório (comissão 10%)",
+                benefit=ReferralLink.Benefit.COMMISSION,
+                commission_percent=Decimal("10.00"),
+                active=True,
+            ),
+        )
+        ReferralLink.objects.update_or_create(
+            code=DISCOUNT_CODE,
+            defaults=dict(
+                partner=partner,
+                name="Preço especial (15% de desconto)",
+                benefit=ReferralLink.Benefit.DISCOUNT,
+                discount_percent=Decimal("15.00"),
+                active=True,
+            ),
+        )
+
+        base = settings.SITE_URL
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {products} products, partner “{partner.name}”."))
+        self.stdout.write(f"  Link with commission:  {base}/l/{COMMISSION_CODE}/")
+        self.stdout.write(f"  Link with discount:    {base}/l/{DISCOUNT_CODE}/")
+        self.stdout.write(f"  Back office:           {base}/admin/")
+        self.stdout.write(f"  Partner area:          {base}/parceiros/")
+        for username, password in users.items():
+            self.stdout.write(f"  user {username:<26} password {password}")
+
+    def _user(self, username: str, full_name: str, *, superuser: bool = False, group: str | None = None) -> str:
+        first, _, last = full_name.partition(" ")
+        user, _ = get_user_model().objects.update_or_create(
+            username=username,
+            defaults=dict(
+                first_name=first,
+                last_name=last,
+                email=f"{username.split('@')[0]}@tecnosign.local" if "@" not in username else username,
+                is_staff=superuser or group is not None,
+                is_superuser=superuser,
+                is_active=True,
+            ),
+        )
+        password = _password()
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        if group:
+            user.groups.add(Group.objects.get_or_create(name=group)[0])
+        return password

@@ -1,0 +1,120 @@
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+from ..validators import format_cnpj, format_cpf, format_mobile
+
+ORDER_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_order_number() -> str:
+    # "TS" + 8 characters without look-alikes (0/O, 1/I): easy to read aloud, ~40 bits, not sequential.
+    return "TS" + "".join(secrets.choice(ORDER_NUMBER_ALPHABET) for _ in range(8))
+
+
+class Order(models.Model):
+    """A certificate purchase, from checkout to issuance. Moves only through `orders.services.transitions`."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Aguardando pagamento"
+        PAYMENT_EXPIRED = "payment_expired", "Pagamento expirado"
+        PAID = "paid", "Pagamento confirmado"
+        DOCUMENTS_RECEIVED = "documents_received", "Documentos recebidos"
+        SCHEDULED = "scheduled", "Videoconferência agendada"
+        NO_SHOW = "no_show", "Não compareceu à videoconferência"
+        VALIDATED = "validated", "Identidade validada"
+        VERIFIED = "verified", "Aprovado pela central de verificação"
+        RELEASED = "released", "Liberado para emissão"
+        ISSUED = "issued", "Certificado emitido"
+        REJECTED = "rejected", "Validação recusada"
+        CANCELLED = "cancelled", "Cancelado"
+        REVOKED = "revoked", "Certificado revogado"
+
+    number = models.CharField("número", max_length=12, unique=True, default=new_order_number, editable=False)
+    product = models.ForeignKey("orders.Product", verbose_name="produto", on_delete=models.PROTECT)
+    link = models.ForeignKey(
+        "orders.ReferralLink",
+        verbose_name="link",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    partner = models.ForeignKey(
+        "orders.Partner",
+        verbose_name="parceiro",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(
+        "situação", max_length=24, choices=Status.choices, default=Status.AWAITING_PAYMENT, db_index=True
+    )
+    status_changed_at = models.DateTimeField("situação desde", default=timezone.now)
+
+    # The natural person: the holder of an e-CPF, or the legal representative of an e-CNPJ.
+    person_name = models.CharField("nome", max_length=150)
+    person_cpf = models.CharField("CPF", max_length=11, db_index=True)
+    person_birth_date = models.DateField("data de nascimento")
+    company_name = models.CharField("razão social", max_length=150, blank=True)
+    cnpj = models.CharField("CNPJ", max_length=14, blank=True, db_index=True)
+    email = models.EmailField("e-mail")
+    mobile = models.CharField("celular", max_length=16)
+    pis_nis = models.CharField("PIS/NIS", max_length=11, blank=True)
+    cei = models.CharField("CEI", max_length=12, blank=True)
+
+    issuance_password_hash = models.CharField(max_length=256, editable=False)
+    revocation_password_hash = models.CharField(max_length=256, editable=False)
+
+    list_price = models.DecimalField("preço de tabela", max_digits=10, decimal_places=2)
+    discount = models.DecimalField("desconto", max_digits=10, decimal_places=2, default=0)
+    price = models.DecimalField("valor", max_digits=10, decimal_places=2)
+    commission_percent = models.DecimalField("comissão (%)", max_digits=5, decimal_places=2, null=True, blank=True)
+
+    lgpd_consent_at = models.DateTimeField("consentimento LGPD em")
+    lgpd_consent_version = models.CharField("versão do termo LGPD", max_length=16)
+    created_at = models.DateTimeField("criado em", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "pedido"
+        verbose_name_plural = "pedidos"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="order_partner_recent_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="order_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_company(self) -> bool:
+        return bool(self.cnpj)
+
+    @property
+    def holder_name(self) -> str:
+        return self.company_name if self.is_company else self.person_name
+
+    @property
+    def holder_document(self) -> str:
+        return self.cnpj if self.is_company else self.person_cpf
+
+    @property
+    def holder_document_display(self) -> str:
+        return format_cnpj(self.cnpj) if self.is_company else format_cpf(self.person_cpf)
+
+    @property
+    def person_cpf_display(self) -> str:
+        return format_cpf(self.person_cpf)
+
+    @property
+    def mobile_display(self) -> str:
+        return format_mobile(self.mobile)
+
+    def matches_document(self, document: str) -> bool:
+        """The holder's CPF/CNPJ; for an e-CNPJ the legal representative's CPF is accepted too."""
+        return secrets.compare_digest(document, self.holder_document) or (
+            self.is_company and secrets.compare_digest(document, self.person_cpf)
+        )

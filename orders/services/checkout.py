@@ -1,0 +1,128 @@
+"""Checkout: turning a quick-sale form into an order awaiting payment."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tecnosign.audit.services import Actor, audit_record
+from tecnosign.errors import DomainError
+from tecnosign.notifications.services import notify
+
+from ..eligibility import videoconference_eligibility
+from ..models import Order, Product, ReferralLink
+from .access import order_access_url
+from .links import link_check, link_claim_use, link_pricing, link_product
+from .passwords import hash_secret, password_problems
+
+
+class CheckoutError(DomainError):
+    code = "checkout_invalid"
+
+
+@dataclass(frozen=True)
+class HolderData:
+    """Already normalised (digits only, E.164 mobile): forms and the API clean the input first."""
+
+    person_name: str
+    person_cpf: str
+    person_birth_date: date
+    email: str
+    mobile: str
+    pis_nis: str = ""
+    cei: str = ""
+    company_name: str = ""
+    cnpj: str = ""
+
+
+def _check_holder(product: Product, holder: HolderData) -> None:
+    if product.is_for_company and not (holder.cnpj and holder.company_name):
+        raise CheckoutError("Informe o CNPJ e a razão social da empresa.", field="cnpj")
+    if not product.is_for_company and (holder.cnpj or holder.company_name):
+        raise CheckoutError("Um e-CPF não leva CNPJ: escolha um e-CNPJ para a empresa.", field="cnpj")
+
+
+def order_create(
+    *,
+    link: ReferralLink,
+    product_code: str,
+    holder: HolderData,
+    issuance_password: str,
+    revocation_password: str,
+    lgpd_consent: bool,
+    actor: Actor,
+) -> Order:
+    """Create an order in `awaiting_payment`. The price comes from the catalog and the link, never the client."""
+    link_check(link)
+    product = link_product(link, product_code)
+    _check_holder(product, holder)
+    eligibility = videoconference_eligibility(validity_months=product.validity_months, cpf=holder.person_cpf)
+    if not eligibility.eligible:
+        raise CheckoutError(eligibility.reason, field="product", code="not_eligible_for_videoconference")
+    problems = password_problems(issuance_password, revocation_password)
+    if problems:
+        field, messages = next(iter(problems.items()))
+        raise CheckoutError(messages[0], field=field)
+    if not lgpd_consent:
+        raise CheckoutError("É preciso aceitar o tratamento dos dados pessoais (LGPD).", field="lgpd_consent")
+
+    pricing = link_pricing(link, product)
+    with transaction.atomic():
+        link_claim_use(link)
+        order = _insert_order(
+            product=product,
+            link=link,
+            holder=holder,
+            pricing=pricing,
+            issuance_hash=hash_secret(issuance_password),
+            revocation_hash=hash_secret(revocation_password),
+        )
+        audit_record(
+            action="order.created",
+            obj=order,
+            actor=actor,
+            after={"status": order.status, "product": product.code, "price": str(order.price)},
+            note=f"Pedido pelo link {link.code}",
+        )
+        notify(
+            "order_created",
+            to=order.email,
+            key=f"order:{order.pk}:created",
+            obj=order,
+            context={"order": order, "product": product, "access_url": order_access_url(order)},
+        )
+    return order
+
+
+def _insert_order(*, product, link, holder, pricing, issuance_hash, revocation_hash) -> Order:
+    # The number is random; on the rare collision draw again rather than fail the customer's purchase.
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(
+                    product=product,
+                    link=link,
+                    partner=link.partner,
+                    person_name=holder.person_name,
+                    person_cpf=holder.person_cpf,
+                    person_birth_date=holder.person_birth_date,
+                    company_name=holder.company_name,
+                    cnpj=holder.cnpj,
+                    email=holder.email,
+                    mobile=holder.mobile,
+                    pis_nis=holder.pis_nis,
+                    cei=holder.cei,
+                    issuance_password_hash=issuance_hash,
+                    revocation_password_hash=revocation_hash,
+                    list_price=pricing.list_price,
+                    discount=pricing.discount,
+                    price=pricing.price,
+                    commission_percent=pricing.commission_percent,
+                    lgpd_consent_at=timezone.now(),
+                    lgpd_consent_version=settings.LGPD_CONSENT_VERSION,
+                )
+        except IntegrityError:
+            continue
+    raise IntegrityError("could not allocate a unique order number")

@@ -1,0 +1,137 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tecnosign.audit.services import Actor
+from tecnosign.http import client_ip
+
+from .eligibility import videoconference_eligibility
+from .forms import CnpjCheckoutForm, CpfCheckoutForm, OrderLookupForm
+from .models import Order
+from .selectors import order_history, order_status_events, order_timeline
+from .services.access import (
+    LookupFailed,
+    LookupLocked,
+    grant_access,
+    has_access,
+    order_from_token,
+    order_lookup,
+)
+from .services.checkout import CheckoutError, order_create
+from .services.links import (
+    LinkUnavailable,
+    ProductNotAllowed,
+    link_pricing,
+    link_product,
+    link_products,
+    link_register_visit,
+    link_resolve,
+)
+from .validity import certificate_validity
+
+
+def _link_unavailable(request, error: LinkUnavailable):
+    return render(request, "orders/link_unavailable.html", {"message": error.message}, status=error.status)
+
+
+def link_page(request, code: str):
+    try:
+        link = link_resolve(code)
+    except LinkUnavailable as error:
+        return _link_unavailable(request, error)
+    link_register_visit(link)
+    offers = [
+        {
+            "product": product,
+            "pricing": link_pricing(link, product),
+            "validity": certificate_validity(product.validity_months),
+        }
+        for product in link_products(link)
+    ]
+    return render(request, "orders/link.html", {"link": link, "offers": offers})
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request, code: str, product_code: str):
+    try:
+        link = link_resolve(code)
+        product = link_product(link, product_code)
+    except LinkUnavailable as error:
+        return _link_unavailable(request, error)
+    except ProductNotAllowed as error:
+        raise Http404(error.message) from error
+    form_class = CnpjCheckoutForm if product.is_for_company else CpfCheckoutForm
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_create(
+                link=link,
+                product_code=product.code,
+                holder=form.holder(),
+                issuance_password=form.cleaned_data["issuance_password"],
+                revocation_password=form.cleaned_data["revocation_password"],
+                lgpd_consent=form.cleaned_data["lgpd_consent"],
+                actor=Actor.from_request(request, label="cliente"),
+            )
+        except LinkUnavailable as error:
+            return _link_unavailable(request, error)
+        except CheckoutError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            grant_access(request.session, order)
+            messages.success(request, f"Pedido {order.number} criado. Enviamos os detalhes para {order.email}.")
+            return redirect("orders:detail", number=order.number)
+    context = {
+        "link": link,
+        "product": product,
+        "pricing": link_pricing(link, product),
+        "validity": certificate_validity(product.validity_months),
+        "needs_biometrics": not videoconference_eligibility(validity_months=product.validity_months, cpf="").eligible,
+        "form": form,
+    }
+    return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def order_lookup_view(request):
+    form = OrderLookupForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = order_lookup(
+                number=form.cleaned_data["number"], document=form.cleaned_data["document"], ip=client_ip(request)
+            )
+        except LookupLocked as error:
+            form.add_error(None, error.message)
+            status = 429
+        except LookupFailed as error:
+            form.add_error(None, error.message)
+            status = 404
+        else:
+            grant_access(request.session, order)
+            return redirect("orders:detail", number=order.number)
+    return render(request, "orders/lookup.html", {"form": form}, status=status)
+
+
+def order_access(request, token: str):
+    order = order_from_token(token)
+    if order is None:
+        messages.error(request, "Este link expirou ou não é válido. Informe o número do pedido e o CPF/CNPJ.")
+        return redirect("orders:lookup")
+    grant_access(request.session, order)
+    return redirect("orders:detail", number=order.number)
+
+
+def order_detail(request, number: str):
+    if not has_access(request.session, number):
+        messages.info(request, "Para ver o pedido, informe o número e o CPF/CNPJ do titular.")
+        return redirect("orders:lookup")
+    order = get_object_or_404(Order.objects.select_related("product", "partner"), number=number)
+    events = order_status_events(order)
+    context = {
+        "order": order,
+        "timeline": order_timeline(order, events),
+        "history": order_history(order, events),
+    }
+    return render(request, "orders/detail.html", context)

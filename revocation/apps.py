@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RevocationConfig(AppConfig):
+    name = "revocation"
+    verbose_name = "Revogação e garantias"

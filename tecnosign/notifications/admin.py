@@ -1,0 +1,33 @@
+from django.contrib import admin, messages
+
+from tecnosign.queue import enqueue_on_commit
+
+from .models import OutboxMessage
+from .tasks import send_outbox_message
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "channel", "recipient", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["recipient", "key", "object_ref"]
+    date_hierarchy = "created_at"
+    actions = ["retry_failed"]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Reenviar mensagens que falharam")
+    def retry_failed(self, request, queryset):
+        failed = list(queryset.filter(status=OutboxMessage.Status.FAILED).values_list("pk", flat=True))
+        queryset.filter(pk__in=failed).update(status=OutboxMessage.Status.PENDING, attempts=0)
+        for pk in failed:
+            enqueue_on_commit(send_outbox_message, pk)
+        self.message_user(request, f"{len(failed)} mensagem(ns) reenfileirada(s).", messages.SUCCESS)

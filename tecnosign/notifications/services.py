@@ -1,0 +1,135 @@
+"""The one way the portal sends messages: `notify()` writes an outbox row, a task delivers it after commit."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is considered abandoned by a dead worker and may be taken again.
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ATTEMPTS = 6
+
+
+def _render(kind: str, context: dict) -> tuple[str, str, str]:
+    base = f"notifications/{kind}"
+    context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+        text = render_to_string(f"{base}/body.txt", context).strip() + "\n"
+        try:
+            html = render_to_string(f"{base}/body.html", context)
+        except TemplateDoesNotExist:
+            html = ""
+    return subject, text, html
+
+
+def notify(
+    kind: str,
+    *,
+    to: str,
+    key: str,
+    context: dict,
+    channel: str = OutboxMessage.Channel.EMAIL,
+    obj: models.Model | None = None,
+    attachments: list[dict] | None = None,
+) -> OutboxMessage:
+    """Queue message `kind` for `to`, once per `key` (e.g. "order:42:created").
+
+    Call it inside the transaction that made the change: the row commits with it, and delivery is
+    scheduled after commit. A second call with the same key returns the existing message.
+    """
+    subject, text, html = _render(kind, context)
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                key=key,
+                channel=channel,
+                kind=kind,
+                recipient=to,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                attachments=attachments or [],
+                object_ref=f"{obj._meta.label_lower}:{obj.pk}" if obj is not None else "",
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(key=key)
+    from tecnosign.queue import enqueue_on_commit
+
+    from .tasks import send_outbox_message
+
+    enqueue_on_commit(send_outbox_message, message.pk)
+    return message
+
+
+def outbox_claim(message_id: int) -> OutboxMessage | None:
+    """Take the message for delivery; None when it is sent, failed, or being sent by a live worker."""
+    now = timezone.now()
+    claimable = Q(status=OutboxMessage.Status.PENDING) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+    )
+    claimed = OutboxMessage.objects.filter(claimable, pk=message_id).update(
+        status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return OutboxMessage.objects.get(pk=message_id) if claimed else None
+
+
+def _deliver_email(message: OutboxMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={"X-TecnoSign-Message": message.key},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+    email.send(fail_silently=False)
+
+
+DELIVERY = {OutboxMessage.Channel.EMAIL: _deliver_email}
+
+
+def outbox_deliver(message: OutboxMessage) -> None:
+    DELIVERY[message.channel](message)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
+def outbox_release(message: OutboxMessage, error: str) -> bool:
+    """Record a failed attempt. Returns True when it may be retried, False when it is given up."""
+    final = message.attempts >= MAX_ATTEMPTS
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=OutboxMessage.Status.FAILED if final else OutboxMessage.Status.PENDING,
+        last_error=error[:2000],
+        claimed_at=None,
+    )
+    if final:
+        logger.error("outbox message %s given up after %s attempts: %s", message.key, message.attempts, error)
+    return not final
+
+
+def outbox_due_ids(*, limit: int = 500) -> list[int]:
+    """Messages a publish or a worker lost: pending for a while, or claimed by a worker that died."""
+    now = timezone.now()
+    return list(
+        OutboxMessage.objects.filter(
+            Q(status=OutboxMessage.Status.PENDING, created_at__lt=now - timedelta(seconds=30))
+            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )

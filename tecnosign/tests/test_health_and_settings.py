@@ -1,0 +1,71 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database(client, settings):
+    settings.REDIS_URL = ""
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+@pytest.mark.django_db
+@pytest.mark.redis
+def test_healthz_reports_redis_when_configured(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["redis"] == "ok"
+
+
+@pytest.mark.django_db
+@override_settings(REDIS_URL="redis://127.0.0.1:1/0")
+def test_healthz_is_503_when_redis_is_down(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "checks": {"database": "ok", "redis": "down"}}
+
+
+def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_variables():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tecnosign.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "production-secret-with-enough-entropy-1234567890",
+        "ALLOWED_HOSTS": "portal.tecnosign.com.br",
+        "SITE_URL": "https://portal.tecnosign.com.br",
+    }
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tecnosign.settings", "DEBUG": "0", "SECRET_KEY": ""}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_embedded_defaults_and_brazilian_locale(settings):
+    assert settings.LANGUAGE_CODE == "pt-br"
+    assert settings.TIME_ZONE == "America/Sao_Paulo" and settings.USE_TZ

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from partners.urls import auth_urlpatterns
+
+from . import views
+from .health import healthz
+
+admin.site.site_header = "TecnoSign — retaguarda"
+admin.site.site_title = "TecnoSign"
+admin.site.index_title = "Operação"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("parceiros/", include("partners.urls")),
+    *auth_urlpatterns,
+    path("", include("orders.urls")),
+]
+
+handler404 = "tecnosign.views.not_found"
+handler500 = "tecnosign.views.server_error"
