@@ -74,3 +74,18 @@ def wait_for(predicate, *, timeout: float = 15.0, interval: float = 0.05):
             return result
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def customer(client):
+    """`customer(order)` → a client whose session may see the order (as after checkout or the look-up)."""
+    from orders.services.access import SESSION_KEY
+
+    def open_order(order):
+        session = client.session
+        session[SESSION_KEY] = [*session.get(SESSION_KEY, []), order.number]
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key  # a lapsed session gets a new key
+        return client
+
+    return open_order

@@ -1,6 +1,25 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import HolderBiometrics, Order, Product, ReferralLink
+from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
+from .payments.gateways.sandbox import sandbox_schedule_webhook
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written only by services: visible to staff, never edited or deleted by hand."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Product)
@@ -22,8 +41,40 @@ class ReferralLinkAdmin(admin.ModelAdmin):
     autocomplete_fields = ["partner"]
 
 
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+    fields = ["kind", "identity_type", "file_link", "content_type", "size", "uploaded_at", "superseded_at", "purged_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="arquivo")
+    def file_link(self, document: Document) -> str:
+        if not document.file:
+            return document.original_name + " (eliminado)"
+        url = reverse("orders:document-file", args=[document.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, document.original_name)
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    fields = ["method", "amount", "status", "created_at", "paid_at", "flagged", "flag_reason"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
+    inlines = [PaymentInline, DocumentInline]
     list_display = ["number", "created_at", "holder_display", "product", "price", "status", "partner"]
     list_filter = ["status", "product__holder_type", "product__certificate_type"]
     search_fields = ["number", "person_cpf", "cnpj", "person_name", "company_name", "email"]
@@ -58,3 +109,61 @@ class HolderBiometricsAdmin(admin.ModelAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["order", "method", "amount", "status", "created_at", "paid_at", "flagged"]
+    list_filter = ["status", "method", "flagged", "gateway"]
+    search_fields = ["order__number", "charge_id"]
+    list_select_related = ["order"]
+    actions = ["sandbox_confirm", "sandbox_fail"]
+
+    def has_change_permission(self, request, obj=None):
+        # Needed to run the actions; the fields themselves stay read-only.
+        return request.user.has_perm("orders.change_payment")
+
+    def _sandbox(self, request, queryset, status: str) -> None:
+        sent = 0
+        for payment in queryset.filter(gateway="sandbox", status=Payment.Status.PENDING):
+            sandbox_schedule_webhook(charge_id=payment.charge_id, status=status, amount=payment.amount)
+            sent += 1
+        level = messages.SUCCESS if sent else messages.WARNING
+        self.message_user(
+            request, f"{sent} webhook(s) do sandbox enviado(s) (só cobranças pendentes do sandbox).", level
+        )
+
+    @admin.action(description="Sandbox: confirmar pagamento")
+    def sandbox_confirm(self, request, queryset):
+        self._sandbox(request, queryset, "paid")
+
+    @admin.action(description="Sandbox: recusar pagamento")
+    def sandbox_fail(self, request, queryset):
+        self._sandbox(request, queryset, "failed")
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "gateway", "event_id", "status", "amount", "outcome", "payment"]
+    list_filter = ["gateway", "outcome", "status"]
+    search_fields = ["event_id", "payment__order__number"]
+
+
+@admin.register(CommissionEntry)
+class CommissionEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "partner", "order", "kind", "base_amount", "percent", "amount"]
+    list_filter = ["kind", "partner"]
+    search_fields = ["order__number", "partner__name"]
+    list_select_related = ["partner", "order"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["order", "kind", "identity_type", "original_name", "content_type", "uploaded_at", "purged_at"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["order__number", "original_name"]
+    list_select_related = ["order"]
+    exclude = ["file"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields if field.name != "file"]

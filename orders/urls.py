@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_documents, views_payment
 
 app_name = "orders"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("pedido/", views.order_lookup_view, name="lookup"),
     path("pedido/acesso/<str:token>/", views.order_access, name="access"),
     path("pedido/<str:number>/", views.order_detail, name="detail"),
+    path("pedido/<str:number>/pagamento/", views_payment.payment_choose, name="pay"),
+    path("pedido/<str:number>/pagamento/cartao/", views_payment.payment_card, name="pay-card"),
+    path("pedido/<str:number>/pagamento/simular/", views_payment.payment_simulate, name="pay-simulate"),
+    path("pedido/<str:number>/documentos/", views_documents.documents_upload, name="documents"),
+    path("payments/webhooks/<str:gateway>/", views_payment.webhook, name="payment-webhook"),
+    path("retaguarda/documentos/<int:pk>/arquivo/", views_documents.document_file, name="document-file"),
 ]

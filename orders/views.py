@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from tecnosign.audit.services import Actor
 from tecnosign.http import client_ip
 
+from .decorators import customer_order_view
 from .eligibility import videoconference_eligibility
 from .forms import CnpjCheckoutForm, CpfCheckoutForm, OrderLookupForm
 from .models import Order
@@ -14,7 +15,6 @@ from .services.access import (
     LookupFailed,
     LookupLocked,
     grant_access,
-    has_access,
     order_from_token,
     order_lookup,
 )
@@ -123,11 +123,8 @@ def order_access(request, token: str):
     return redirect("orders:detail", number=order.number)
 
 
-def order_detail(request, number: str):
-    if not has_access(request.session, number):
-        messages.info(request, "Para ver o pedido, informe o número e o CPF/CNPJ do titular.")
-        return redirect("orders:lookup")
-    order = get_object_or_404(Order.objects.select_related("product", "partner"), number=number)
+@customer_order_view
+def order_detail(request, order: Order):
     events = order_status_events(order)
     context = {
         "order": order,

@@ -144,6 +144,8 @@ CELERY_TIMEZONE = "America/Sao_Paulo"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
     "audit-seal": {"task": "audit.seal", "schedule": 60.0},
+    "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
+    "documents-purge": {"task": "orders.documents_purge", "schedule": 24 * 60 * 60.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -163,8 +165,29 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# Customers' documents go to "private": a local directory that has no URL at all, or an S3-compatible
+# bucket (private ACL) through django-storages when PRIVATE_STORAGE=s3.
+PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
+if env_str("PRIVATE_STORAGE") == "s3":
+    _PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("PRIVATE_S3_BUCKET"),
+            "endpoint_url": env_str("PRIVATE_S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _PRIVATE_STORAGE = {
+        "BACKEND": "orders.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "file_permissions_mode": 0o600},
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -232,3 +255,26 @@ LGPD_CONSENT_VERSION = "2026-07"
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Payments -------------------------------------------------------------------------------------------
+# The gateway that creates charges; "sandbox" is built in (it confirms through its own signed webhook).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox")
+SANDBOX_WEBHOOK_SECRET = env_str("SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else "")
+WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300)
+PIX_KEY = env_str("PIX_KEY", "pagamentos@tecnosign.com.br")
+PIX_MERCHANT_NAME = env_str("PIX_MERCHANT_NAME", "TecnoSign Certificacao")
+PIX_MERCHANT_CITY = env_str("PIX_MERCHANT_CITY", "Sao Paulo")
+PIX_EXPIRY_MINUTES = env_int("PIX_EXPIRY_MINUTES", 30)
+BOLETO_BANK_CODE = env_str("BOLETO_BANK_CODE", "001")
+BOLETO_DUE_BUSINESS_DAYS = env_int("BOLETO_DUE_BUSINESS_DAYS", 3)
+BOLETO_CLEARING_BUSINESS_DAYS = env_int("BOLETO_CLEARING_BUSINESS_DAYS", 2)
+
+# Documents ------------------------------------------------------------------------------------------
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
+DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 5)
+# Documents of orders that never reached issuance are purged after this many days (ICP-BRASIL.md).
+DOCUMENT_PURGE_DAYS = env_int("DOCUMENT_PURGE_DAYS", 90)
+# Dossiers of issued certificates are kept this many years after expiry or revocation.
+DOSSIER_RETENTION_YEARS = env_int("DOSSIER_RETENTION_YEARS", 10)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -1,5 +1,7 @@
 """Test settings: the production module, with only what tests need overridden."""
 
+import tempfile
+
 from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,3 +15,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
 # Close connections after each request/task so a worker thread never keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Uploaded documents of the test run go to a throwaway directory.
+STORAGES["private"]["OPTIONS"]["location"] = Path(tempfile.mkdtemp(prefix="tecnosign-private-"))  # noqa: F405

@@ -109,6 +109,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     mobile = "+5511987654321"
     issuance_password_hash = factory.LazyFunction(lambda: make_password("Emissao#2026"))
     revocation_password_hash = factory.LazyFunction(lambda: make_password("Revoga#2026x"))
+    commission_percent = factory.LazyAttribute(lambda o: o.link.commission_percent if o.link else None)
     list_price = factory.LazyAttribute(lambda o: o.product.price)
     price = factory.LazyAttribute(lambda o: o.product.price)
     lgpd_consent_at = factory.LazyFunction(timezone.now)

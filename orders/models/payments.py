@@ -1,0 +1,89 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Payment(models.Model):
+    """One charge at the gateway for an order: a boleto, a PIX code or a card transaction."""
+
+    class Method(models.TextChoices):
+        BOLETO = "boleto", "Boleto"
+        PIX = "pix", "PIX"
+        CARD = "card", "Cartão de crédito"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Aguardando pagamento"
+        PAID = "paid", "Pago"
+        FAILED = "failed", "Recusado"
+        EXPIRED = "expired", "Expirado"
+        CANCELLED = "cancelled", "Substituído"
+        REFUNDED = "refunded", "Estornado"
+
+    order = models.ForeignKey("orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField("forma", max_length=8, choices=Method.choices)
+    gateway = models.CharField("gateway", max_length=32)
+    charge_id = models.CharField("cobrança no gateway", max_length=64, default="", blank=True)
+    reference = models.UUIDField("referência", default=uuid.uuid4, unique=True, editable=False)
+    amount = models.DecimalField("valor", max_digits=10, decimal_places=2)
+    status = models.CharField("situação", max_length=12, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField("criada em", default=timezone.now)
+    expires_at = models.DateTimeField("vence em", null=True, blank=True)
+    due_date = models.DateField("vencimento do boleto", null=True, blank=True)
+    boleto_barcode = models.CharField("código de barras", max_length=44, blank=True)
+    boleto_line = models.CharField("linha digitável", max_length=47, blank=True)
+    pix_payload = models.TextField("PIX copia e cola", blank=True)
+    card_brand = models.CharField("bandeira", max_length=20, blank=True)
+    card_last4 = models.CharField("final do cartão", max_length=4, blank=True)
+    failure_reason = models.CharField("motivo da recusa", max_length=255, blank=True)
+    paid_at = models.DateTimeField("paga em", null=True, blank=True)
+    paid_amount = models.DecimalField("valor pago", max_digits=10, decimal_places=2, null=True, blank=True)
+    flagged = models.BooleanField("requer atenção", default=False, db_index=True)
+    flag_reason = models.CharField("motivo do alerta", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "pagamento"
+        verbose_name_plural = "pagamentos"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["gateway", "charge_id"], condition=~Q(charge_id=""), name="payment_unique_charge"
+            ),
+            # At most one live charge per order: a new one replaces the previous, never doubles it.
+            models.UniqueConstraint(fields=["order"], condition=Q(status="pending"), name="payment_one_pending"),
+        ]
+        indexes = [models.Index(fields=["status", "method", "expires_at"], name="payment_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.order_id} ({self.get_status_display()})"
+
+
+class PaymentEvent(models.Model):
+    """A webhook as received, kept raw for audit. The unique event id makes processing idempotent."""
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "Aplicado"
+        IGNORED = "ignored", "Ignorado (sem efeito)"
+        AMOUNT_MISMATCH = "amount_mismatch", "Valor divergente"
+        UNKNOWN_CHARGE = "unknown_charge", "Cobrança desconhecida"
+        LATE_AFTER_CANCEL = "late_after_cancel", "Pago após substituição (estornar)"
+
+    gateway = models.CharField(max_length=32)
+    event_id = models.CharField("evento", max_length=128)
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    status = models.CharField("situação informada", max_length=16)
+    amount = models.DecimalField("valor informado", max_digits=10, decimal_places=2, null=True, blank=True)
+    occurred_at = models.DateTimeField("ocorrido em", null=True, blank=True)
+    received_at = models.DateTimeField("recebido em", default=timezone.now)
+    body = models.TextField("corpo recebido")
+    outcome = models.CharField("resultado", max_length=20, choices=Outcome.choices)
+
+    class Meta:
+        verbose_name = "evento de pagamento"
+        verbose_name_plural = "eventos de pagamento (webhooks)"
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="payment_event_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.event_id}"

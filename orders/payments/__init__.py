@@ -1,0 +1,1 @@
+"""Payment formats (PIX BR Code, boleto) and the gateway interface with its sandbox implementation."""

@@ -1,0 +1,148 @@
+"""The built-in sandbox gateway: real-looking boletos and PIX codes, test cards, and signed webhooks.
+
+It has no outside state: the portal's own Payment rows are its "bank". Confirmations travel through the
+same signed webhook a real gateway would send, so the whole verification path is exercised.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils import timezone
+from stdnum import luhn
+
+from ..boleto import boleto_build
+from ..pix import brcode
+from .base import CardData, ChargeResult, GatewayEvent, PaymentGateway, WebhookRejected
+
+SIGNATURE_HEADER = "X-Sandbox-Signature"
+STATUSES = {"pending", "paid", "failed", "expired", "refunded"}
+
+# Test cards (any future expiry, any CVV), as payment providers publish for their sandboxes.
+APPROVED_CARDS = {"4111111111111111": "Visa", "5555555555554444": "Mastercard", "6062825624254001": "Hipercard"}
+DECLINED_CARDS = {
+    "4000000000000002": "Cartão recusado pelo emissor.",
+    "4000000000009995": "Saldo ou limite insuficiente.",
+    "4000000000000069": "Cartão vencido.",
+}
+
+
+def sign(body: bytes, *, secret: str, timestamp: int | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def event_body(*, charge_id: str, status: str, amount: Decimal | None, occurred_at: datetime | None = None) -> bytes:
+    payload = {
+        "id": f"evt_{uuid.uuid4().hex}",
+        "type": "charge.updated",
+        "charge_id": charge_id,
+        "status": status,
+        "amount": None if amount is None else f"{amount:.2f}",
+        "occurred_at": (occurred_at or timezone.now()).isoformat(),
+    }
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+class SandboxGateway(PaymentGateway):
+    name = "sandbox"
+
+    def create_charge(self, *, payment, card: CardData | None = None) -> ChargeResult:
+        charge_id = f"sbx_{payment.reference.hex}"
+        if payment.method == "card":
+            result = self._card(charge_id, card)
+            if result.status == "authorized":
+                # The confirmation arrives as a webhook after commit, as at a real provider.
+                sandbox_schedule_webhook(charge_id=charge_id, status="paid", amount=payment.amount)
+            return result
+        if payment.method == "boleto":
+            # Free field: agency (4) + "nosso número" (17, from the payment reference) + account (4).
+            our_number = f"{payment.reference.int % 10**17:017d}"
+            boleto = boleto_build(
+                bank=settings.BOLETO_BANK_CODE,
+                amount=payment.amount,
+                due=payment.due_date,
+                free_field=f"3401{our_number}0457",
+            )
+            return ChargeResult(charge_id, details={"barcode": boleto.barcode, "line": boleto.line})
+        if payment.method == "pix":
+            payload = brcode(
+                key=settings.PIX_KEY,
+                amount=payment.amount,
+                txid=payment.reference.hex[:25].upper(),
+                merchant_name=settings.PIX_MERCHANT_NAME,
+                merchant_city=settings.PIX_MERCHANT_CITY,
+            )
+            return ChargeResult(charge_id, details={"payload": payload})
+        raise ValueError(f"unknown payment method {payment.method!r}")
+
+    def _card(self, charge_id: str, card: CardData | None) -> ChargeResult:
+        if card is None or not luhn.is_valid(card.number):
+            return ChargeResult(charge_id, status="failed", failure_reason="Número de cartão inválido.")
+        details = {"last4": card.number[-4:], "brand": APPROVED_CARDS.get(card.number, "Cartão")}
+        if card.number in DECLINED_CARDS:
+            return ChargeResult(charge_id, status="failed", failure_reason=DECLINED_CARDS[card.number], details=details)
+        if card.number not in APPROVED_CARDS:
+            return ChargeResult(
+                charge_id,
+                status="failed",
+                failure_reason="Use um dos cartões de teste do ambiente de testes.",
+                details=details,
+            )
+        return ChargeResult(charge_id, status="authorized", details=details)
+
+    def verify_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
+        secret = settings.SANDBOX_WEBHOOK_SECRET
+        if not secret:
+            raise WebhookRejected("sandbox webhook secret is not configured")
+        header = headers.get(SIGNATURE_HEADER, "")
+        parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+        try:
+            timestamp = int(parts["t"])
+            received = parts["v1"]
+        except (KeyError, ValueError):
+            raise WebhookRejected("missing or malformed signature header") from None
+        expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, received):
+            raise WebhookRejected("signature does not match")
+        if abs(time.time() - timestamp) > settings.WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookRejected("signature timestamp outside the tolerance window")
+        return _parse(body)
+
+    def query_charge(self, *, charge_id: str) -> str:
+        from orders.models import Payment
+
+        return Payment.objects.filter(gateway=self.name, charge_id=charge_id).values_list("status", flat=True).first()
+
+    def cancel_charge(self, *, charge_id: str) -> None:
+        """Nothing to tell: the sandbox's bank is the portal's own Payment table."""
+
+
+def sandbox_schedule_webhook(*, charge_id: str, status: str, amount: Decimal | None) -> None:
+    """Have the sandbox "call" the portal's webhook after commit (signed at delivery, through a task)."""
+    from orders.tasks import sandbox_deliver_webhook
+    from tecnosign.queue import enqueue_on_commit
+
+    enqueue_on_commit(sandbox_deliver_webhook, event_body(charge_id=charge_id, status=status, amount=amount).decode())
+
+
+def _parse(body: bytes) -> GatewayEvent:
+    try:
+        data = json.loads(body)
+        event_id, charge_id, status = str(data["id"]), str(data["charge_id"]), str(data["status"])
+        amount = None if data.get("amount") is None else Decimal(str(data["amount"]))
+        occurred_at = datetime.fromisoformat(data["occurred_at"]) if data.get("occurred_at") else None
+    except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        raise WebhookRejected(f"unreadable webhook body: {exc}") from None
+    if status not in STATUSES or not event_id or not charge_id or len(event_id) > 128:
+        raise WebhookRejected("webhook body has an unknown status or missing ids")
+    if occurred_at is not None and timezone.is_naive(occurred_at):
+        raise WebhookRejected("occurred_at must carry a time zone")
+    return GatewayEvent(event_id=event_id, charge_id=charge_id, status=status, amount=amount, occurred_at=occurred_at)

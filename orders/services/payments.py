@@ -1,0 +1,252 @@
+"""Charging an order and applying what the gateway reports about it."""
+
+import logging
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+
+from tecnosign.audit.services import SYSTEM, Actor, audit_record
+from tecnosign.errors import DomainError
+from tecnosign.notifications.services import notify
+
+from ..business_days import add_business_days
+from ..models import Order, Payment, PaymentEvent
+from ..payments.gateways import get_gateway
+from ..payments.gateways.base import CardData, GatewayEvent
+from .access import order_access_url
+from .commissions import commission_accrue, commission_reverse
+from .transitions import TRANSITIONS, order_transition
+
+logger = logging.getLogger(__name__)
+S = Order.Status
+P = Payment.Status
+E = PaymentEvent.Outcome
+
+
+class PaymentNotAllowed(DomainError):
+    code = "payment_not_allowed"
+
+
+def boleto_clearing_deadline(due: datetime.date) -> datetime:
+    """End of the last day a boleto paid on its due date may still clear (Brasília time)."""
+    last_day = add_business_days(due, settings.BOLETO_CLEARING_BUSINESS_DAYS)
+    return timezone.make_aware(datetime.combine(last_day, time(23, 59, 59)))
+
+
+def order_payment_deadline(order: Order) -> datetime:
+    """Without a live charge, an order may wait as long as a boleto made at checkout would."""
+    created = timezone.localdate(order.created_at)
+    return boleto_clearing_deadline(add_business_days(created, settings.BOLETO_DUE_BUSINESS_DAYS))
+
+
+def _money(value: Decimal) -> str:
+    return "R$ " + formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+
+
+def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | None = None) -> Payment:
+    """Create (or reuse) the charge the customer chose. A new method replaces the live charge."""
+    method = Payment.Method(method)
+    gateway = get_gateway()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status == S.PAYMENT_EXPIRED:
+            order = order_transition(order=order, to=S.AWAITING_PAYMENT, actor=actor, note="Nova cobrança gerada")
+        elif order.status != S.AWAITING_PAYMENT:
+            raise PaymentNotAllowed("Este pedido não está aguardando pagamento.")
+        now = timezone.now()
+        current = order.payments.select_for_update().filter(status=P.PENDING).first()
+        if (
+            current
+            and current.method == method != Payment.Method.CARD
+            and (not current.expires_at or current.expires_at > now)
+        ):
+            return current
+        if current:
+            gateway.cancel_charge(charge_id=current.charge_id)
+            Payment.objects.filter(pk=current.pk).update(status=P.CANCELLED)
+        payment = Payment(order=order, method=method, gateway=gateway.name, amount=order.price)
+        if method == Payment.Method.BOLETO:
+            payment.due_date = add_business_days(timezone.localdate(), settings.BOLETO_DUE_BUSINESS_DAYS)
+            payment.expires_at = boleto_clearing_deadline(payment.due_date)
+        elif method == Payment.Method.PIX:
+            payment.expires_at = now + timedelta(minutes=settings.PIX_EXPIRY_MINUTES)
+        result = gateway.create_charge(payment=payment, card=card)
+        payment.charge_id = result.charge_id
+        payment.boleto_barcode = result.details.get("barcode", "")
+        payment.boleto_line = result.details.get("line", "")
+        payment.pix_payload = result.details.get("payload", "")
+        payment.card_brand = result.details.get("brand", "")
+        payment.card_last4 = result.details.get("last4", "")
+        if result.status == "failed":
+            payment.status = P.FAILED
+            payment.failure_reason = result.failure_reason
+        payment.save()
+        audit_record(
+            action="payment.created",
+            obj=order,
+            actor=actor,
+            after={
+                "payment": payment.pk,
+                "method": method.value,
+                "amount": str(payment.amount),
+                "status": payment.status,
+            },
+            note=payment.failure_reason,
+        )
+        if method in (Payment.Method.BOLETO, Payment.Method.PIX):
+            notify(
+                "payment_instructions",
+                to=order.email,
+                key=f"payment:{payment.pk}:instructions",
+                obj=order,
+                context={"order": order, "payment": payment, "access_url": order_access_url(order)},
+            )
+    return payment
+
+
+def webhook_receive(*, gateway_name: str, body: bytes, headers) -> str:
+    """Authenticate, store and apply one webhook. Returns the outcome; raises WebhookRejected (→ 400)."""
+    gateway = get_gateway(gateway_name)
+    event = gateway.verify_webhook(body=body, headers=headers)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = PaymentEvent.objects.create(
+                    gateway=gateway.name,
+                    event_id=event.event_id,
+                    status=event.status,
+                    amount=event.amount,
+                    occurred_at=event.occurred_at,
+                    body=body.decode("utf-8", "replace"),
+                    outcome=E.IGNORED,
+                )
+        except IntegrityError:
+            return "duplicate"
+        payment = (
+            Payment.objects.select_for_update()
+            .select_related("order")
+            .filter(gateway=gateway.name, charge_id=event.charge_id)
+            .first()
+        )
+        if payment is None:
+            record.outcome = E.UNKNOWN_CHARGE
+        else:
+            record.payment = payment
+            record.outcome = _apply(payment, event)
+        record.save(update_fields=["payment", "outcome"])
+    return record.outcome
+
+
+def _apply(payment: Payment, event: GatewayEvent) -> str:
+    if event.status == "paid":
+        return _apply_paid(payment, event)
+    if event.status in ("failed", "expired"):
+        # A late failure or expiry never undoes a payment: only a pending charge can fail or lapse.
+        updated = Payment.objects.filter(pk=payment.pk, status=P.PENDING).update(
+            status=P.FAILED if event.status == "failed" else P.EXPIRED,
+            failure_reason="Pagamento não concluído no gateway." if event.status == "failed" else "",
+        )
+        return E.APPLIED if updated else E.IGNORED
+    if event.status == "refunded":
+        return _apply_refund(payment)
+    return E.IGNORED  # "pending" tells nothing new, whatever order it arrives in
+
+
+def _flag(payment: Payment, reason: str) -> None:
+    Payment.objects.filter(pk=payment.pk).update(flagged=True, flag_reason=reason[:255])
+    for email in settings.STAFF_ALERT_EMAILS:
+        notify(
+            "staff_payment_flagged",
+            to=email,
+            key=f"payment:{payment.pk}:flag:{email}:{reason[:40]}",
+            obj=payment.order,
+            context={"payment": payment, "order": payment.order, "reason": reason},
+        )
+
+
+def _apply_paid(payment: Payment, event: GatewayEvent) -> str:
+    if payment.status in (P.PAID, P.REFUNDED):
+        return E.IGNORED
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    if event.amount != payment.amount:
+        paid = _money(event.amount) if event.amount is not None else "sem valor"
+        _flag(payment, f"Valor pago ({paid}) diferente do valor da cobrança ({_money(payment.amount)}).")
+        return E.AMOUNT_MISMATCH
+    now = timezone.now()
+    Payment.objects.filter(pk=payment.pk).update(status=P.PAID, paid_at=now, paid_amount=event.amount)
+    if order.status not in (S.AWAITING_PAYMENT, S.PAYMENT_EXPIRED):
+        _flag(payment, f"Pagamento recebido com o pedido em “{order.get_status_display()}”: verificar estorno.")
+        return E.LATE_AFTER_CANCEL
+    # Paid through a replaced charge (an old boleto): accept it and retire the live one.
+    for other in order.payments.filter(status=P.PENDING).exclude(pk=payment.pk):
+        get_gateway(other.gateway).cancel_charge(charge_id=other.charge_id)
+        Payment.objects.filter(pk=other.pk).update(status=P.CANCELLED)
+    order = order_transition(order=order, to=S.PAID, actor=SYSTEM, note=f"{payment.get_method_display()} confirmado")
+    commission_accrue(order=order)
+    notify(
+        "payment_confirmed",
+        to=order.email,
+        key=f"order:{order.pk}:paid",
+        obj=order,
+        context={"order": order, "payment": payment, "access_url": order_access_url(order)},
+    )
+    return E.APPLIED
+
+
+def _apply_refund(payment: Payment) -> str:
+    updated = Payment.objects.filter(pk=payment.pk, status=P.PAID).update(status=P.REFUNDED)
+    if not updated:
+        return E.IGNORED
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    commission_reverse(order=order, reason=f"Pagamento do pedido {order.number} estornado")
+    if S.CANCELLED in TRANSITIONS[order.status]:
+        order_transition(order=order, to=S.CANCELLED, note="Pagamento estornado")
+    else:
+        _flag(payment, f"Estorno recebido com o pedido em “{order.get_status_display()}”.")
+    return E.APPLIED
+
+
+def payments_expire(*, now: datetime | None = None) -> dict[str, int]:
+    """Lapse PIX codes and boletos past their window; expire orders left unpaid past theirs."""
+    now = now or timezone.now()
+    lapsed = Payment.objects.filter(status=P.PENDING, expires_at__lt=now).update(status=P.EXPIRED)
+    expired_orders = 0
+    candidates = (
+        Order.objects.filter(status=S.AWAITING_PAYMENT, created_at__lt=now - timedelta(days=5))
+        .exclude(payments__status=P.PENDING)
+        .exclude(payments__method=Payment.Method.BOLETO, payments__expires_at__gte=now)
+        .order_by("pk")
+    )
+    for order in candidates.iterator():
+        if order_payment_deadline(order) >= now:
+            continue
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if locked.status != S.AWAITING_PAYMENT or locked.payments.filter(status=P.PENDING).exists():
+                continue
+            order_transition(order=locked, to=S.PAYMENT_EXPIRED, note="Prazo de pagamento encerrado")
+            notify(
+                "payment_expired",
+                to=locked.email,
+                key=f"order:{locked.pk}:payment-expired:{now:%Y%m%d}",
+                obj=locked,
+                context={"order": locked, "access_url": order_access_url(locked)},
+            )
+            expired_orders += 1
+    return {"charges": lapsed, "orders": expired_orders}
+
+
+def order_payment_summary(order: Order) -> dict:
+    """What the order page shows about paying: the live charge, the last refusal, the boleto dates."""
+    payments = list(order.payments.order_by("-created_at")[:5])
+    live = next((p for p in payments if p.status == P.PENDING), None)
+    last_failure = next((p for p in payments if p.status == P.FAILED), None)
+    summary = {"live": live, "paid": next((p for p in payments if p.status == P.PAID), None)}
+    if last_failure and (live is None or last_failure.created_at > live.created_at):
+        summary["failure"] = last_failure
+    if live and live.method == Payment.Method.BOLETO:
+        summary["clearing_until"] = add_business_days(live.due_date, settings.BOLETO_CLEARING_BUSINESS_DAYS)
+    return summary

@@ -1,0 +1,24 @@
+from celery import shared_task
+from django.conf import settings
+
+from .payments.gateways.sandbox import SIGNATURE_HEADER, sign
+from .services.documents import documents_purge
+from .services.payments import payments_expire, webhook_receive
+
+
+@shared_task(name="orders.sandbox_deliver_webhook", acks_late=True)
+def sandbox_deliver_webhook(body: str) -> str:
+    """The sandbox gateway posting its webhook: signed now, verified and applied by the same service."""
+    raw = body.encode()
+    headers = {SIGNATURE_HEADER: sign(raw, secret=settings.SANDBOX_WEBHOOK_SECRET)}
+    return webhook_receive(gateway_name="sandbox", body=raw, headers=headers)
+
+
+@shared_task(name="orders.payments_expire")
+def expire_payments() -> dict:
+    return payments_expire()
+
+
+@shared_task(name="orders.documents_purge")
+def purge_documents() -> int:
+    return documents_purge()

@@ -1,0 +1,82 @@
+"""Uploading documents from the order page, and staff viewing them through the admin."""
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+
+from tecnosign.audit.services import Actor, audit_record
+
+from .decorators import customer_order_view
+from .forms_payment import DocumentUploadForm
+from .models import Document, Order
+from .services.documents import DocumentRefused, document_attach, required_kinds
+
+
+def _back(order: Order):
+    response = redirect("orders:detail", number=order.number)
+    response["Location"] += "#documentos"
+    return response
+
+
+@require_POST
+@customer_order_view
+def documents_upload(request, order: Order):
+    form = DocumentUploadForm(request.POST, request.FILES, kinds=required_kinds(order))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(order)
+    replaces = None
+    if form.cleaned_data.get("replaces"):
+        replaces = order.documents.filter(pk=form.cleaned_data["replaces"]).first()
+        if replaces is None or len(form.cleaned_data["files"]) != 1:
+            messages.error(request, "Escolha um único arquivo para substituir o anterior.")
+            return _back(order)
+    actor = Actor.from_request(request, label="cliente")
+    saved = []
+    for uploaded in form.cleaned_data["files"]:
+        try:
+            document = document_attach(
+                order=order,
+                kind=form.cleaned_data["kind"],
+                identity_type=form.cleaned_data.get("identity_type", ""),
+                uploaded=uploaded,
+                actor=actor,
+                replaces=replaces,
+            )
+        except DocumentRefused as error:
+            messages.error(request, error.message)
+        else:
+            saved.append(document.original_name)
+    if saved:
+        messages.success(request, "Recebemos: " + ", ".join(saved) + ".")
+    return _back(order)
+
+
+@staff_member_required
+def document_file(request, pk: int):
+    """The file itself, for staff with permission only; never a public URL, never cached."""
+    if not request.user.has_perm("orders.view_document"):
+        raise PermissionDenied
+    document = get_object_or_404(Document, pk=pk)
+    if not document.file:
+        raise Http404("O arquivo foi eliminado pela política de retenção.")
+    audit_record(
+        action="document.viewed",
+        obj=document.order,
+        actor=Actor.from_request(request),
+        after={"document": document.pk},
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        filename=document.original_name,
+        as_attachment=request.GET.get("download") == "1",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

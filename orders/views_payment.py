@@ -1,0 +1,107 @@
+"""The customer paying on the order page, and the gateways' webhooks."""
+
+import base64
+import io
+
+import qrcode
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from tecnosign.audit.services import Actor
+
+from .decorators import customer_order_view
+from .forms_payment import CardForm
+from .models import Order, Payment
+from .payments.gateways import GATEWAYS, WebhookRejected
+from .payments.gateways.sandbox import sandbox_schedule_webhook
+from .services.payments import PaymentNotAllowed, payment_start, webhook_receive
+
+
+def _back(order: Order, anchor: str = "pagamento"):
+    response = redirect("orders:detail", number=order.number)
+    response["Location"] += f"#{anchor}"
+    return response
+
+
+@require_POST
+@customer_order_view
+def payment_choose(request, order: Order):
+    method = request.POST.get("method")
+    if method not in (Payment.Method.BOLETO, Payment.Method.PIX):
+        messages.error(request, "Escolha boleto, PIX ou cartão.")
+        return _back(order)
+    try:
+        payment_start(order=order, method=method, actor=Actor.from_request(request, label="cliente"))
+    except PaymentNotAllowed as error:
+        messages.error(request, error.message)
+    return _back(order)
+
+
+@require_POST
+@customer_order_view
+def payment_card(request, order: Order):
+    form = CardForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {errors[0]}" if label else errors[0])
+        return _back(order)
+    try:
+        payment = payment_start(
+            order=order,
+            method=Payment.Method.CARD,
+            actor=Actor.from_request(request, label="cliente"),
+            card=form.card(),
+        )
+    except PaymentNotAllowed as error:
+        messages.error(request, error.message)
+        return _back(order)
+    if payment.status == Payment.Status.FAILED:
+        messages.error(request, f"{payment.failure_reason} Tente outro cartão ou pague por PIX ou boleto.")
+    else:
+        messages.success(request, f"Pagamento com cartão final {payment.card_last4} aprovado.")
+    return _back(order)
+
+
+def sandbox_simulation_enabled() -> bool:
+    return settings.DEBUG and settings.PAYMENT_GATEWAY == "sandbox"
+
+
+@require_POST
+@customer_order_view
+def payment_simulate(request, order: Order):
+    """Development only: the sandbox "bank" pays the live charge, through the signed webhook."""
+    if not sandbox_simulation_enabled():
+        raise Http404
+    payment = order.payments.filter(status=Payment.Status.PENDING).first()
+    if payment is None:
+        messages.error(request, "Não há cobrança em aberto para simular.")
+    else:
+        sandbox_schedule_webhook(charge_id=payment.charge_id, status="paid", amount=payment.amount)
+        messages.success(request, "Pagamento simulado enviado pelo ambiente de testes.")
+    return _back(order)
+
+
+def pix_qr_data_uri(payload: str) -> str:
+    image = qrcode.make(payload, box_size=6, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@csrf_exempt
+@require_POST
+@never_cache
+def webhook(request, gateway: str):
+    if gateway not in GATEWAYS:
+        raise Http404
+    try:
+        outcome = webhook_receive(gateway_name=gateway, body=request.body, headers=request.headers)
+    except WebhookRejected as error:
+        return JsonResponse({"error": error.code, "detail": error.message}, status=400)
+    return JsonResponse({"received": True, "outcome": outcome})
