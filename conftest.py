@@ -15,13 +15,27 @@ def _service_missing(marker: str) -> str | None:
         return "PostgreSQL (set DATABASE_URL=postgres://…)"
     if marker in ("redis", "worker") and not settings.REDIS_URL:
         return "Redis (set REDIS_URL=redis://…)"
+    if marker == "softhsm" and not _softhsm_present():
+        return "SoftHSM2 (Debian package softhsm2, installed by scripts/system-deps.sh)"
     return None
+
+
+def _softhsm_present() -> bool:
+    import shutil
+
+    from tokens.agent.modules import ModuleNotFound, resolve_module
+
+    try:
+        resolve_module("softhsm")
+    except ModuleNotFound:
+        return False
+    return shutil.which("softhsm2-util") is not None
 
 
 @pytest.fixture(autouse=True)
 def _services_required(request):
     """Locally a test that needs a missing service is skipped; in CI it fails instead."""
-    for marker in ("postgres", "redis", "worker"):
+    for marker in ("postgres", "redis", "worker", "softhsm"):
         if request.node.get_closest_marker(marker) and (missing := _service_missing(marker)):
             message = f"this test needs {missing}"
             if IN_CI:
