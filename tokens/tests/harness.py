@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,12 @@ class SoftHSM:
 
     def _util(self, *args: str) -> str:
         result = subprocess.run(  # noqa: S603
-            ["softhsm2-util", *args], env=self.env, capture_output=True, text=True, check=True, timeout=60
+            [shutil.which("softhsm2-util") or "/usr/bin/softhsm2-util", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
         return result.stdout
 
@@ -85,9 +91,10 @@ def agent_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "tokens.agent", *args]
 
 
-def start_agent(softhsm: SoftHSM, config_path: Path, *, origin: str = PORTAL_ORIGIN) -> RunningAgent:
+def start_agent(softhsm: SoftHSM, config_path: Path, *extra: str, origin: str = PORTAL_ORIGIN) -> RunningAgent:
+    args = ("--module", "softhsm", "--port", "0", "--config", str(config_path), "--portal-origin", origin, *extra)
     process = subprocess.Popen(  # noqa: S603
-        agent_command("--module", "softhsm", "--port", "0", "--config", str(config_path), "--portal-origin", origin),
+        agent_command(*args),
         env=softhsm.env,
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,

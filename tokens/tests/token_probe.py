@@ -35,4 +35,4 @@ def main(serial: str, pin: str, key_id_hex: str, data_hex: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(*sys.argv[1:5])))  # noqa: T201
+    print(json.dumps(main(*sys.argv[1:5])))
