@@ -116,8 +116,12 @@ def _operation(method):
 
 
 class TokenDevice:
-    def __init__(self, module_path: str):
+    def __init__(self, module_path: str, *, lib=None, admin=None):
+        """`lib`/`admin` replace the loaded module: the tests' fake token that locks its PIN uses them."""
         self.module_path = module_path
+        if lib is not None:
+            self._lib, self._admin = lib, admin
+            return
         with PKCS11_LOCK:
             try:
                 self._lib = pkcs11.lib(module_path)
