@@ -232,3 +232,17 @@ LGPD_CONSENT_VERSION = "2026-07"
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# ---------------------------------------------------------------------------------------------------
+# Tokens and the local agent (tokens/).
+# ---------------------------------------------------------------------------------------------------
+
+# Where the self-service page looks for the customer's agent first (`python -m tokens.agent` default port).
+TOKENS_AGENT_DEFAULT_URL = env_str("TOKENS_AGENT_DEFAULT_URL", "http://127.0.0.1:47115")
+# Fernet keys sealing workstation secrets and job PINs (first seals, all open); empty: derived from SECRET_KEY.
+TOKENS_SEALING_KEYS = env_list("TOKENS_SEALING_KEYS", [])
+# A job's sealed PINs/PUKs open only this long after the request; a job not started by then fails.
+TOKEN_JOB_SECRETS_TTL = env_int("TOKEN_JOB_SECRETS_TTL", 600)
+# Longest a job may drive its agent (RSA key generation on a card can take a minute).
+TOKEN_JOB_RUN_LIMIT = env_int("TOKEN_JOB_RUN_LIMIT", 300)
+CELERY_BEAT_SCHEDULE["token-jobs-sweep"] = {"task": "tokens.jobs_sweep", "schedule": 300.0}
