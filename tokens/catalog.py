@@ -99,7 +99,7 @@ GUIDES = (
         slug="gd-morpho",
         name="Mídias GD e Morpho",
         models="Tokens e cartões GD (Giesecke+Devrient) e Morpho",
-        tool="Administração de token (SafeSign)",
+        tool="Administração de token",
         summary="As mídias GD e Morpho usam o programa “Administração de token”, instalado com o SafeSign, "
         "para trocar o PIN e o PUK e para apagar a mídia.",
         procedures=(

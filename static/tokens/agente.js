@@ -15,12 +15,13 @@
   function say(text, kind) {
     var box = $("agente-mensagem");
     box.innerHTML = "";
-    if (!text) { return; }
+    if (!text) { return null; }
     var div = document.createElement("div");
     div.className = "alert alert-" + (kind || "info");
     div.textContent = text;
     box.appendChild(div);
     box.scrollIntoView({ block: "nearest" });
+    return div;
   }
 
   // -- the wire protocol ------------------------------------------------------------------------------
@@ -220,8 +221,10 @@
       if (event) { event.preventDefault(); }
       var button = event && event.submitter;
       if (button) { button.disabled = true; }
-      say("Aguarde…", "info");
-      Promise.resolve().then(action).catch(function (error) {
+      var waiting = say("Aguarde…", "info");
+      Promise.resolve().then(action).then(function () {
+        if (waiting.isConnected) { say(""); }  // the action said nothing of its own
+      }, function (error) {
         say(error.message || String(error), "error");
       }).then(function () { if (button) { button.disabled = false; } });
     };

@@ -12,7 +12,7 @@ def test_the_media_help_index_lists_every_media_of_the_catalog(client):
     for name, tool, url in [
         ("Token SafeNet eToken e cartão Gemalto", "SafeNet Authentication Client", "/ajuda/midias/safenet-gemalto/"),
         ("Cartão IDEMIA", "AWP Identity Manager", "/ajuda/midias/idemia/"),
-        ("Mídias GD e Morpho", "Administração de token (SafeSign)", "/ajuda/midias/gd-morpho/"),
+        ("Mídias GD e Morpho", "Administração de token", "/ajuda/midias/gd-morpho/"),
     ]:
         assert name in response.text and tool in response.text and f'href="{url}"' in response.text
     assert 'href="/token/"' in response.text
