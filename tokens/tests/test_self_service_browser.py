@@ -72,7 +72,7 @@ def test_the_customer_erases_the_media_after_seeing_what_goes(browser_page, live
     page.click("#ver-apagar")
     page.wait_for_selector("#apagar-detalhes:not([hidden])")
     assert page.inner_text("#apagar-lista") == "Certificado antigo"
-    page.wait_for_selector("#agente-mensagem:empty")  # no "Aguarde…" left behind
+    page.wait_for_selector("#agente-mensagem:empty", state="attached")  # no "Aguarde…" left behind
     page.fill("#apagar-puk", SO_PIN)
     page.fill("#apagar-nome", "MINHA MIDIA")
     page.fill("#apagar-pin", "2468")
