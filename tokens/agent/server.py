@@ -240,6 +240,12 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
             payload, status = self.app.dispatch(method, path, body), 200
         except AgentError as error:
             payload, status = error.as_json(), error.status
+        except Exception:
+            # The boundary: a bug must still answer in JSON rather than drop the connection. The traceback goes
+            # to the log; request bodies (PINs) are never part of it.
+            logger.exception("%s %s failed", method, self.path.split("?", 1)[0])
+            payload = {"error": {"code": "internal_error", "message": "Erro interno do agente. Tente de novo."}}
+            status = 500
         self._send_json(status, payload, nonce=nonce)
         logger.info("%s %s %s %.0fms", method, self.path.split("?", 1)[0], status, (time.monotonic() - started) * 1000)
 
@@ -247,8 +253,10 @@ class AgentRequestHandler(BaseHTTPRequestHandler):
         origin = self.headers.get("Origin")
         if origin is not None and origin not in self.app.origins:
             raise AgentError("origin_not_allowed", "Origem não autorizada a usar este agente.", status=403)
-        host = (self.headers.get("Host") or "").lower()
-        if host not in {f"{LOOPBACK}:{self.app.port}", f"localhost:{self.app.port}"}:
+        # A DNS-rebinding page reaches us under its own host name; a loopback name (any port: an SSH tunnel
+        # may forward from another one) is the only legitimate Host.
+        host = (self.headers.get("Host") or "").lower().rsplit(":", 1)[0]
+        if host not in {LOOPBACK, "localhost"}:
             raise AgentError("host_not_allowed", "Acesse o agente por 127.0.0.1.", status=403)
 
     def _read_body(self) -> bytes:

@@ -139,10 +139,12 @@ def test_preflight_is_answered_only_for_the_portal_origin(agent):
     assert foreign[0] == 403 and "Access-Control-Allow-Origin" not in foreign[1]
 
 
-def test_a_rebound_host_name_is_refused(agent):
-    status, _, body = _send(agent, "GET", "/v1/tokens", headers={"Host": f"golpe.example:{agent.port}"})
+def test_a_rebound_host_name_is_refused_but_a_tunnelled_loopback_port_is_not(agent):
+    rebound = _send(agent, "GET", "/v1/tokens", headers={"Host": f"golpe.example:{agent.port}"})
+    tunnelled = _send(agent, "GET", "/v1/tokens", headers={"Host": "127.0.0.1:9000"})
 
-    assert status == 403 and body["error"]["code"] == "host_not_allowed"
+    assert rebound[0] == 403 and rebound[2]["error"]["code"] == "host_not_allowed"
+    assert tunnelled[0] == 200
 
 
 def test_an_answer_not_signed_by_the_agent_is_not_trusted(agent):
