@@ -1,6 +1,7 @@
 """Suite-wide fixtures. Services are real: PostgreSQL and Redis when DATABASE_URL/REDIS_URL are set."""
 
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -15,13 +16,27 @@ def _service_missing(marker: str) -> str | None:
         return "PostgreSQL (set DATABASE_URL=postgres://…)"
     if marker in ("redis", "worker") and not settings.REDIS_URL:
         return "Redis (set REDIS_URL=redis://…)"
+    if marker == "browser" and not shutil.which("chromium"):
+        return "Chromium (Debian package chromium, installed by scripts/system-deps.sh)"
+    if marker == "softhsm" and not _softhsm_present():
+        return "SoftHSM2 (Debian package softhsm2, installed by scripts/system-deps.sh)"
     return None
+
+
+def _softhsm_present() -> bool:
+    from tokens.agent.modules import ModuleNotFound, resolve_module
+
+    try:
+        resolve_module("softhsm")
+    except ModuleNotFound:
+        return False
+    return shutil.which("softhsm2-util") is not None
 
 
 @pytest.fixture(autouse=True)
 def _services_required(request):
     """Locally a test that needs a missing service is skipped; in CI it fails instead."""
-    for marker in ("postgres", "redis", "worker"):
+    for marker in ("postgres", "redis", "worker", "softhsm", "browser"):
         if request.node.get_closest_marker(marker) and (missing := _service_missing(marker)):
             message = f"this test needs {missing}"
             if IN_CI:

@@ -2,7 +2,7 @@
 # Install the Debian packages the test suite needs, only when they are missing.
 set -euo pipefail
 
-packages=(openssl)
+packages=(openssl softhsm2 chromium)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -278,3 +278,17 @@ DOCUMENT_PURGE_DAYS = env_int("DOCUMENT_PURGE_DAYS", 90)
 DOSSIER_RETENTION_YEARS = env_int("DOSSIER_RETENTION_YEARS", 10)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# ---------------------------------------------------------------------------------------------------
+# Tokens and the local agent (tokens/).
+# ---------------------------------------------------------------------------------------------------
+
+# Where the self-service page looks for the customer's agent first (`python -m tokens.agent` default port).
+TOKENS_AGENT_DEFAULT_URL = env_str("TOKENS_AGENT_DEFAULT_URL", "http://127.0.0.1:47115")
+# Fernet keys sealing workstation secrets and job PINs (first seals, all open); empty: derived from SECRET_KEY.
+TOKENS_SEALING_KEYS = env_list("TOKENS_SEALING_KEYS", [])
+# A job's sealed PINs/PUKs open only this long after the request; a job not started by then fails.
+TOKEN_JOB_SECRETS_TTL = env_int("TOKEN_JOB_SECRETS_TTL", 600)
+# Longest a job may drive its agent (RSA key generation on a card can take a minute).
+TOKEN_JOB_RUN_LIMIT = env_int("TOKEN_JOB_RUN_LIMIT", 300)
+CELERY_BEAT_SCHEDULE["token-jobs-sweep"] = {"task": "tokens.jobs_sweep", "schedule": 300.0}

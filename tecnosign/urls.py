@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("parceiros/", include("partners.urls")),
+    path("", include("tokens.urls")),
     *auth_urlpatterns,
     path("", include("orders.urls")),
 ]

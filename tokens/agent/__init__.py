@@ -1,0 +1,5 @@
+"""The local token agent: a small HTTP program, with no Django inside, that drives PKCS#11 tokens.
+
+It runs on the computer where the token or card is plugged in (`python -m tokens.agent`) and answers
+signed JSON requests on 127.0.0.1 only. The portal (`tokens.client`) and the self-service page talk to it.
+"""

@@ -1,0 +1,126 @@
+"""A throwaway SoftHSM2 token directory and a real agent process on it, for the tests and the benchmark."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tokens.agent import protocol
+from tokens.client import AgentClient
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PORTAL_ORIGIN = "http://testserver"
+SO_PIN = "87654321"
+USER_PIN = "1234"
+
+
+class SoftHSM:
+    """A token directory of its own (SOFTHSM2_CONF points at it) with helpers to create tokens."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        (directory / "tokens").mkdir(parents=True, exist_ok=True)
+        self.conf = directory / "softhsm2.conf"
+        self.conf.write_text(
+            f"directories.tokendir = {directory / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+        )
+        self.env = {**os.environ, "SOFTHSM2_CONF": str(self.conf)}
+
+    def init_token(self, label: str = "TITULAR", *, so_pin: str = SO_PIN, pin: str = USER_PIN) -> str:
+        """Initialise a new token in the free slot; return its serial."""
+        self._util("--init-token", "--free", "--label", label, "--so-pin", so_pin, "--pin", pin)
+        slots = self._util("--show-slots")
+        for block in slots.split("Slot ")[1:]:
+            if re.search(rf"Label:\s+{re.escape(label)}\s*$", block, re.MULTILINE):
+                return re.search(r"Serial number:\s+(\S+)", block).group(1)
+        raise AssertionError(f"token {label} not found after initialisation")
+
+    def _util(self, *args: str) -> str:
+        result = subprocess.run(  # noqa: S603
+            [shutil.which("softhsm2-util") or "/usr/bin/softhsm2-util", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return result.stdout
+
+
+@dataclass
+class RunningAgent:
+    """`python -m tokens.agent` on 127.0.0.1 at an ephemeral port, paired through the code it printed."""
+
+    process: subprocess.Popen
+    port: int
+    pairing_code: str
+    config_path: Path
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def secret(self) -> bytes:
+        return protocol.secret_from_pairing_code(self.pairing_code)
+
+    def client(self) -> AgentClient:
+        return AgentClient(self.url, self.secret)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def all_output(self) -> str:
+        return "".join(self.output)
+
+
+def agent_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tokens.agent", *args]
+
+
+def start_agent(softhsm: SoftHSM, config_path: Path, *extra: str, origin: str = PORTAL_ORIGIN) -> RunningAgent:
+    args = ("--module", "softhsm", "--port", "0", "--config", str(config_path), "--portal-origin", origin, *extra)
+    process = subprocess.Popen(  # noqa: S603
+        agent_command(*args),
+        env=softhsm.env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    port = code = None
+    deadline = time.monotonic() + 30
+    while port is None and time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if match := re.search(r"Código de pareamento: (\S+)", line):
+            code = match.group(1)
+        if match := re.search(r"Ouvindo em http://127\.0\.0\.1:(\d+)", line):
+            port = int(match.group(1))
+    if port is None:
+        process.kill()
+        raise AssertionError("the agent did not start:\n" + "".join(output))
+    agent = RunningAgent(process=process, port=port, pairing_code=code or "", config_path=config_path, output=output)
+    # Keep draining its output (the request log) so the pipe never fills, and keep it for assertions.
+    threading.Thread(target=lambda: output.extend(iter(process.stdout.readline, "")), daemon=True).start()
+    return agent
+
+
+def make_softhsm() -> SoftHSM:
+    return SoftHSM(Path(tempfile.mkdtemp(prefix="tecnosign-softhsm-")))
