@@ -87,8 +87,7 @@ class LocalCa(CaBackend):
 
     def issue(self, *, reference: str, csr: x509.CertificateSigningRequest) -> IssuedCertificate:
         submission = self._submission(reference)
-        now = timezone.now().replace(microsecond=0)
-        if now < submission.release_at:
+        if timezone.now() < submission.release_at:
             raise CaRejected(f"request {reference} is not released yet")
         if not csr.is_signature_valid:
             raise CaRejected("the CSR's signature does not verify: the requester does not hold the key")
@@ -96,6 +95,7 @@ class LocalCa(CaBackend):
         if not isinstance(public_key, RSAPublicKey) or public_key.key_size < MIN_HOLDER_KEY_BITS:
             raise CaRejected(f"holder keys must be RSA of at least {MIN_HOLDER_KEY_BITS} bits")
         identity = HolderIdentity.from_json(submission.identity)
+        now = timezone.now().replace(microsecond=0)
         issuing = active_authority(Role.ISSUING)
         material = signing_material(issuing)
         # The product's months from today, capped at the end of the V5 chain (orders.validity) and the issuer.
