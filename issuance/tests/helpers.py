@@ -1,3 +1,5 @@
+import shutil
+import subprocess
 from datetime import date
 
 from cryptography import x509
@@ -45,3 +47,10 @@ def ocsp_request(cert: x509.Certificate, issuer: x509.Certificate, *, nonce: byt
     if nonce:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
     return builder.build().public_bytes(serialization.Encoding.DER)
+
+
+def openssl(*args: str) -> subprocess.CompletedProcess:
+    """Run the system's openssl (scripts/system-deps.sh installs it) and return what it said."""
+    binary = shutil.which("openssl")
+    assert binary, "openssl is not installed (scripts/system-deps.sh)"
+    return subprocess.run([binary, *args], capture_output=True, text=True, check=False)  # noqa: S603 (our args)
