@@ -47,6 +47,10 @@ class SigningMaterial:
     key: RSAPrivateKey
 
 
+# Decrypted keys per process, by certificate fingerprint: decrypting costs a KDF run and an RSA key check.
+_material_cache: dict[str, SigningMaterial] = {}
+
+
 def _new_key(role: Role, size: int) -> RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=size)
 
@@ -74,6 +78,8 @@ def _store(*, role: Role, slug: str, name: str, cert: x509.Certificate, key: RSA
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
     )
+    # The key is in hand: no need to decrypt what was just encrypted.
+    _material_cache[authority.fingerprint_sha256] = SigningMaterial(authority.pk, cert, key)
     audit_record(
         action="ca.created",
         obj=authority,
@@ -175,11 +181,8 @@ def ca_init(*, key_size: int | None = None, key_source: KeySource = _new_key, ac
     return CaInitResult(root=root, issuing=issuing, ocsp=responder, created=created)
 
 
-_material_cache: dict[str, SigningMaterial] = {}
-
-
 def signing_material(authority: CertificateAuthority) -> SigningMaterial:
-    """The certificate and decrypted key; cached per process by fingerprint (decrypting costs a KDF run)."""
+    """The certificate and decrypted key of `authority`."""
     material = _material_cache.get(authority.fingerprint_sha256)
     if material is None:
         try:

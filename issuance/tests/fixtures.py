@@ -1,4 +1,4 @@
-"""Fixtures any app's tests can use (registered in the root conftest): a local CA made once per session."""
+"""Fixtures any app's tests can use (registered in the root conftest): the local CA, with keys made once."""
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -17,18 +17,10 @@ def ca_key_source():
     return source
 
 
-@pytest.fixture(scope="session")
-def _session_ca(django_db_setup, django_db_blocker, ca_key_source):
-    from issuance.services.authority import ca_init
-
-    with django_db_blocker.unblock():
-        ca_init(key_source=ca_key_source)
-
-
 @pytest.fixture
-def local_ca(_session_ca, db, ca_key_source):
-    """The local CA (root, issuing CA, OCSP responder). Rows made at session start survive each test's
-    rollback; after a transactional test flushed them they are made again, with the same keys."""
+def local_ca(db, ca_key_source):
+    """The local CA (root, issuing CA, OCSP responder), made inside the test's transaction with the session's
+    keys: signing three certificates costs a few milliseconds."""
     from issuance.services.authority import ca_init
 
     return ca_init(key_source=ca_key_source)
