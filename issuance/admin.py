@@ -57,12 +57,12 @@ class IssuanceRequestAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = ["mark_media_delivered", "send_again"]
 
-    def get_queryset(self, request):
-        # Pending requests first, the least time left on top; then the rest, newest deadline first.
-        pending = Case(
+    def get_ordering(self, request):
+        # Pending requests first, the least time left on top; then the rest by deadline.
+        pending_first = Case(
             When(status__in=IssuanceRequest.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
-        return super().get_queryset(request).annotate(pending_rank=pending).order_by("pending_rank", "sla_deadline")
+        return [pending_first.asc(), "sla_deadline"]
 
     @admin.display(description="titular")
     def holder(self, obj: IssuanceRequest) -> str:

@@ -1,9 +1,10 @@
 """Create the local CA (root, issuing CA, delegated OCSP responder) when missing. Safe to run on every start."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from issuance.services.authority import CaNotReady, ca_init, publication_urls
+from issuance.services.authority import ca_init, publication_urls
 from issuance.services.publication import crl_latest, crl_publish
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, key_size=None, **options):
         try:
             result = ca_init(key_size=key_size)
-        except CaNotReady as exc:
+        except ImproperlyConfigured as exc:  # no passphrase, a wrong one, or the chain's end has passed
             raise CommandError(str(exc)) from exc
         if crl_latest(result.issuing) is None:
             crl_publish()
