@@ -254,7 +254,8 @@ ISSUANCE_SLA_HOURS = env_int("ISSUANCE_SLA_HOURS", 24)
 ISSUANCE_SLA_WARN_HOURS = env_int("ISSUANCE_SLA_WARN_HOURS", 20)
 ISSUANCE_POLL_INTERVAL_SECONDS = env_int("ISSUANCE_POLL_INTERVAL_SECONDS", 60)
 A1_KEY_SIZE = env_int("A1_KEY_SIZE", 2048)
-A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 50_000)
+# PBKDF2 rounds protecting the A1 .pfx (ten times OpenSSL's default of 2048).
+A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 20_000)
 # Wrong issuance passwords allowed per order before the form locks, and for how long.
 A1_PASSWORD_MAX_FAILURES = env_int("A1_PASSWORD_MAX_FAILURES", 5)
 A1_PASSWORD_LOCK_MINUTES = env_int("A1_PASSWORD_LOCK_MINUTES", 30)

@@ -4,6 +4,7 @@ It keeps its own records (LocalCaSubmission, LocalCaCertificate) apart from the 
 external AC would, so the portal code above the interface cannot tell them apart.
 """
 
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from cryptography.x509 import ocsp
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from orders.validity import certificate_validity
@@ -33,6 +36,8 @@ MAX_OCSP_REQUEST_BYTES = 10_000
 
 _certificates: dict[str, x509.Certificate] = {}
 _ocsp_hashes: dict[tuple[str, str], tuple[bytes, bytes]] = {}
+_authorities_cache: list = []
+AUTHORITIES_TTL = 60
 
 
 def _certificate(authority: CertificateAuthority) -> x509.Certificate:
@@ -42,6 +47,25 @@ def _certificate(authority: CertificateAuthority) -> x509.Certificate:
             authority.certificate_pem.encode()
         )
     return cert
+
+
+def _ocsp_authorities() -> list[CertificateAuthority]:
+    """Issuing CAs and active responders, re-read at most every AUTHORITIES_TTL seconds: they change only
+    when ca_init runs (which empties the cache through post_save), while the responder answers many requests
+    a second."""
+    now = time.monotonic()
+    if _authorities_cache and now - _authorities_cache[0] < AUTHORITIES_TTL:
+        return _authorities_cache[1]
+    authorities = list(
+        CertificateAuthority.objects.filter(Q(role=Role.ISSUING) | Q(role=Role.OCSP, active=True)).order_by("pk")
+    )
+    _authorities_cache[:] = [now, authorities]
+    return authorities
+
+
+@receiver(post_save, sender=CertificateAuthority, dispatch_uid="local-ca-authorities-changed")
+def _authorities_changed(**kwargs) -> None:
+    _authorities_cache.clear()
 
 
 def _serial_hex(serial: int) -> str:
@@ -165,9 +189,7 @@ class LocalCa(CaBackend):
             algorithm = request.hash_algorithm
         except (ValueError, UnsupportedAlgorithm):
             return ocsp_pki.unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
-        authorities = list(
-            CertificateAuthority.objects.filter(Q(role=Role.ISSUING) | Q(role=Role.OCSP, active=True)).order_by("pk")
-        )
+        authorities = _ocsp_authorities()
         issuer = next(
             (
                 ca

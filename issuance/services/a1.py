@@ -87,7 +87,7 @@ def a1_check_issuable(order: Order) -> IssuanceRequest:
 
 
 def a1_issue(*, order: Order, password: str, actor: Actor) -> A1Delivery:
-    """Check the issuance password, then issue and package the certificate in one transaction."""
+    """The customer's issuance: check the issuance password (attempts limited), then issue and package."""
     request = a1_check_issuable(order)
     now = timezone.now()
     if request.password_locked_until and request.password_locked_until > now:
@@ -98,7 +98,12 @@ def a1_issue(*, order: Order, password: str, actor: Actor) -> A1Delivery:
     if not secret_matches(password, order.issuance_password_hash):
         ratelimit.register_hit("a1-password-ip", ip, window=IP_WINDOW)
         _register_wrong_password(request, order, actor)
+    return a1_issue_certificate(request=request, order=order, password=password, actor=actor)
 
+
+def a1_issue_certificate(*, request: IssuanceRequest, order: Order, password: str, actor: Actor) -> A1Delivery:
+    """Key pair, CA signature and PKCS#12, recorded in one transaction. Only after the password is checked."""
+    now = timezone.now()
     key = rsa.generate_private_key(public_exponent=65537, key_size=settings.A1_KEY_SIZE)
     csr = (
         x509.CertificateSigningRequestBuilder()

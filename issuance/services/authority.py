@@ -196,7 +196,7 @@ def signing_material(authority: CertificateAuthority) -> SigningMaterial:
 
 
 def active_authority(role: Role) -> CertificateAuthority:
-    authority = CertificateAuthority.objects.filter(role=role, active=True).first()
+    authority = CertificateAuthority.objects.select_related("parent").filter(role=role, active=True).first()
     if authority is None:
         raise CaNotReady("The local CA has not been created: run `manage.py ca_init`.")
     return authority
