@@ -31,7 +31,6 @@ from .services.publication import crl_latest, crl_publish, ocsp_respond
 
 OCSP_REQUEST = "application/ocsp-request"
 OCSP_RESPONSE = "application/ocsp-response"
-MAX_OCSP_BODY = 10_000
 
 
 @never_cache
@@ -126,8 +125,7 @@ def ocsp_post(request):
     content_type = request.content_type or ""
     if content_type != OCSP_REQUEST:
         return HttpResponse("Content-Type deve ser application/ocsp-request", status=415, content_type="text/plain")
-    body = request.body
-    return _ocsp_http(body[: MAX_OCSP_BODY + 1], cache=False)
+    return _ocsp_http(request.body, cache=False)
 
 
 @require_GET

@@ -97,7 +97,7 @@ def a1_issue(*, order: Order, password: str, actor: Actor) -> A1Delivery:
         raise IssuanceLocked("Muitas tentativas a partir desta conexão. Aguarde 15 minutos e tente de novo.")
     if not secret_matches(password, order.issuance_password_hash):
         ratelimit.register_hit("a1-password-ip", ip, window=IP_WINDOW)
-        _register_wrong_password(request, order, actor)
+        raise _wrong_password(request, order, actor)
     return a1_issue_certificate(request=request, order=order, password=password, actor=actor)
 
 
@@ -159,8 +159,8 @@ def a1_issue_certificate(*, request: IssuanceRequest, order: Order, password: st
     return A1Delivery(pkcs12=bundle, filename=filename, certificate=record)
 
 
-def _register_wrong_password(request: IssuanceRequest, order: Order, actor: Actor):
-    """Count the failure in the database (so the lock survives restarts) and raise the matching error."""
+def _wrong_password(request: IssuanceRequest, order: Order, actor: Actor) -> DomainError:
+    """Count the failure in the database (so the lock survives restarts); the error to show for it."""
     limit = settings.A1_PASSWORD_MAX_FAILURES
     now = timezone.now()
     with transaction.atomic():
@@ -177,9 +177,9 @@ def _register_wrong_password(request: IssuanceRequest, order: Order, actor: Acto
             after={"locked_until": until.isoformat()} if locked else {"failures": failures},
         )
     if locked:
-        raise _locked(until)
+        return _locked(until)
     left = limit - failures
-    raise WrongIssuancePassword(
+    return WrongIssuancePassword(
         "Senha de emissão incorreta. Use a senha criada no pedido (não a de revogação). "
         + (f"Restam {left} tentativas." if left > 1 else "Resta 1 tentativa antes do bloqueio temporário."),
         field="password",

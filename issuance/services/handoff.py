@@ -92,7 +92,7 @@ def issuance_submit(order: Order, *, actor: Actor = SYSTEM) -> IssuanceRequest:
 
 
 def issuance_request_send(*, request_id: int) -> str:
-    """Give a queued request to the CA, once. Raises CaUnavailable for the task to retry later."""
+    """Give a queued request to the CA, once. Raises CaUnavailable (only) for the task to retry later."""
     now = timezone.now()
     failure: CaError | None = None
     with transaction.atomic():
@@ -135,12 +135,14 @@ def issuance_request_send(*, request_id: int) -> str:
             )
             if rejected:
                 alert_staff("issuance_rejected", request, occasion="rejected", error=submission.message)
+    if isinstance(failure, CaUnavailable):
+        raise failure  # for the task to retry with back-off
     if failure is not None:
-        if not isinstance(failure, CaUnavailable):
-            # Our configuration or the CA's records are wrong: people must look, retrying will not help.
-            logger.error("issuance request %s could not be sent: %s", request_id, failure)
-            alert_staff_now("issuance_send_failed", request_id, occasion="send-failed", error=str(failure))
-        raise failure
+        # Our configuration or the CA's records are wrong: people must look, retrying now will not help.
+        # The request stays queued; the monitor's sweep sends it again once that is fixed.
+        logger.error("issuance request %s could not be sent: %s", request_id, failure)
+        alert_staff_now("issuance_send_failed", request_id, occasion="send-failed", error=str(failure))
+        return "failed"
     if submission.status == Submission.RELEASED:
         issuance_release(request_id=request_id)
     return submission.status

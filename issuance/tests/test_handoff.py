@@ -190,3 +190,24 @@ def test_a_real_worker_hands_off_through_redis(celery_worker, local_ca):
     request = IssuanceRequest.objects.get(order=order)
     assert request.status == S.RELEASED and request.attempts == 1
     wait_for(lambda: [m for m in mail.outbox if m.to == [order.email]])
+
+
+def test_a_configuration_error_keeps_the_request_queued_and_alerts_staff_once(on_commit, settings, ca_key_source):
+    fake = FakeAc(key=ca_key_source("external-ac", 2048))
+    fake.start()
+    settings.CA_BACKEND, settings.EXTERNAL_CA_URL, settings.EXTERNAL_CA_TOKEN = "external", fake.url, "expirado"
+    start = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    try:
+        with time_machine.travel(start, tick=False) as clock:
+            order = OrderFactory(status=Order.Status.VERIFIED)
+            request = hand_off(order, on_commit)
+            clock.shift(timedelta(minutes=16))
+            report = run_monitor(on_commit)  # the sweep tries again: still wrong, no second alert
+    finally:
+        fake.stop()
+
+    request.refresh_from_db()
+    assert report["resent"] == 1
+    assert (request.status, request.attempts) == (S.QUEUED, 2) and "HTTP 401" in request.last_error
+    [alert] = staff_mail("[Configuração]")
+    assert order.number in alert.subject and "HTTP 401" in alert.body
