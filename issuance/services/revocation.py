@@ -24,7 +24,7 @@ class AlreadyRevoked(DomainError):
 
 
 def certificate_revoke(*, certificate: Certificate, reason: int, actor: Actor, note: str = "") -> Certificate:
-    """Revoke at the CA with an RFC 5280 reason, record it, audit it and republish the CRL after commit.
+    """Revoke at the CA with an RFC 5280 reason, record it, audit it and republish the local CA's CRL after commit.
 
     The order's status is the caller's to move (orders.services.transitions).
     """
@@ -62,7 +62,8 @@ def certificate_revoke(*, certificate: Certificate, reason: int, actor: Actor, n
             after={"status": locked.status, "reason": reason.value, "revoked_at": now.isoformat()},
             note=note,
         )
-        from ..tasks import publish_crl
+        if locked.backend == "local":  # an external AC republishes its own CRL
+            from ..tasks import publish_crl
 
-        enqueue_on_commit(publish_crl)
+            enqueue_on_commit(publish_crl)
     return locked
