@@ -14,7 +14,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core import mail
 from django.db import transaction
 
-from issuance.models import Certificate, IssuanceRequest
+from issuance.models import Certificate, IssuanceRequest, LocalCaSubmission
 from issuance.services import issuance_submit
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory, OrderFactory
@@ -122,15 +122,17 @@ def test_the_private_key_is_kept_nowhere(client, local_ca, on_commit):
     download = issue(client, order)
 
     key, _, _ = pkcs12.load_key_and_certificates(download.content, PASSWORD.encode())
-    modulus = format(key.private_numbers().public_numbers.n, "x")
-    secret = format(key.private_numbers().d, "x")
+    private_exponent = format(key.private_numbers().d, "x")
     stored = [
         *Certificate.objects.values_list("certificate_pem", flat=True),
+        *(str(row) for row in LocalCaSubmission.objects.values_list("identity", flat=True)),
         *(str(row) for row in AuditEvent.objects.values_list("before", "after", "note")),
         *OutboxMessage.objects.values_list("body_text", flat=True),
     ]
-    assert all("PRIVATE KEY" not in text and secret not in text for text in stored)
-    assert modulus  # the public half is in the certificate; the private exponent is nowhere
+    assert all("PRIVATE KEY" not in text and private_exponent not in text for text in stored)
+    # Only the public half is kept, in the certificate.
+    kept = x509.load_pem_x509_certificate(Certificate.objects.get(order=order).certificate_pem.encode())
+    assert kept.public_key() == key.public_key()
 
 
 def test_the_pkcs12_is_aes_256_with_pbkdf2(client, local_ca, on_commit, tmp_path):
