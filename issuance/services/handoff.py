@@ -57,11 +57,11 @@ def issuance_submit(order: Order, *, actor: Actor = SYSTEM) -> IssuanceRequest:
 
     Idempotent: a second call returns the same request. The CA is contacted by a task after commit.
     """
-    existing = IssuanceRequest.objects.filter(order=order).first()
-    if existing is not None:
-        return existing
     status = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
     if status != Order.Status.VERIFIED:
+        existing = IssuanceRequest.objects.filter(order=order).first()
+        if existing is not None:  # handed off before (and maybe released since)
+            return existing
         raise IssuanceNotAllowed(f"O pedido {order.number} ainda não foi aprovado pela central de verificação.")
     if not order.product.policy_oid:
         raise IssuanceNotAllowed(
