@@ -8,10 +8,14 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import transaction
 
+from issuance.backends import CaUnavailable
+from issuance.backends.local import LocalCa
 from issuance.models import Certificate, CertificateAuthority, IssuanceRequest
 from issuance.services import issuance_submit
+from issuance.services.a1 import a1_issue
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, OrderFactory, UserFactory
+from tecnosign.audit.services import Actor
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/issuance/issuancerequest/"
@@ -94,9 +98,6 @@ def test_staff_without_the_permission_cannot_mark_delivery(client, local_ca, on_
 
 def test_certificates_and_cas_are_read_only_and_keys_never_shown(staff_client, local_ca, on_commit):
     request = hand_off(on_commit)
-    from issuance.services.a1 import a1_issue
-    from tecnosign.audit.services import Actor
-
     certificate = a1_issue(order=request.order, password="Emissao#2026", actor=Actor(label="cliente")).certificate
     url = f"/admin/issuance/certificate/{certificate.pk}/change/"
 
@@ -111,3 +112,22 @@ def test_certificates_and_cas_are_read_only_and_keys_never_shown(staff_client, l
     assert staff_client.post(f"/admin/issuance/certificateauthority/{local_ca.root.pk}/delete/").status_code == 403
     assert CertificateAuthority.objects.filter(pk=local_ca.root.pk).exists()
     assert IssuanceRequest.objects.get(pk=request.pk).status == IssuanceRequest.Status.RELEASED
+
+
+def test_staff_send_a_queued_request_again(staff_client, local_ca, on_commit, monkeypatch):
+    def down(self, **kwargs):
+        raise CaUnavailable("POST /requests: no answer within 10s")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalCa, "submit", down)
+        request = hand_off(on_commit)
+    assert request.status == IssuanceRequest.Status.QUEUED
+
+    with on_commit():
+        response = staff_client.post(
+            CHANGELIST, {"action": "send_again", "_selected_action": [request.pk]}, follow=True
+        )
+
+    request.refresh_from_db()
+    assert "1 pedido(s) reenfileirado(s)" in response.text
+    assert request.status == IssuanceRequest.Status.RELEASED and request.order.status == Order.Status.RELEASED
