@@ -27,6 +27,7 @@ migrate: $(VENV)/.runtime
 
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py ca_init
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)

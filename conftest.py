@@ -10,6 +10,9 @@ from django.db import connection
 
 IN_CI = os.environ.get("TECNOSIGN_CI") == "1"
 
+# The local CA fixtures (`local_ca`), for any app whose tests issue or revoke certificates.
+pytest_plugins = ["issuance.tests.fixtures"]
+
 
 def _service_missing(marker: str) -> str | None:
     if marker == "postgres" and connection.vendor != "postgresql":

@@ -104,6 +104,8 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL (postgres://…) in production and CI; SQLite file when unset.
+if not env_str("DATABASE_URL"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
@@ -292,3 +294,40 @@ TOKEN_JOB_SECRETS_TTL = env_int("TOKEN_JOB_SECRETS_TTL", 600)
 # Longest a job may drive its agent (RSA key generation on a card can take a minute).
 TOKEN_JOB_RUN_LIMIT = env_int("TOKEN_JOB_RUN_LIMIT", 300)
 CELERY_BEAT_SCHEDULE["token-jobs-sweep"] = {"task": "tokens.jobs_sweep", "schedule": 300.0}
+
+# ---------------------------------------------------------------------------------------------------
+# Issuance and publication (issuance/): the CA backend, the 24 h hand-off, A1 delivery, CRL and OCSP.
+# ---------------------------------------------------------------------------------------------------
+
+# "local": the embedded CA (root + issuing CA made by `manage.py ca_init`); "external": a real AC's HTTP API.
+CA_BACKEND = env_str("CA_BACKEND", "local")
+# Encrypts the local CA's private keys at rest. Required outside DEBUG (checked when a key is used).
+CA_KEY_PASSPHRASE = env_str("CA_KEY_PASSPHRASE") or ("dev-only-ca-passphrase" if DEBUG else "")
+CA_KEY_SIZE = env_int("CA_KEY_SIZE", 4096)
+# The local CA releases a submitted request after this many seconds (0: at once).
+LOCAL_CA_RELEASE_DELAY_SECONDS = env_int("LOCAL_CA_RELEASE_DELAY_SECONDS", 0)
+EXTERNAL_CA_URL = env_str("EXTERNAL_CA_URL").rstrip("/")
+EXTERNAL_CA_TOKEN = env_str("EXTERNAL_CA_TOKEN")
+EXTERNAL_CA_TIMEOUT_SECONDS = env_int("EXTERNAL_CA_TIMEOUT_SECONDS", 10)
+# The registration authority's CNPJ, written in every subject (DOC-ICP-04: OU=<CNPJ of the AR>).
+ICP_AR_CNPJ = env_str("ICP_AR_CNPJ", "24680135000103")
+# The CA has this long from the hand-off to release; staff are warned at the second number.
+ISSUANCE_SLA_HOURS = env_int("ISSUANCE_SLA_HOURS", 24)
+ISSUANCE_SLA_WARN_HOURS = env_int("ISSUANCE_SLA_WARN_HOURS", 20)
+ISSUANCE_POLL_INTERVAL_SECONDS = env_int("ISSUANCE_POLL_INTERVAL_SECONDS", 60)
+A1_KEY_SIZE = env_int("A1_KEY_SIZE", 2048)
+# PBKDF2 rounds protecting the A1 .pfx (ten times OpenSSL's default of 2048).
+A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 20_000)
+# Wrong issuance passwords allowed per order before the form locks, and for how long.
+A1_PASSWORD_MAX_FAILURES = env_int("A1_PASSWORD_MAX_FAILURES", 5)
+A1_PASSWORD_LOCK_MINUTES = env_int("A1_PASSWORD_LOCK_MINUTES", 30)
+# DPC values (ICP-BRASIL.md "Revocation"): a CRL at least every 6 h, nextUpdate 12 h ahead.
+CRL_PUBLISH_INTERVAL_HOURS = env_int("CRL_PUBLISH_INTERVAL_HOURS", 6)
+CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 12)
+OCSP_NEXT_UPDATE_MINUTES = env_int("OCSP_NEXT_UPDATE_MINUTES", 60)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "issuance-monitor": {"task": "issuance.monitor", "schedule": 60.0},
+        "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},
+    }
+)

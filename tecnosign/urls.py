@@ -17,6 +17,7 @@ urlpatterns = [
     path("parceiros/", include("partners.urls")),
     path("", include("tokens.urls")),
     *auth_urlpatterns,
+    path("", include("issuance.urls")),
     path("", include("orders.urls")),
 ]
 

@@ -1,0 +1,137 @@
+from django.contrib import admin, messages
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.html import format_html
+
+from tecnosign.audit.services import Actor
+from tecnosign.errors import DomainError
+from tecnosign.queue import enqueue_on_commit
+
+from .models import Certificate, CertificateAuthority, IssuanceRequest, RevocationList
+from .services.handoff import issuance_mark_media_delivered
+from .tasks import submit_issuance_request
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: the back office reads them."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name not in (self.exclude or ())]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _time_left(request: IssuanceRequest) -> str:
+    if not request.is_pending:
+        return "—"
+    minutes = int(request.time_left.total_seconds() // 60)
+    text = f"{abs(minutes) // 60} h {abs(minutes) % 60:02d} min"
+    return f"atrasado {text}" if minutes < 0 else text
+
+
+@admin.register(IssuanceRequest)
+class IssuanceRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "order",
+        "holder",
+        "product",
+        "status",
+        "time_left",
+        "sla_deadline",
+        "attempts",
+        "external_reference",
+        "warned",
+        "breached",
+        "media_delivered_at",
+    ]
+    list_filter = ["status", "backend", ("breached_at", admin.EmptyFieldListFilter), "order__product__certificate_type"]
+    search_fields = ["order__number", "external_reference", "order__person_cpf", "order__cnpj"]
+    list_select_related = ["order__product"]
+    show_full_result_count = False
+    actions = ["mark_media_delivered", "send_again"]
+
+    def get_ordering(self, request):
+        # Pending requests first, the least time left on top; then the rest by deadline.
+        pending_first = Case(
+            When(status__in=IssuanceRequest.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        return [pending_first.asc(), "sla_deadline"]
+
+    @admin.display(description="titular")
+    def holder(self, obj: IssuanceRequest) -> str:
+        return f"{obj.order.holder_name} ({obj.order.holder_document_display})"
+
+    @admin.display(description="produto")
+    def product(self, obj: IssuanceRequest) -> str:
+        return obj.order.product.name
+
+    @admin.display(description="tempo restante", ordering="sla_deadline")
+    def time_left(self, obj: IssuanceRequest) -> str:
+        text = _time_left(obj)
+        if obj.is_pending and obj.sla_deadline <= timezone.now():
+            return format_html('<strong style="color:#b00020">{}</strong>', text)
+        return text
+
+    @admin.display(description="alertado", boolean=True)
+    def warned(self, obj: IssuanceRequest) -> bool:
+        return obj.warned_at is not None
+
+    @admin.display(description="estourou", boolean=True)
+    def breached(self, obj: IssuanceRequest) -> bool:
+        return obj.breached_at is not None
+
+    def has_mark_media_delivered_permission(self, request) -> bool:
+        return request.user.has_perm("issuance.mark_media_delivered")
+
+    def has_send_again_permission(self, request) -> bool:
+        return request.user.has_perm("issuance.change_issuancerequest")
+
+    @admin.action(description="Registrar entrega da mídia A3 (token/cartão)", permissions=["mark_media_delivered"])
+    def mark_media_delivered(self, request, queryset):
+        actor = Actor.from_request(request)
+        done = 0
+        for issuance_request in queryset.select_related("order__product"):
+            try:
+                done += issuance_mark_media_delivered(request=issuance_request, actor=actor)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+        if done:
+            self.message_user(request, f"Entrega da mídia registrada em {done} pedido(s); o cliente foi avisado.")
+
+    @admin.action(description="Reenviar à AC os pedidos ainda não aceitos", permissions=["send_again"])
+    def send_again(self, request, queryset):
+        queued = list(queryset.filter(status=IssuanceRequest.Status.QUEUED).values_list("pk", flat=True))
+        for pk in queued:
+            enqueue_on_commit(submit_issuance_request, pk)
+        self.message_user(request, f"{len(queued)} pedido(s) reenfileirado(s) para envio à AC.")
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    list_display = ["serial", "subject", "order", "status", "issued_at", "not_after", "revocation_reason", "revoked_at"]
+    list_filter = ["status", "revocation_reason", "backend"]
+    search_fields = ["serial", "subject", "order__number", "fingerprint_sha256"]
+    list_select_related = ["order"]
+    date_hierarchy = "issued_at"
+    show_full_result_count = False
+
+
+@admin.register(CertificateAuthority)
+class CertificateAuthorityAdmin(ReadOnlyAdmin):
+    list_display = ["name", "role", "slug", "serial", "not_before", "not_after", "crl_number", "active"]
+    list_filter = ["role", "active"]
+    exclude = ["private_key_pem"]
+
+
+@admin.register(RevocationList)
+class RevocationListAdmin(ReadOnlyAdmin):
+    list_display = ["authority", "number", "this_update", "next_update", "entries"]
+    list_filter = ["authority"]
+    exclude = ["der"]

@@ -1,0 +1,30 @@
+"""Create the local CA (root, issuing CA, delegated OCSP responder) when missing. Safe to run on every start."""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from issuance.services.authority import ca_init, publication_urls
+from issuance.services.publication import crl_latest, crl_publish
+
+
+class Command(BaseCommand):
+    help = "Create the local CA's root, issuing CA and OCSP responder when missing (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--key-size", type=int, default=None, help="RSA bits for new CA keys (CA_KEY_SIZE)")
+
+    def handle(self, *args, key_size=None, **options):
+        try:
+            result = ca_init(key_size=key_size)
+        except ImproperlyConfigured as exc:  # no passphrase, a wrong one, or the chain's end has passed
+            raise CommandError(str(exc)) from exc
+        if crl_latest(result.issuing) is None:
+            crl_publish()
+        created = ", ".join(result.created) or "nothing (already there)"
+        self.stdout.write(self.style.SUCCESS(f"Local CA ready; created: {created}."))
+        urls = publication_urls(result.issuing)
+        for authority in (result.root, result.issuing, result.ocsp):
+            until = timezone.localtime(authority.not_after)
+            self.stdout.write(f"  {authority.get_role_display():<26} {authority.subject} (até {until:%d/%m/%Y %H:%M})")
+        self.stdout.write(f"  CRL:  {urls.crl}\n  OCSP: {urls.ocsp}")

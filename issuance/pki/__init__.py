@@ -1,0 +1,1 @@
+"""X.509 building blocks (pure functions over `cryptography` objects, no database)."""

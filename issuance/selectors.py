@@ -1,0 +1,36 @@
+"""Reads for the order page's issuance section."""
+
+from dataclasses import dataclass
+
+from orders.models import Order
+
+from .models import Certificate, IssuanceRequest
+from .services.handoff import delivery_kind
+
+S = Order.Status
+
+
+@dataclass
+class IssuancePanel:
+    visible: bool
+    kind: str
+    request: IssuanceRequest | None = None
+    certificate: Certificate | None = None
+    can_issue_a1: bool = False
+    form: object = None
+    now: object = None
+
+
+def issuance_panel_for(order: Order) -> IssuancePanel:
+    kind = delivery_kind(order.product)
+    if order.status not in (S.VERIFIED, S.RELEASED, S.ISSUED, S.REVOKED):
+        return IssuancePanel(visible=False, kind=kind)
+    request = IssuanceRequest.objects.filter(order=order).first()
+    certificate = Certificate.objects.filter(order=order).order_by("-issued_at").first()
+    return IssuancePanel(
+        visible=True,
+        kind=kind,
+        request=request,
+        certificate=certificate,
+        can_issue_a1=kind == "a1" and order.status == S.RELEASED and request is not None,
+    )

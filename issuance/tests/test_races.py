@@ -1,0 +1,81 @@
+"""Races are decided by the database: one live certificate per order, one request per order."""
+
+import threading
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from issuance.models import Certificate, IssuanceRequest
+from issuance.services import issuance_submit
+from issuance.services.a1 import AlreadyIssued, a1_issue
+from orders.models import Order
+from orders.tests.factories import OrderFactory
+from tecnosign.audit.services import Actor
+
+PASSWORD = "Emissao#2026"
+
+
+def _in_parallel(target, count: int) -> list:
+    barrier = threading.Barrier(count)
+    results: list = []
+
+    def run():
+        barrier.wait()
+        try:
+            results.append(target())
+        except AlreadyIssued as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_issuances_give_one_certificate(local_ca):
+    order = OrderFactory(status=Order.Status.VERIFIED)
+    with transaction.atomic():
+        issuance_submit(order)
+    order.refresh_from_db()
+    assert order.status == Order.Status.RELEASED
+
+    results = _in_parallel(lambda: a1_issue(order=order, password=PASSWORD, actor=Actor(label="cliente")), 3)
+
+    delivered = [result for result in results if not isinstance(result, AlreadyIssued)]
+    assert len(delivered) == 1 and len(results) == 3
+    assert Certificate.objects.filter(order=order).count() == 1
+    assert Order.objects.get(pk=order.pk).status == Order.Status.ISSUED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_hand_offs_make_one_request(local_ca):
+    order = OrderFactory(status=Order.Status.VERIFIED)
+
+    def hand_off():
+        with transaction.atomic():
+            return issuance_submit(order).pk
+
+    results = _in_parallel(hand_off, 4)
+
+    assert len(results) == 4 and len(set(results)) == 1
+    assert IssuanceRequest.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_live_certificate(local_ca):
+    order = OrderFactory(status=Order.Status.ISSUED)
+    fields = dict(order=order, backend="local", issuer="CN=AC", subject="CN=X", not_before="2026-01-01T00:00Z")
+    Certificate.objects.create(serial="01", fingerprint_sha256="a" * 64, not_after="2027-01-01T00:00Z", **fields)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.create(serial="02", fingerprint_sha256="b" * 64, not_after="2027-01-01T00:00Z", **fields)
+    Certificate.objects.filter(serial="01").update(status="revoked", revocation_reason=4, revoked_at=order.created_at)
+    Certificate.objects.create(serial="03", fingerprint_sha256="c" * 64, not_after="2027-01-01T00:00Z", **fields)
+    assert Certificate.objects.filter(order=order, status="valid").count() == 1
