@@ -1,9 +1,15 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from orders.models import Partner
 from tecnosign.audit.services import Actor
 
-from .services import partner_set_status
+from .forms import MonthField
+from .models import ApiToken, CommissionPayout, LinkLimits
+from .services.payouts import PayoutRefused, commission_payout_check, commission_payout_record
+from .services.registration import partner_set_status
+from .services.tokens import api_token_revoke
 
 
 @admin.register(Partner)
@@ -31,3 +37,107 @@ class PartnerAdmin(admin.ModelAdmin):
     @admin.action(description="Recusar parceiros selecionados")
     def reject(self, request, queryset):
         self._set_status(request, queryset, Partner.Status.REJECTED)
+
+
+@admin.register(LinkLimits)
+class LinkLimitsAdmin(admin.ModelAdmin):
+    """One row: the limits apply to links created or changed from now on (existing orders keep theirs)."""
+
+    list_display = ["__str__", "updated_at"]
+    fields = ["max_commission_percent", "max_discount_percent", "max_discount_amount", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request):
+        return not LinkLimits.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        LinkLimits.current()  # the row exists from the first visit, so staff always edit the one in force
+        return super().changelist_view(request, extra_context)
+
+
+class PayoutForm(forms.ModelForm):
+    month = MonthField(label="Mês (AAAA-MM)", help_text="Um mês encerrado, por exemplo 2026-10.")
+
+    class Meta:
+        model = CommissionPayout
+        fields = ["partner", "month", "reference"]
+
+    def clean(self):
+        cleaned = super().clean()
+        partner, month = cleaned.get("partner"), cleaned.get("month")
+        if partner and month and not CommissionPayout.objects.filter(partner=partner, month=month).exists():
+            try:
+                commission_payout_check(partner=partner, month=month)
+            except PayoutRefused as error:
+                raise ValidationError({"month": error.message}) from error
+        return cleaned
+
+    def validate_unique(self):
+        """A month paid twice is answered by the service (it returns the first payout), not by a form error."""
+
+
+@admin.register(CommissionPayout)
+class CommissionPayoutAdmin(admin.ModelAdmin):
+    form = PayoutForm
+    list_display = ["partner", "month_display", "amount", "pix_key", "reference", "paid_at", "paid_by"]
+    list_filter = ["month"]
+    search_fields = ["partner__name", "partner__document", "reference"]
+    list_select_related = ["partner", "paid_by"]
+    autocomplete_fields = ["partner"]
+
+    @admin.display(description="mês", ordering="month")
+    def month_display(self, payout: CommissionPayout) -> str:
+        return f"{payout.month:%m/%Y}"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["partner", "month", "amount", "pix_key", "reference", "paid_at", "paid_by"]
+
+    def get_fields(self, request, obj=None):
+        return ["partner", "month", "reference"] if obj is None else self.get_readonly_fields(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        payout, created = commission_payout_record(
+            partner=form.cleaned_data["partner"],
+            month=form.cleaned_data["month"],
+            reference=form.cleaned_data.get("reference", ""),
+            actor=Actor.from_request(request),
+        )
+        obj.pk = payout.pk
+        obj.__dict__.update({f.attname: getattr(payout, f.attname) for f in CommissionPayout._meta.concrete_fields})
+        if not created:
+            messages.warning(request, f"As comissões de {payout.month:%m/%Y} deste parceiro já estavam pagas.")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "partner", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "prefix", "partner__name"]
+    list_select_related = ["partner"]
+    readonly_fields = ["partner", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Revogar chaves selecionadas")
+    def revoke(self, request, queryset):
+        actor = Actor.from_request(request)
+        for token in queryset:
+            api_token_revoke(token=token, actor=actor)
+        self.message_user(request, f"{queryset.count()} chave(s) revogada(s).", messages.SUCCESS)

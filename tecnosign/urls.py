@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("parceiros/", include("partners.urls")),
+    path("api/", include("partners.api.urls")),  # partners' REST API (v1), its OpenAPI schema and docs
+    path("ajuda/", include("tecnosign.helpcenter.urls")),
     *auth_urlpatterns,
     path("", include("orders.urls")),
 ]
