@@ -6,6 +6,8 @@
 DomainError (a business rule) becomes a 400 with its code and field; DRF's own errors keep their status.
 """
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -37,6 +39,10 @@ def exception_handler(exc, context):
         return Response(
             {"code": exc.code, "message": exc.message, "errors": errors}, status=status.HTTP_400_BAD_REQUEST
         )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -47,8 +53,7 @@ def exception_handler(exc, context):
             "errors": _flatten(exc.get_full_details()),
         }
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = {"code": code, "message": str(detail), "errors": []}
+        detail = exc.detail
+        body = {"code": getattr(detail, "code", None) or exc.default_code, "message": str(detail), "errors": []}
     response.data = body
     return response

@@ -14,8 +14,6 @@ from orders.services.links import LinkUnavailable, ProductNotAllowed, link_check
 
 from ..selectors import link_conversion
 
-STATUS_LABELS = dict(Order.Status.choices)
-
 
 def absolute(path: str) -> str:
     return settings.SITE_URL + path
@@ -43,7 +41,7 @@ class ProductOfferSerializer(serializers.Serializer):
 
 class LinkSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    product = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     paid_orders = serializers.IntegerField(read_only=True)
     conversion_percent = serializers.SerializerMethodField()
 
@@ -111,7 +109,7 @@ class OrderSerializer(serializers.Serializer):
 
     number = serializers.CharField(source="order.number")
     status = serializers.ChoiceField(source="order.status", choices=Order.Status.choices)
-    status_label = serializers.SerializerMethodField()
+    status_label = serializers.CharField(source="order.get_status_display")
     state = serializers.CharField(help_text="A situação em palavras, como no painel do parceiro.")
     videoconference_at = serializers.DateTimeField(source="booking_start", allow_null=True)
     status_changed_at = serializers.DateTimeField(source="order.status_changed_at")
@@ -130,9 +128,6 @@ class OrderSerializer(serializers.Serializer):
     commission_percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, source="order.commission_percent", allow_null=True
     )
-
-    def get_status_label(self, row) -> str:
-        return STATUS_LABELS[row.order.status]
 
 
 class OrderDetailSerializer(OrderSerializer):
