@@ -134,7 +134,7 @@ def link_update(*, link: ReferralLink, terms: LinkTerms, actor: Actor) -> Referr
     """Change a link's terms. Orders already made keep the price and commission they were made with."""
     _require_approved(link.partner)
     with transaction.atomic():
-        locked = ReferralLink.objects.select_for_update().select_related("product").get(pk=link.pk)
+        locked = ReferralLink.objects.select_for_update().get(pk=link.pk)
         if terms.expires_at == locked.expires_at:
             # Keeping an expiry that has already passed is not "setting it in the past".
             clean = link_terms_clean(
