@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from orders.models import Partner
 from tecnosign.audit.services import Actor
@@ -68,15 +69,16 @@ class PayoutForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         partner, month = cleaned.get("partner"), cleaned.get("month")
-        if partner and month and not CommissionPayout.objects.filter(partner=partner, month=month).exists():
+        if partner and month:
+            paid = CommissionPayout.objects.filter(partner=partner, month=month).first()
+            if paid:
+                when = timezone.localtime(paid.paid_at)
+                raise ValidationError({"month": f"As comissões de {month:%m/%Y} já foram pagas em {when:%d/%m/%Y}."})
             try:
                 commission_payout_check(partner=partner, month=month)
             except PayoutRefused as error:
                 raise ValidationError({"month": error.message}) from error
         return cleaned
-
-    def validate_unique(self):
-        """A month paid twice is answered by the service (it returns the first payout), not by a form error."""
 
 
 @admin.register(CommissionPayout)
@@ -115,7 +117,7 @@ class CommissionPayoutAdmin(admin.ModelAdmin):
         )
         obj.pk = payout.pk
         obj.__dict__.update({f.attname: getattr(payout, f.attname) for f in CommissionPayout._meta.concrete_fields})
-        if not created:
+        if not created:  # another staff member recorded it a moment before: theirs stands
             messages.warning(request, f"As comissões de {payout.month:%m/%Y} deste parceiro já estavam pagas.")
 
 

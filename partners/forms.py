@@ -49,18 +49,16 @@ class PartnerRegistrationForm(forms.Form):
         return password
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """A month typed as 2026-10 or 10/2026, cleaned to its first day."""
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 7)
-        super().__init__(**kwargs)
+    widget = forms.TextInput(attrs={"placeholder": "AAAA-MM", "maxlength": 7})
 
     def to_python(self, value):
-        value = super().to_python(value).strip()
+        value = (value or "").strip() if isinstance(value, str) else value
         if not value:
             return None
-        return parse_month(value)
+        return value if isinstance(value, date) else parse_month(value)
 
 
 def parse_month(value: str) -> date:
