@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from orders.models import Partner
@@ -13,6 +14,15 @@ from .services.registration import partner_set_status
 from .services.tokens import api_token_revoke
 
 
+class StatusReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Motivo (vai no e-mail ao parceiro)",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Informe o motivo: o parceiro recebe esta explicação por e-mail."},
+    )
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "document", "contact_name", "email", "status", "created_at"]
@@ -21,11 +31,28 @@ class PartnerAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "created_at", "approved_at", "terms_accepted_at", "user"]
     actions = ["approve", "suspend", "reject"]
 
-    def _set_status(self, request, queryset, status: str) -> None:
+    def _set_status(self, request, queryset, status: str, reason: str = "") -> None:
         actor = Actor.from_request(request)
         for partner in queryset:
-            partner_set_status(partner=partner, status=status, actor=actor)
+            partner_set_status(partner=partner, status=status, actor=actor, reason=reason)
         self.message_user(request, f"{queryset.count()} parceiro(s) atualizado(s).", messages.SUCCESS)
+
+    def _with_reason(self, request, queryset, status: str, title: str):
+        """Suspending or refusing asks for the reason first: it goes in the e-mail and the audit log."""
+        form = StatusReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._set_status(request, queryset, status, reason=form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "partners": queryset,
+            "action": request.POST.get("action"),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/partners/partner/status_reason.html", context)
 
     @admin.action(description="Aprovar parceiros selecionados")
     def approve(self, request, queryset):
@@ -33,11 +60,11 @@ class PartnerAdmin(admin.ModelAdmin):
 
     @admin.action(description="Suspender parceiros selecionados")
     def suspend(self, request, queryset):
-        self._set_status(request, queryset, Partner.Status.SUSPENDED)
+        return self._with_reason(request, queryset, Partner.Status.SUSPENDED, "Suspender parceiros")
 
     @admin.action(description="Recusar parceiros selecionados")
     def reject(self, request, queryset):
-        self._set_status(request, queryset, Partner.Status.REJECTED)
+        return self._with_reason(request, queryset, Partner.Status.REJECTED, "Recusar parceiros")
 
 
 @admin.register(LinkLimits)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from orders.models import Order, Partner, Product
 from orders.validators import normalize_cpf_or_cnpj, normalize_mobile
 
+from .pix_keys import normalize_pix_key
+
 
 class PartnerRegistrationForm(forms.Form):
     document = forms.CharField(label="CPF ou CNPJ", max_length=20)
@@ -42,6 +44,9 @@ class PartnerRegistrationForm(forms.Form):
 
     def clean_phone(self):
         return normalize_mobile(self.cleaned_data["phone"])
+
+    def clean_pix_key(self):
+        return normalize_pix_key(self.cleaned_data["pix_key"])
 
     def clean_password(self):
         password = self.cleaned_data["password"]
@@ -199,6 +204,23 @@ class OrderFilterForm(forms.Form):
             link_id=data.get("link"),
             query=data.get("q") or "",
         )
+
+
+class PartnerProfileForm(forms.Form):
+    contact_name = forms.CharField(label="Nome do responsável", max_length=150)
+    phone = forms.CharField(label="Celular com DDD", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    pix_key = forms.CharField(
+        label="Chave PIX para receber comissões",
+        max_length=77,
+        required=False,
+        help_text="CPF, CNPJ, e-mail, celular ou chave aleatória. Vale para os próximos pagamentos.",
+    )
+
+    def clean_phone(self):
+        return normalize_mobile(self.cleaned_data["phone"])
+
+    def clean_pix_key(self):
+        return normalize_pix_key(self.cleaned_data["pix_key"])
 
 
 class ApiTokenForm(forms.Form):

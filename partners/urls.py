@@ -9,6 +9,7 @@ app_name = "partners"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("credenciamento/", views.register, name="register"),
+    path("perfil/", views.profile, name="profile"),
     path("pedidos.csv", views.orders_csv, name="orders-csv"),
     path("pedidos/<str:number>/", views.order_detail, name="order"),
     path("pedidos/<str:number>/reenviar-pagamento/", views.order_resend_payment, name="order-resend-payment"),

@@ -13,10 +13,10 @@ from tecnosign.audit.services import Actor
 
 from .csv_export import csv_response
 from .decorators import partner_view
-from .forms import OrderFilterForm, PartnerRegistrationForm
+from .forms import OrderFilterForm, PartnerProfileForm, PartnerRegistrationForm
 from .selectors import order_rows, partner_order, partner_orders
 from .services.orders import ResendRefused, order_payment_link_resend
-from .services.registration import RegistrationConflict, partner_register
+from .services.registration import RegistrationConflict, partner_register, partner_update_profile
 
 ORDERS_PER_PAGE = 25
 
@@ -158,3 +158,16 @@ def order_resend_payment(request, partner, number: str):
         else:
             messages.info(request, f"O link de pagamento já foi reenviado hoje para {order.email}.")
     return redirect("partners:order", number=order.number)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(approved=False)
+def profile(request, partner):
+    initial = {"contact_name": partner.contact_name, "phone": partner.phone, "pix_key": partner.pix_key}
+    form = PartnerProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        partner_update_profile(partner=partner, actor=Actor.from_request(request), **form.cleaned_data)
+        messages.success(request, "Dados atualizados.")
+        return redirect("partners:profile")
+    context = {"partner": partner, "form": form}
+    return render(request, "partners/profile.html", context, status=400 if form.errors else 200)
