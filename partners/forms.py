@@ -82,6 +82,10 @@ def parse_month(value: str) -> date:
     return parsed
 
 
+def _decimal(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
 class LinkForm(forms.Form):
     """A referral link as the partner fills it in; the limits and the rules are the service's."""
 
@@ -123,8 +127,8 @@ class LinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         if limits is not None:
             self.fields["benefit_value"].help_text = (
-                f"Limites: comissão até {limits.max_commission_percent}%, desconto até "
-                f"{limits.max_discount_percent}% ou R$ {limits.max_discount_amount}."
+                f"Limites: comissão até {_decimal(limits.max_commission_percent)}%, desconto até "
+                f"{_decimal(limits.max_discount_percent)}% ou R$ {_decimal(limits.max_discount_amount)}."
             )
 
     @classmethod
