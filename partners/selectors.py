@@ -101,10 +101,11 @@ def partner_orders(partner: Partner, filters: OrderFilters = OrderFilters()) -> 
     orders = Order.objects.filter(partner=partner).select_related("link", "product").only(*ORDER_FIELDS)
     if filters.status:
         orders = orders.filter(status=filters.status)
+    # Days are Brasília days (the current time zone); comparing dates also keeps year 9999 from overflowing.
     if filters.created_from:
-        orders = orders.filter(created_at__gte=_local_start(filters.created_from))
+        orders = orders.filter(created_at__date__gte=filters.created_from)
     if filters.created_to:
-        orders = orders.filter(created_at__lt=_local_start(filters.created_to) + timedelta(days=1))
+        orders = orders.filter(created_at__date__lte=filters.created_to)
     if filters.link_id:
         orders = orders.filter(link_id=filters.link_id)
     if filters.query.strip():

@@ -193,6 +193,8 @@ def test_orders_list_filters_and_search(api, partner, link):
     assert [o["number"] for o in by_cpf["results"]] == [maria.number]
     assert [o["state"] for o in by_status["results"]] == ["pago — aguardando documentos"]
     assert bad_status.status_code == 400 and field_errors(bad_status)["status"]
+    far = api.get("/api/v1/orders/", {"created_from": "0001-01-01", "created_to": "9999-12-31"}).json()
+    assert far["count"] == 2
 
 
 def test_order_detail_has_timeline_and_history_but_no_secrets(api, link):

@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from orders.tests.factories import CnpjProductFactory, LinkFactory, OrderFactory
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = 20
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
@@ -35,7 +35,13 @@ def seeded(db, partner, product, settings):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    database=None,
+    derandomize=True,  # the same examples on every CI run: a failure here is a bug, never bad luck
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_operation_answers_500_or_breaks_its_schema(case, seeded, api_key):
     response = case.call(headers={"Authorization": f"Bearer {api_key}"})
     case.validate_response(response, checks=[not_a_server_error, status_code_conformance, response_schema_conformance])

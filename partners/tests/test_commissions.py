@@ -141,3 +141,22 @@ def test_recording_the_same_payout_twice_keeps_one_and_tells_once(client, custom
 
     assert (created, created_again, first.pk) == (True, False, second.pk)
     assert sum(m.subject == "Comissões de 10/2026 pagas" for m in mail.outbox) == 1
+
+
+def test_statement_queries_do_not_grow_with_entries(partner, link, partner_client, django_assert_max_num_queries):
+    def accrue(count):
+        for order in OrderFactory.create_batch(count, link=link):
+            CommissionEntry.objects.create(
+                partner=partner, order=order, kind="accrual", base_amount=order.price, percent=10, amount="15.99"
+            )
+
+    accrue(2)
+    with django_assert_max_num_queries(10):
+        partner_client.get("/parceiros/comissoes/")
+    accrue(50)
+    with django_assert_max_num_queries(10):
+        page = partner_client.get("/parceiros/comissoes/")
+    with django_assert_max_num_queries(10):
+        month = page.context["statement"].month
+        b"".join(partner_client.get(f"/parceiros/comissoes/{month:%Y-%m}.csv").streaming_content)
+    assert page.context["statement"].accrued == Decimal("831.48")

@@ -161,3 +161,14 @@ def test_dashboard_lists_only_own_links(partner_client, link):
     theirs = LinkFactory(name="Link de outro")
     page = partner_client.get("/parceiros/")
     assert link.code in page.text and theirs.code not in page.text
+
+
+def test_links_page_queries_do_not_grow_with_links(partner_client, partner, django_assert_max_num_queries):
+    LinkFactory.create_batch(2, partner=partner)
+    with django_assert_max_num_queries(10):
+        partner_client.get("/parceiros/links/")
+    for link in LinkFactory.create_batch(40, partner=partner):
+        OrderFactory.create_batch(2, link=link)
+    with django_assert_max_num_queries(10):
+        response = partner_client.get("/parceiros/links/")
+    assert len(response.context["rows"]) == 42
