@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.models import ReferralLink
@@ -96,7 +96,6 @@ def link_toggle(request, partner, code: str, active: bool):
     return redirect("partners:link", code=link.code)
 
 
-@cache_control(private=True, max_age=3600)
 @partner_view()
 def link_qrcode(request, partner, code: str):
     link = get_object_or_404(ReferralLink, partner=partner, code=code)
@@ -106,4 +105,6 @@ def link_qrcode(request, partner, code: str):
     response = HttpResponse(buffer.getvalue(), content_type="image/png")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="qrcode-{link.code}.png"'
+    # Only the image is cacheable (by the partner's own browser), never the redirect to the login page.
+    patch_cache_control(response, private=True, max_age=3600)
     return response
