@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -9,6 +11,7 @@ from tecnosign.audit.services import Actor
 
 from .forms import MonthField
 from .models import ApiToken, CommissionPayout, LinkLimits
+from .selectors import commission_month_net, month_start
 from .services.payouts import PayoutRefused, commission_payout_check, commission_payout_record
 from .services.registration import partner_set_status
 from .services.tokens import api_token_revoke
@@ -28,8 +31,19 @@ class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "document", "contact_name", "email", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["name", "document", "email", "contact_name"]
-    readonly_fields = ["status", "created_at", "approved_at", "terms_accepted_at", "user"]
+    readonly_fields = ["status", "created_at", "approved_at", "terms_accepted_at", "user", "last_month_commissions"]
     actions = ["approve", "suspend", "reject"]
+
+    @admin.display(description="comissões do mês passado")
+    def last_month_commissions(self, partner: Partner) -> str:
+        """What staff need before paying: last month's balance and whether it was paid."""
+        if partner.pk is None:
+            return "—"
+        month = month_start(month_start(timezone.localdate()) - timedelta(days=1))
+        net = commission_month_net(partner, month)
+        payout = CommissionPayout.objects.filter(partner=partner, month=month).first()
+        state = f"paga em {timezone.localtime(payout.paid_at):%d/%m/%Y}" if payout else "a pagar"
+        return f"{month:%m/%Y}: R$ {net:.2f} ({state})".replace(".", ",")
 
     def _set_status(self, request, queryset, status: str, reason: str = "") -> None:
         actor = Actor.from_request(request)

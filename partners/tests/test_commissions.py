@@ -160,3 +160,11 @@ def test_statement_queries_do_not_grow_with_entries(partner, link, partner_clien
         month = page.context["statement"].month
         b"".join(partner_client.get(f"/parceiros/comissoes/{month:%Y-%m}.csv").streaming_content)
     assert page.context["statement"].accrued == Decimal("831.48")
+
+
+def test_the_partner_page_in_the_admin_shows_last_months_balance(client, customer, partner, link, admin_client):
+    with time_machine.travel(OCTOBER, tick=False):
+        pay(client, customer, OrderFactory(link=link))
+    with time_machine.travel(NOVEMBER, tick=False):
+        page = admin_client.get(f"/admin/orders/partner/{partner.pk}/change/")
+    assert "10/2026: R$ 15,99 (a pagar)" in page.text
