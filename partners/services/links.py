@@ -67,10 +67,14 @@ def link_terms_clean(terms: LinkTerms, *, limits: LinkLimits, orders_so_far: int
         raise LinkRefused("Este produto não está mais à venda.", field="product")
     values = {"commission_percent": None, "discount_percent": None, "discount_amount": None}
     if terms.benefit == ReferralLink.Benefit.COMMISSION:
+        if terms.discount_percent is not None or terms.discount_amount is not None:
+            raise LinkRefused("Um link com comissão não dá desconto ao cliente: escolha um dos dois.", field="benefit")
         values["commission_percent"] = _bounded(
             terms.commission_percent, field="commission_percent", maximum=limits.max_commission_percent, unit="%"
         )
     elif terms.benefit == ReferralLink.Benefit.DISCOUNT:
+        if terms.commission_percent is not None:
+            raise LinkRefused("Um link com desconto não paga comissão: escolha um dos dois.", field="benefit")
         if (terms.discount_percent is None) == (terms.discount_amount is None):
             raise LinkRefused("Informe o desconto em percentual ou em reais (um dos dois).", field="discount_percent")
         if terms.discount_percent is not None:

@@ -116,7 +116,11 @@ def test_link_limits_answer_per_field(api, partner):
         "/api/v1/links/",
         {"name": "Duas", "benefit": "discount", "discount_percent": "5", "discount_amount": "10.00"},
     )
-    assert too_much.status_code == both.status_code == 400
+    mixed = api.post(
+        "/api/v1/links/", {"name": "Mista", "benefit": "commission", "commission_percent": "5", "discount_amount": "9"}
+    )
+    assert too_much.status_code == both.status_code == mixed.status_code == 400
+    assert "escolha um dos dois" in field_errors(mixed)["benefit"]
     assert field_errors(too_much) == {"commission_percent": "O máximo permitido pela TecnoSign é 15,00%."}
     assert "um dos dois" in field_errors(both)["discount_percent"]
     assert not ReferralLink.objects.exists()
