@@ -49,6 +49,7 @@ def test_search_finds_the_article(client, query, expected):
 def test_postgres_search_understands_portuguese_word_forms(client):
     # "revogar" and "revogado" share the stem of "revogação"/"revogue" only under the Portuguese configuration.
     assert "garantias" in results(client, "revogar certificado roubado")
+    assert "revogacao-sem-senha" in results(client, "revogacao cartorio")  # typed without accents
     assert results(client, "xyzzy inexistente") == []
 
 
