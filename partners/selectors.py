@@ -99,6 +99,11 @@ def _search(query: str) -> Q:
 
 def partner_orders(partner: Partner, filters: OrderFilters = OrderFilters()) -> QuerySet[Order]:
     orders = Order.objects.filter(partner=partner).select_related("link", "product").only(*ORDER_FIELDS)
+    return orders_filter(orders, filters)
+
+
+def orders_filter(orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]:
+    """The dashboard's filters and search, applied to an already partner-scoped queryset."""
     if filters.status:
         orders = orders.filter(status=filters.status)
     # Days are Brasília days (the current time zone); comparing dates also keeps year 9999 from overflowing.

@@ -2,11 +2,14 @@ import django_filters
 
 from orders.models import Order, ReferralLink
 
-from ..selectors import OrderFilters, partner_orders
+from ..selectors import OrderFilters, orders_filter
 
 
 class OrderFilterSet(django_filters.FilterSet):
-    """The dashboard's filters, applied by the same selector (dates are Brasília days, inclusive)."""
+    """The dashboard's filters, applied by the same selector (dates are Brasília days, inclusive).
+
+    The view's queryset is already the partner's own orders; this only narrows it.
+    """
 
     status = django_filters.ChoiceFilter(choices=Order.Status.choices, method="noop")
     created_from = django_filters.DateFilter(method="noop", label="Feitos a partir de (AAAA-MM-DD)")
@@ -23,21 +26,14 @@ class OrderFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
-        link_id = None
         if data.get("link"):
-            link_id = (
-                ReferralLink.objects.filter(partner=self.request.auth.partner, code=data["link"].lower())
-                .values_list("pk", flat=True)
-                .first()
-                or -1
-            )
-        return partner_orders(
-            self.request.auth.partner,
+            queryset = queryset.filter(link__code=data["link"].strip().lower())
+        return orders_filter(
+            queryset,
             OrderFilters(
                 status=data.get("status") or "",
                 created_from=data.get("created_from"),
                 created_to=data.get("created_to"),
-                link_id=link_id,
                 query=data.get("q") or "",
             ),
         )

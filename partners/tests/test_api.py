@@ -192,13 +192,17 @@ def test_orders_list_filters_and_search(api, partner, link):
 
     by_cpf = api.get("/api/v1/orders/", {"q": "529.982"}).json()
     by_status = api.get("/api/v1/orders/", {"status": "paid"}).json()
+    other = LinkFactory(partner=partner)
+    OrderFactory(link=other, person_name="Pelo outro link")
+    by_link = api.get("/api/v1/orders/", {"link": other.code.upper()}).json()
+    assert [o["holder_name"] for o in by_link["results"]] == ["Pelo outro link"]
     bad_status = api.get("/api/v1/orders/", {"status": "voando"})
 
     assert [o["number"] for o in by_cpf["results"]] == [maria.number]
     assert [o["state"] for o in by_status["results"]] == ["pago — aguardando documentos"]
     assert bad_status.status_code == 400 and field_errors(bad_status)["status"]
     far = api.get("/api/v1/orders/", {"created_from": "0001-01-01", "created_to": "9999-12-31"}).json()
-    assert far["count"] == 2
+    assert far["count"] == 3
 
 
 def test_order_detail_has_timeline_and_history_but_no_secrets(api, link):
