@@ -1,8 +1,10 @@
 """The partners' REST API, driven over HTTP with a key created in the portal."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core import mail
 
 from orders.models import Order, Partner, ReferralLink
@@ -261,3 +263,6 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
     assert schema.status_code == 200 and "/api/v1/orders/" in schema.text
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and "/static/drf_spectacular_sidecar/" in docs.text and "cdn" not in docs.text
+    bundle = re.search(r'src="(/static/drf_spectacular_sidecar/[^"]+bundle[^"]*\.js)"', docs.text).group(1)
+    assert finders.find(bundle.removeprefix("/static/"))  # shipped in our static files, collected with them
+    assert client.get("/api/redoc/").status_code == 200
