@@ -1,14 +1,24 @@
+"""The partner portal: registration, the dashboard of clients' orders, one order, the CSV export."""
+
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
-from orders.models import Partner
+from orders.selectors import order_history, order_status_events, order_timeline
 from tecnosign.audit.services import Actor
 
-from .forms import PartnerRegistrationForm
-from .services import RegistrationConflict, partner_register
+from .csv_export import csv_response
+from .decorators import partner_view
+from .forms import OrderFilterForm, PartnerProfileForm, PartnerRegistrationForm
+from .selectors import order_rows, partner_order, partner_orders
+from .services.orders import ResendRefused, order_payment_link_resend
+from .services.registration import RegistrationConflict, partner_register, partner_update_profile
+
+ORDERS_PER_PAGE = 25
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,11 +46,128 @@ def register(request):
     return render(request, "partners/register.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@login_required
-def dashboard(request):
-    partner = Partner.objects.filter(user=request.user).first()
-    if partner is None:
-        messages.info(request, "Esta conta não é de um parceiro.")
-        return redirect("home")
-    links = partner.links.select_related("product").order_by("-created_at") if partner.is_approved else []
-    return render(request, "partners/dashboard.html", {"partner": partner, "links": links})
+def _filter_form(request, partner):
+    links = list(partner.links.order_by("-created_at").only("id", "name", "code", "active"))
+    return OrderFilterForm(request.GET or None, links=links), links
+
+
+@partner_view(approved=False)
+def dashboard(request, partner):
+    if not partner.is_approved:
+        return render(request, "partners/dashboard.html", {"partner": partner})
+    form, links = _filter_form(request, partner)
+    filters = form.filters()
+    page = Paginator(partner_orders(partner, filters), ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "partner": partner,
+        "form": form,
+        "links": links,
+        "page": page,
+        "rows": order_rows(page.object_list),
+        "query": query.urlencode(),
+        "filtered": any(vars(filters).values()),
+    }
+    return render(request, "partners/dashboard.html", context)
+
+
+@partner_view()
+def orders_csv(request, partner):
+    form, _ = _filter_form(request, partner)
+    orders = partner_orders(partner, form.filters())
+
+    def rows():
+        # Chunks keep memory flat; each chunk's booking times are read in one query.
+        chunk = []
+        for order in orders.iterator(chunk_size=500):
+            chunk.append(order)
+            if len(chunk) == 500:
+                yield from _csv_rows(chunk)
+                chunk = []
+        yield from _csv_rows(chunk)
+
+    header = [
+        "Pedido",
+        "Feito em",
+        "Titular",
+        "CPF/CNPJ",
+        "Representante / titular",
+        "E-mail",
+        "Celular",
+        "Produto",
+        "Link",
+        "Valor (R$)",
+        "Desconto (R$)",
+        "Comissão (%)",
+        "Situação",
+    ]
+    filename = f"pedidos-{timezone.localdate():%Y-%m-%d}.csv"
+    return csv_response(filename, header, rows())
+
+
+def _csv_rows(orders):
+    for row in order_rows(orders):
+        order = row.order
+        yield [
+            order.number,
+            order.created_at,
+            order.holder_name,
+            order.holder_document_display,
+            order.person_name,
+            order.email,
+            order.mobile_display,
+            order.product.name,
+            order.link.name if order.link else "",
+            order.price,
+            order.discount,
+            order.commission_percent,
+            row.state,
+        ]
+
+
+@partner_view()
+def order_detail(request, partner, number: str):
+    order = partner_order(partner, number)
+    if order is None:
+        raise Http404
+    events = order_status_events(order)
+    context = {
+        "partner": partner,
+        "row": order_rows([order])[0],
+        "order": order,
+        "timeline": order_timeline(order, events),
+        "history": order_history(order, events),
+    }
+    return render(request, "partners/order_detail.html", context)
+
+
+@require_POST
+@partner_view()
+def order_resend_payment(request, partner, number: str):
+    order = partner_order(partner, number)
+    if order is None:
+        raise Http404
+    try:
+        sent = order_payment_link_resend(partner=partner, order=order, actor=Actor.from_request(request))
+    except ResendRefused as error:
+        messages.error(request, error.message)
+    else:
+        if sent:
+            messages.success(request, f"Enviamos o link de pagamento para {order.email}.")
+        else:
+            messages.info(request, f"O link de pagamento já foi reenviado hoje para {order.email}.")
+    return redirect("partners:order", number=order.number)
+
+
+@require_http_methods(["GET", "POST"])
+@partner_view(approved=False)
+def profile(request, partner):
+    initial = {"contact_name": partner.contact_name, "phone": partner.phone, "pix_key": partner.pix_key}
+    form = PartnerProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        partner_update_profile(partner=partner, actor=Actor.from_request(request), **form.cleaned_data)
+        messages.success(request, "Dados atualizados.")
+        return redirect("partners:profile")
+    context = {"partner": partner, "form": form}
+    return render(request, "partners/profile.html", context, status=400 if form.errors else 200)

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -331,3 +332,45 @@ CELERY_BEAT_SCHEDULE.update(
         "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},
     }
 )
+
+# Partners' REST API and help centre (issue 7) -----------------------------------------------------
+INSTALLED_APPS += [
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
+    "tecnosign.helpcenter",
+]
+# DRF's pt-BR catalog re-translates some of Django's own form messages (and worse: "O arquivo submetido está
+# vázio"). Django's catalog, added again as a locale path, outranks installed apps, so its wording wins.
+LOCALE_PATHS = [*LOCALE_PATHS, Path(django.__file__).resolve().parent / "conf" / "locale"]
+# The API answers JSON only, authenticated by a partner's API token (never the session: no CSRF surface).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["partners.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["partners.api.permissions.IsApprovedPartner"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "partners.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["partners.api.throttling.ApiTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_token": env_str("PARTNER_API_RATE", "120/min")},
+    "EXCEPTION_HANDLER": "tecnosign.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TecnoSign — API de parceiros",
+    "DESCRIPTION": (
+        "Links de venda, produtos e preços, pedidos dos clientes e extrato de comissões. "
+        "Autenticação: `Authorization: Bearer <chave>` (crie a chave na área do parceiro)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.Order.Status"},
+}

@@ -16,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("parceiros/", include("partners.urls")),
     path("", include("tokens.urls")),
+    path("api/", include("partners.api.urls")),  # partners' REST API (v1), its OpenAPI schema and docs
+    path("ajuda/", include("tecnosign.helpcenter.urls")),
     *auth_urlpatterns,
     path("", include("issuance.urls")),
     path("", include("orders.urls")),

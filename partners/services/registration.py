@@ -90,3 +90,18 @@ def partner_set_status(*, partner: Partner, status: str, actor: Actor, reason: s
             context={"partner": locked, "reason": reason},
         )
     return locked
+
+
+def partner_update_profile(*, partner: Partner, contact_name: str, phone: str, pix_key: str, actor: Actor) -> Partner:
+    """The partner's own contact and payout details; the change is audited (the PIX key decides who gets paid)."""
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        before = {"contact_name": locked.contact_name, "phone": locked.phone, "pix_key": locked.pix_key}
+        after = {"contact_name": contact_name, "phone": phone, "pix_key": pix_key}
+        if before == after:
+            return locked
+        for field, value in after.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=list(after))
+        audit_record(action="partner.profile", obj=locked, actor=actor, before=before, after=after)
+    return locked

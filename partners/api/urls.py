@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("links", views.LinkViewSet, basename="link")
+router.register("orders", views.OrderViewSet, basename="order")
+
+v1 = [
+    *router.urls,
+    path("commissions/", views.CommissionStatementView.as_view(), name="commission-statement"),
+]
+
+urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api-v1")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
