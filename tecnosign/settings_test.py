@@ -13,3 +13,4 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
 # Close connections after each request/task so a worker thread never keeps the test database open.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+WHATSAPP_BACKEND = "tecnosign.notifications.whatsapp.LocmemBackend"

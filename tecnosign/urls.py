@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("parceiros/", include("partners.urls")),
     *auth_urlpatterns,
+    path("", include("scheduling.urls")),
     path("", include("orders.urls")),
 ]
 
