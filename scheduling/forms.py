@@ -10,7 +10,10 @@ class SlotForm(forms.Form):
     slot = forms.CharField(
         label="Horário",
         max_length=32,
-        error_messages={"required": "Escolha um horário para a videoconferência."},
+        error_messages={
+            "required": "Escolha um horário para a videoconferência.",
+            "max_length": "Horário inválido. Escolha um dos horários livres da lista.",
+        },
     )
 
     def clean_slot(self) -> datetime:

@@ -152,6 +152,7 @@ def _book(request, order: Order, audience: Audience):
         "form": form,
         "days": days,
         "open_day": _open_day(days, form),
+        "chosen": form["slot"].value(),
         "alternatives": alternatives,
         "can_pick": can_pick,
         "can_change": _can_change(booking),

@@ -17,9 +17,9 @@ from ..slots import BRASILIA
 def checklist_for(order: Order) -> list[str]:
     """What to have at hand (the seeds' videoconference instructions)."""
     who = (
-        "o representante legal da empresa (o sócio administrador registrado na Receita Federal)"
+        "pelo representante legal da empresa (o sócio administrador registrado na Receita Federal)"
         if order.is_company
-        else "o titular do certificado"
+        else "pelo titular do certificado"
     )
     return [
         "Esteja em um lugar silencioso e bem iluminado, com internet estável — nada de lugares movimentados "
@@ -27,7 +27,7 @@ def checklist_for(order: Order) -> list[str]:
         "Tenha em mãos o documento de identidade original, o mesmo anexado no pedido.",
         "Deixe o computador, celular ou tablet com bateria carregada; se puder, use fones de ouvido e, no "
         "celular, regule o volume.",
-        f"A videoconferência é feita somente por {who}, pessoalmente — outra pessoa não pode comparecer no lugar.",
+        f"A videoconferência é feita somente {who}, pessoalmente — outra pessoa não pode comparecer no lugar.",
         f"Entre pelo link no horário marcado: depois de {settings.BOOKING_TOLERANCE_MINUTES} minutos de "
         "tolerância o atendimento precisa ser reagendado.",
     ]
