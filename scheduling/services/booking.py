@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from orders.eligibility import Eligibility, videoconference_eligibility
@@ -23,13 +23,15 @@ from tecnosign.audit.services import Actor, audit_record
 from ..errors import AttendeeBusy, ChangeClosed, InvalidSlot, MobileNotConfirmed, NotEligible, SlotTaken
 from ..models import AgentProfile, Booking
 from ..selectors import agents_by_load, availability, booking_days, earliest_start, free_slots, nearest_slots
-from ..slots import BRASILIA
+from ..slots import BRASILIA, Slot
 from ..video import agents_need_fixed_links, jitsi_room_url
 from .messages import send_cancellation, send_confirmation
 from .timers import timers_cancel, timers_create
 
 S = Order.Status
 BOOKABLE = (S.DOCUMENTS_RECEIVED, S.NO_SHOW)
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
+DEADLOCK_RETRIES = 3
 
 _STATUS_REASONS = {
     S.AWAITING_PAYMENT: "O pagamento do pedido ainda não foi confirmado. Depois dele, envie o documento e agende.",
@@ -158,6 +160,14 @@ def _take_slot(*, order: Order, start: datetime, now: datetime, fields: dict) ->
     if conflict := _attendee_conflict(order, slot.starts_at, slot.ends_at):
         raise _attendee_busy(conflict)
     for agent_id in agents_by_load(offered[slot], day):
+        if booking := _insert(order=order, agent_id=agent_id, slot=slot, fields=fields):
+            return booking
+    raise _slot_taken(start, now, order)
+
+
+def _insert(*, order: Order, agent_id: int, slot: Slot, fields: dict) -> Booking | None:
+    """The booking with this agent, or None when another request got the agent at that time first."""
+    for _ in range(DEADLOCK_RETRIES):
         try:
             with transaction.atomic():
                 return Booking.objects.create(
@@ -174,7 +184,14 @@ def _take_slot(*, order: Order, start: datetime, now: datetime, fields: dict) ->
             # in the meantime just means trying the next one.
             if conflict := _attendee_conflict(order, slot.starts_at, slot.ends_at):
                 raise _attendee_busy(conflict) from None
-    raise _slot_taken(start, now, order)
+            return None
+        except OperationalError as error:
+            # Two inserts that overlap without starting together can each wait on the other's exclusion
+            # check; PostgreSQL breaks the cycle by failing one. Only our savepoint is rolled back, and the
+            # next attempt waits for the other request's outcome like any conflict.
+            if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+                raise
+    return None
 
 
 def _next_sequence(order: Order) -> int:

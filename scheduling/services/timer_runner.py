@@ -30,7 +30,7 @@ def timer_fire(timer_id: int, *, now: datetime | None = None) -> str:
             return ""
         timer = BookingTimer.objects.select_related("booking__order__product", "booking__agent").get(pk=timer_id)
         booking = timer.booking
-        if now > timer.expires_at or not _still_relevant(timer, booking):
+        if now >= timer.expires_at or not _still_relevant(timer, booking):
             BookingTimer.objects.filter(pk=timer_id).update(status=BookingTimer.Status.SKIPPED)
             return "skipped"
         if timer.kind == K.AGENT_LATE_CHECK:
