@@ -19,6 +19,11 @@ class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ["__str__", "meeting_provider", "meeting_url"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "meeting_url":
+            kwargs["assume_scheme"] = "https"  # a typed "zoom.us/j/…" means https
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(AvailabilityRule)
 class AvailabilityRuleAdmin(admin.ModelAdmin):

@@ -133,6 +133,15 @@ def agents_by_load(agent_ids: list[int], day: date) -> list[int]:
     return sorted(agent_ids, key=lambda agent_id: loads.get(agent_id, 0))
 
 
+def can_change(booking: Booking | None, now: datetime) -> bool:
+    """May the customer or partner still reschedule or cancel? Until the cut-off, or at any time once the
+    agent failed to start (the seed's "ninguém apareceu")."""
+    if booking is None or booking.status != Booking.Status.SCHEDULED:
+        return False
+    cutoff = booking.starts_at - timedelta(minutes=settings.BOOKING_CHANGE_CUTOFF_MINUTES)
+    return booking.agent_late_at is not None or now <= cutoff
+
+
 def active_booking(order) -> Booking | None:
     return Booking.objects.filter(order=order, status__in=Booking.ACTIVE).first()
 

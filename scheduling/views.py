@@ -1,7 +1,6 @@
 """Booking pages: the customer's (under the order page) and the partner's (booking for a client)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,8 +20,9 @@ from .errors import InvalidSlot, MobileNotConfirmed, SlotTaken
 from .forms import PartnerSlotForm, SlotForm
 from .ics import FILENAME, MIMETYPE, booking_invite
 from .models import Booking
-from .selectors import active_booking, booking_calendar, free_slots, latest_booking
+from .selectors import active_booking, booking_calendar, can_change, free_slots, latest_booking
 from .services import booking_cancel, booking_create, booking_eligibility, booking_reschedule
+from .services.booking import cutoff_message
 from .services.messages import checklist_for
 
 
@@ -79,13 +79,6 @@ def _ask_for_access(request):
     return redirect("orders:lookup")
 
 
-def _can_change(booking: Booking | None) -> bool:
-    if booking is None or booking.status != Booking.Status.SCHEDULED:
-        return False
-    cutoff = booking.starts_at - timedelta(minutes=settings.BOOKING_CHANGE_CUTOFF_MINUTES)
-    return booking.agent_late_at is not None or timezone.now() <= cutoff
-
-
 def _book(request, order: Order, audience: Audience):
     booking = active_booking(order)
     form = audience.form_class(request.POST or None)
@@ -130,15 +123,8 @@ def _book(request, order: Order, audience: Audience):
         eligibility = booking_eligibility(order)
         can_pick, reason = eligibility.eligible, eligibility.reason
     else:
-        can_pick = _can_change(booking)
-        reason = (
-            ""
-            if can_pick
-            else (
-                f"Remarcações e cancelamentos são aceitos até {settings.BOOKING_CHANGE_CUTOFF_MINUTES / 60:g} horas "
-                "antes do horário marcado."
-            )
-        )
+        can_pick = can_change(booking, timezone.now())
+        reason = "" if can_pick else cutoff_message()
     now = timezone.now()
     days = (
         booking_calendar(free_slots(now=now, attendee_cpf=order.person_cpf, ignore_order_id=order.pk), now)
@@ -155,7 +141,7 @@ def _book(request, order: Order, audience: Audience):
         "chosen": form["slot"].value(),
         "alternatives": alternatives,
         "can_pick": can_pick,
-        "can_change": _can_change(booking),
+        "can_change": can_pick and booking is not None,
         "reason": reason,
         "audience": audience,
         "checklist": checklist_for(order),

@@ -7,7 +7,7 @@ free agent is tried; when none is left the customer is told the slot was just ta
 """
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,7 +22,15 @@ from tecnosign.audit.services import Actor, audit_record
 
 from ..errors import AttendeeBusy, ChangeClosed, InvalidSlot, MobileNotConfirmed, NotEligible, SlotTaken
 from ..models import AgentProfile, Booking
-from ..selectors import agents_by_load, availability, booking_days, earliest_start, free_slots, nearest_slots
+from ..selectors import (
+    agents_by_load,
+    availability,
+    booking_days,
+    can_change,
+    earliest_start,
+    free_slots,
+    nearest_slots,
+)
 from ..slots import BRASILIA, Slot
 from ..video import agents_need_fixed_links, jitsi_room_url
 from .messages import send_cancellation, send_confirmation
@@ -94,20 +102,16 @@ def _check_mobile(order: Order, confirmed_mobile: str) -> str:
     return typed
 
 
+def cutoff_message() -> str:
+    hours = settings.BOOKING_CHANGE_CUTOFF_MINUTES / 60
+    return f"Remarcações e cancelamentos são aceitos até {hours:g} horas antes do horário marcado."
+
+
 def _check_cutoff(booking: Booking, now: datetime) -> None:
     if booking.status != Booking.Status.SCHEDULED:
-        raise ChangeClosed(
-            f"Esta videoconferência está “{booking.get_status_display()}” e não pode mais ser alterada.",
-        )
-    # The seed's "ninguém apareceu": when the agent did not show up, the customer may always rebook.
-    if booking.agent_late_at is None and now > booking.starts_at - timedelta(
-        minutes=settings.BOOKING_CHANGE_CUTOFF_MINUTES
-    ):
-        hours = settings.BOOKING_CHANGE_CUTOFF_MINUTES / 60
-        raise ChangeClosed(
-            f"Remarcações e cancelamentos são aceitos até {hours:g} horas antes do horário marcado. "
-            "Para mudar agora, fale com a nossa equipe.",
-        )
+        raise ChangeClosed(f"Esta videoconferência está “{booking.get_status_display()}” e não pode mais ser alterada.")
+    if not can_change(booking, now):
+        raise ChangeClosed(f"{cutoff_message()} Para mudar agora, fale com a nossa equipe.")
 
 
 def _slot_taken(start: datetime, now: datetime, order: Order) -> SlotTaken:
