@@ -131,15 +131,15 @@ def _attendee_conflict(order: Order, start: datetime, end: datetime) -> Booking 
             attendee_cpf=order.person_cpf, status__in=Booking.ACTIVE, starts_at__lt=end, ends_at__gt=start
         )
         .exclude(order=order)
-        .select_related("order")
         .first()
     )
 
 
 def _attendee_busy(conflict: Booking) -> AttendeeBusy:
+    # Not the other order's number: whoever books here (a partner, say) may not be entitled to it.
     return AttendeeBusy(
-        f"Já existe uma videoconferência do pedido {conflict.order.number} para esta pessoa em "
-        f"{_local(conflict.starts_at)}. Cada certificado é atendido separadamente: escolha outro horário.",
+        f"Esta pessoa já tem outra videoconferência marcada para {_local(conflict.starts_at)}. "
+        "Cada certificado é atendido separadamente: escolha outro horário.",
         field="slot",
     )
 

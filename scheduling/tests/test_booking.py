@@ -260,7 +260,7 @@ def test_one_person_is_never_in_two_calls_at_once_even_for_two_certificates(clie
     response = _book(client, ecnpj)
 
     assert response.status_code == 409
-    assert f"Já existe uma videoconferência do pedido {ecpf.number} para esta pessoa" in response.text
+    assert "Esta pessoa já tem outra videoconferência marcada para 23/11/2026 às 10:00." in response.text
     assert "Cada certificado é atendido separadamente" in response.text
     assert _book(client, ecnpj, "2026-11-23T10:30", on_commit).status_code == 302
 

@@ -200,7 +200,7 @@ def test_a_deadlock_between_overlapping_inserts_ends_in_a_clear_answer():
         booking.join(30)
 
     assert isinstance(outcome["error"], AttendeeBusy)
-    assert f"Já existe uma videoconferência do pedido {same_person.number}" in outcome["error"].message
+    assert "Esta pessoa já tem outra videoconferência marcada para 23/11/2026 às 10:15." in outcome["error"].message
     assert not Booking.objects.filter(order=order).exists()
     assert Booking.objects.filter(status="scheduled").count() == 2
     assert _overlapping_pairs() == 0
