@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://… .venv/bin/python bench/booking_contention.py [--clients 200] [--slots 20]
 
 Every client is a paid order with documents attached that calls the booking service for one of the
-slots (client i wants slot i mod slots) at the same moment, through its own thread and database
-connection (at most --connections at a time: the server's max_connections is shared). The one agent
-works exactly `slots` slots that day, so exactly `slots` bookings may succeed. Afterwards the counts
+slots, through its own thread and database connection (at most --connections at a time: the server's
+max_connections is shared). Neighbouring clients want the same slot (clients 0–9 the first, 10–19 the
+second…), so the ones running at the same moment collide and the database constraints decide. The one
+agent works exactly `slots` slots that day, so exactly `slots` bookings may succeed. Afterwards the counts
 are read back from the database, and the script ends with one line:
 
     attempts=200 successes=20 conflicts=180 double_bookings=0 throughput=<N>/s
@@ -97,7 +98,8 @@ def prepare(clients: int, slots: int) -> list[tuple[Order, datetime]]:
         )
         for i in range(clients)
     )
-    return [(order, first + (i % slots) * length) for i, order in enumerate(orders)]
+    per_slot = -(-clients // slots)  # ceiling division
+    return [(order, first + (i // per_slot) * length) for i, order in enumerate(orders)]
 
 
 def race(attempts: list[tuple[Order, datetime]], workers: int) -> tuple[dict[str, int], float]:

@@ -36,6 +36,8 @@ class Audience:
     page_url: str
     cancel_url: str
     done_url: str
+    back_url: str
+    back_label: str
 
 
 def _customer(order: Order) -> Audience:
@@ -46,6 +48,8 @@ def _customer(order: Order) -> Audience:
         page_url=reverse("scheduling:book", args=[order.number]),
         cancel_url=reverse("scheduling:cancel", args=[order.number]),
         done_url=reverse("orders:detail", args=[order.number]),
+        back_url=reverse("orders:detail", args=[order.number]),
+        back_label=f"Voltar ao pedido {order.number}",
     )
 
 
@@ -57,6 +61,8 @@ def _partner(order: Order) -> Audience:
         page_url=reverse("scheduling:partner-book", args=[order.number]),
         cancel_url=reverse("scheduling:partner-cancel", args=[order.number]),
         done_url=reverse("scheduling:partner-book", args=[order.number]),
+        back_url=reverse("partners:dashboard"),
+        back_label="Voltar à área do parceiro",
     )
 
 

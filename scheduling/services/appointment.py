@@ -63,7 +63,7 @@ def booking_close_no_show(*, booking: Booking, actor: Actor) -> Booking:
     now = timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=booking.order_id)
-        locked = Booking.objects.select_for_update().select_related("order__product").get(pk=booking.pk)
+        locked = Booking.objects.select_for_update(of=("self",)).select_related("order__product").get(pk=booking.pk)
         _check_agent(locked, actor)
         if locked.status not in Booking.ACTIVE:
             raise AppointmentRefused(f"Esta videoconferência está “{locked.get_status_display()}”.")

@@ -1,9 +1,11 @@
 """Booking, rescheduling and cancelling a videoconference.
 
 Each operation is one transaction that locks the order first (then the booking), so requests for the
-same order queue up. Requests for different orders race only for agents' time, and there the database
-decides: the insert that loses an exclusion/unique constraint rolls back to its savepoint and the next
-free agent is tried; when none is left the customer is told the slot was just taken.
+same order queue up. Only those rows are locked (`of=("self",)`): locking the joined product as well
+would queue every booking of that product behind one another. Requests for different orders race only
+for agents' time, and there the database decides: the insert that loses an exclusion/unique constraint
+rolls back to its savepoint and the next free agent is tried; when none is left the customer is told the
+slot was just taken.
 """
 
 import secrets
@@ -229,7 +231,7 @@ def booking_create(
     _check_start(start, now)
     mobile = _check_mobile(order, confirmed_mobile) if channel == Booking.Channel.PARTNER else ""
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("product").get(pk=order.pk)
+        order = Order.objects.select_for_update(of=("self",)).select_related("product").get(pk=order.pk)
         eligibility = booking_eligibility(order)
         if not eligibility.eligible:
             raise NotEligible(eligibility.reason)
@@ -266,7 +268,7 @@ def booking_reschedule(
     order = booking.order
     mobile = _check_mobile(order, confirmed_mobile) if channel == Booking.Channel.PARTNER else ""
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("product").get(pk=order.pk)
+        order = Order.objects.select_for_update(of=("self",)).select_related("product").get(pk=order.pk)
         old = Booking.objects.select_for_update().get(pk=booking.pk)
         _check_cutoff(old, now)
         eligibility = videoconference_eligibility(validity_months=order.product.validity_months, cpf=order.person_cpf)
@@ -300,7 +302,7 @@ def booking_cancel(*, booking: Booking, actor: Actor) -> Booking:
     now = timezone.now()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=booking.order_id)
-        locked = Booking.objects.select_for_update().select_related("order__product").get(pk=booking.pk)
+        locked = Booking.objects.select_for_update(of=("self",)).select_related("order__product").get(pk=booking.pk)
         _check_cutoff(locked, now)
         locked.status = Booking.Status.CANCELLED
         locked.closed_at = now
