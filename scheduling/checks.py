@@ -5,6 +5,13 @@ from django.core.checks import Error, register
 
 from .video import PROVIDERS
 
+MINIMUMS = {
+    "BOOKING_DAYS_AHEAD": 1,
+    "BOOKING_LEAD_MINUTES": 0,
+    "BOOKING_CHANGE_CUTOFF_MINUTES": 0,
+    "BOOKING_TOLERANCE_MINUTES": 0,
+}
+
 
 @register()
 def booking_settings_check(app_configs, **kwargs) -> list[Error]:
@@ -18,14 +25,7 @@ def booking_settings_check(app_configs, **kwargs) -> list[Error]:
         )
     if settings.VIDEOCONFERENCE_PROVIDER not in PROVIDERS:
         errors.append(Error(f"VIDEOCONFERENCE_PROVIDER must be one of {', '.join(PROVIDERS)}.", id="scheduling.E002"))
-    for name in (
-        "BOOKING_DAYS_AHEAD",
-        "BOOKING_LEAD_MINUTES",
-        "BOOKING_CHANGE_CUTOFF_MINUTES",
-        "BOOKING_TOLERANCE_MINUTES",
-    ):
-        if getattr(settings, name) < (1 if name == "BOOKING_DAYS_AHEAD" else 0):
-            errors.append(
-                Error(f"{name} must not be negative (and BOOKING_DAYS_AHEAD at least 1).", id="scheduling.E003")
-            )
+    for name, minimum in MINIMUMS.items():
+        if getattr(settings, name) < minimum:
+            errors.append(Error(f"{name} must be at least {minimum}.", id="scheduling.E003"))
     return errors
