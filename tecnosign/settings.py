@@ -374,3 +374,19 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.Order.Status"},
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Videoconference booking (scheduling app). Times are Brasília time; see scheduling/checks.py for limits.
+# ---------------------------------------------------------------------------------------------------
+BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 30)  # one certificate per slot; 15–30 minutes
+BOOKING_DAYS_AHEAD = env_int("BOOKING_DAYS_AHEAD", 14)  # how far the booking page looks ahead
+BOOKING_LEAD_MINUTES = env_int("BOOKING_LEAD_MINUTES", 60)  # earliest bookable slot from now
+BOOKING_CHANGE_CUTOFF_MINUTES = env_int("BOOKING_CHANGE_CUTOFF_MINUTES", 120)  # reschedule/cancel until then
+BOOKING_TOLERANCE_MINUTES = env_int("BOOKING_TOLERANCE_MINUTES", 10)  # the seed's no-show tolerance
+# "jitsi": a fresh room with an unguessable name per booking; "agent": each agent's fixed Teams/Zoom/Webex link.
+VIDEOCONFERENCE_PROVIDER = env_str("VIDEOCONFERENCE_PROVIDER", "jitsi")
+JITSI_BASE_URL = env_str("JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")
+# WhatsApp reminders: off unless enabled; the backend is a dotted path (console prints them, for development).
+WHATSAPP_ENABLED = env_bool("WHATSAPP_ENABLED", False)
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "tecnosign.notifications.whatsapp.ConsoleBackend")
+CELERY_BEAT_SCHEDULE["booking-timers"] = {"task": "scheduling.timers_due", "schedule": 60.0}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("ajuda/", include("tecnosign.helpcenter.urls")),
     *auth_urlpatterns,
     path("", include("issuance.urls")),
+    path("", include("scheduling.urls")),
     path("", include("orders.urls")),
 ]
 

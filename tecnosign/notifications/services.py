@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import OutboxMessage
+from .whatsapp import whatsapp_send
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,11 @@ def _deliver_email(message: OutboxMessage) -> None:
     email.send(fail_silently=False)
 
 
-DELIVERY = {OutboxMessage.Channel.EMAIL: _deliver_email}
+def _deliver_whatsapp(message: OutboxMessage) -> None:
+    whatsapp_send(to=message.recipient, text=message.body_text)
+
+
+DELIVERY = {OutboxMessage.Channel.EMAIL: _deliver_email, OutboxMessage.Channel.WHATSAPP: _deliver_whatsapp}
 
 
 def outbox_deliver(message: OutboxMessage) -> None:

@@ -7,6 +7,7 @@ so nothing secret is kept in the repository.
 import secrets
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -73,6 +74,11 @@ class Command(BaseCommand):
             ),
         )
 
+        # Other apps add their demo rows through a `load_demo()` hook, so orders imports none of them.
+        extra = [
+            line for config in apps.get_app_configs() if hasattr(config, "load_demo") for line in config.load_demo()
+        ]
+
         base = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {products} products, partner “{partner.name}”."))
         self.stdout.write(f"  Link with commission:  {base}/l/{COMMISSION_CODE}/")
@@ -81,6 +87,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  Partner area:          {base}/parceiros/")
         for username, password in users.items():
             self.stdout.write(f"  user {username:<26} password {password}")
+        for line in extra:
+            self.stdout.write(f"  {line}")
 
     def _user(self, username: str, full_name: str, *, superuser: bool = False, group: str | None = None) -> str:
         first, _, last = full_name.partition(" ")

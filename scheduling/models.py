@@ -1,0 +1,304 @@
+"""Agents' availability, the bookings that take it, and the timed work each booking carries.
+
+Agents are staff users in the "agents" group. Their hours are Brasília wall-clock times; bookings are
+stored as aware datetimes (UTC in the database) and shown in Brasília time.
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .constraints import PostgresExclusionConstraint, TsTzRange
+from .video import validate_meeting_url
+
+AGENTS_GROUP = "agents"
+AGENT_CHOICES = {"groups__name": AGENTS_GROUP, "is_active": True}
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "segunda-feira"
+    TUESDAY = 1, "terça-feira"
+    WEDNESDAY = 2, "quarta-feira"
+    THURSDAY = 3, "quinta-feira"
+    FRIDAY = 4, "sexta-feira"
+    SATURDAY = 5, "sábado"
+    SUNDAY = 6, "domingo"
+
+
+class AgentProfile(models.Model):
+    """What the booking needs to know about an agent beyond the user: the fixed meeting link, if any."""
+
+    class Provider(models.TextChoices):
+        TEAMS = "teams", "Microsoft Teams"
+        ZOOM = "zoom", "Zoom"
+        WEBEX = "webex", "Webex"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="agente",
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        limit_choices_to=AGENT_CHOICES,
+    )
+    meeting_provider = models.CharField("plataforma", max_length=8, choices=Provider.choices, blank=True)
+    meeting_url = models.URLField(
+        "link fixo da sala",
+        max_length=500,
+        blank=True,
+        help_text="Usado quando VIDEOCONFERENCE_PROVIDER=agent. Sem link, o agente não recebe agendamentos nesse modo.",
+    )
+
+    class Meta:
+        verbose_name = "perfil de agente"
+        verbose_name_plural = "perfis de agente"
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        if bool(self.meeting_url) != bool(self.meeting_provider):
+            raise ValidationError({"meeting_url": "Informe a plataforma e o link da sala juntos."})
+        if self.meeting_url:
+            validate_meeting_url(self.meeting_provider, self.meeting_url)
+
+
+class AvailabilityRule(models.Model):
+    """A weekly window of work (Brasília time). A break is the gap between two windows of the same day."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="agente",
+        on_delete=models.CASCADE,
+        related_name="availability_rules",
+        limit_choices_to=AGENT_CHOICES,
+    )
+    weekday = models.PositiveSmallIntegerField("dia da semana", choices=Weekday.choices)
+    start = models.TimeField("início")
+    end = models.TimeField("fim")
+
+    class Meta:
+        verbose_name = "horário semanal"
+        verbose_name_plural = "horários semanais"
+        ordering = ["agent", "weekday", "start"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="availability_rule_end_after_start"),
+            models.UniqueConstraint(fields=["agent", "weekday", "start"], name="availability_rule_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "O fim deve ser depois do início."})
+
+
+class AvailabilityException(models.Model):
+    """A dated change to an agent's week: a day (or part of it) off, or extra hours (also on a holiday)."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", "Folga / indisponível"
+        EXTRA = "extra", "Horário extra"
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="agente",
+        on_delete=models.CASCADE,
+        related_name="availability_exceptions",
+        limit_choices_to=AGENT_CHOICES,
+    )
+    date = models.DateField("data")
+    kind = models.CharField("tipo", max_length=8, choices=Kind.choices)
+    start = models.TimeField("início", null=True, blank=True, help_text="Em branco numa folga: o dia inteiro.")
+    end = models.TimeField("fim", null=True, blank=True)
+    note = models.CharField("observação", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "exceção de agenda"
+        verbose_name_plural = "exceções de agenda"
+        ordering = ["-date", "agent", "start"]
+        indexes = [models.Index(fields=["date", "agent"], name="availability_exc_date_idx")]
+        constraints = [
+            # Either a whole day off (no times) or a window with end after start; extra hours need a window.
+            models.CheckConstraint(
+                condition=Q(kind="off", start__isnull=True, end__isnull=True)
+                | Q(start__isnull=False, end__isnull=False, end__gt=models.F("start")),
+                name="availability_exception_window",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        window = f" {self.start:%H:%M}–{self.end:%H:%M}" if self.start and self.end else ""
+        return f"{self.date:%d/%m/%Y} {self.get_kind_display()}{window}"
+
+    def clean(self) -> None:
+        if (self.start is None) != (self.end is None):
+            raise ValidationError({"end": "Informe o início e o fim, ou deixe os dois em branco (dia inteiro)."})
+        if self.kind == self.Kind.EXTRA and self.start is None:
+            raise ValidationError({"start": "Um horário extra precisa de início e fim."})
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError({"end": "O fim deve ser depois do início."})
+
+
+# Bookings that hold an agent's and a person's time (Booking.ACTIVE, spelled out for Meta).
+ACTIVE_STATUSES = ("scheduled", "in_progress")
+
+
+class Booking(models.Model):
+    """One certificate's videoconference: an agent's time, the link, and what happened.
+
+    Three database constraints make double booking impossible whatever the concurrency: an agent holds
+    one active booking at a time, an order holds one active booking, and the person on camera (the
+    holder, or an e-CNPJ's legal representative) is never in two active bookings at overlapping times.
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Agendada"
+        IN_PROGRESS = "in_progress", "Em atendimento"
+        COMPLETED = "completed", "Concluída"
+        NO_SHOW = "no_show", "Cliente não compareceu"
+        RESCHEDULED = "rescheduled", "Remarcada"
+        CANCELLED = "cancelled", "Cancelada"
+
+    class Outcome(models.TextChoices):
+        VALIDATED = "validated", "Validado"
+        REJECTED = "rejected", "Recusado"
+        CUSTOMER_NO_SHOW = "customer_no_show", "Cliente não compareceu"
+
+    class Channel(models.TextChoices):
+        CUSTOMER = "customer", "Cliente"
+        PARTNER = "partner", "Parceiro"
+        STAFF = "staff", "Equipe"
+
+    ACTIVE = (Status.SCHEDULED, Status.IN_PROGRESS)
+
+    order = models.ForeignKey("orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="bookings")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="agente", on_delete=models.PROTECT, related_name="agent_bookings"
+    )
+    attendee_cpf = models.CharField("CPF de quem comparece", max_length=11)
+    starts_at = models.DateTimeField("início")
+    ends_at = models.DateTimeField("fim")
+    status = models.CharField("situação", max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    sequence = models.PositiveSmallIntegerField(
+        "versão do convite", default=0, help_text="SEQUENCE do convite .ics: sobe a cada remarcação do pedido."
+    )
+    video_url = models.URLField("link da videoconferência", max_length=500)
+    eligibility_basis = models.CharField("base da elegibilidade", max_length=120)
+    channel = models.CharField("agendado por", max_length=8, choices=Channel.choices, default=Channel.CUSTOMER)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="usuário que agendou",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    mobile_confirmed = models.CharField("celular confirmado pelo parceiro", max_length=16, blank=True)
+    created_at = models.DateTimeField("criado em", default=timezone.now)
+    # The appointment, as the agent records it.
+    started_at = models.DateTimeField("atendimento iniciado em", null=True, blank=True)
+    finished_at = models.DateTimeField("atendimento encerrado em", null=True, blank=True)
+    outcome = models.CharField("resultado", max_length=20, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField("motivo", blank=True)
+    agent_late_at = models.DateTimeField("atraso do agente sinalizado em", null=True, blank=True)
+    closed_at = models.DateTimeField("cancelada/remarcada em", null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", verbose_name="remarcada para", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces"
+    )
+
+    class Meta:
+        verbose_name = "videoconferência"
+        verbose_name_plural = "videoconferências"
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(
+                fields=["starts_at"], name="booking_active_start_idx", condition=Q(status__in=ACTIVE_STATUSES)
+            ),
+            models.Index(fields=["agent", "starts_at"], name="booking_agent_start_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="booking_ends_after_start"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["completed", "no_show"]) | (~Q(outcome="") & Q(finished_at__isnull=False)),
+                name="booking_finished_has_outcome",
+            ),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status__in=ACTIVE_STATUSES), name="booking_one_active_per_order"
+            ),
+            # Portable guards (SQLite included) for slots that start at the same minute…
+            models.UniqueConstraint(
+                fields=["agent", "starts_at"], condition=Q(status__in=ACTIVE_STATUSES), name="booking_agent_slot_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["attendee_cpf", "starts_at"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="booking_attendee_slot_unique",
+            ),
+            # …and on PostgreSQL, no overlap at all (see scheduling/constraints.py).
+            PostgresExclusionConstraint(
+                name="booking_agent_no_overlap",
+                expressions=[
+                    ("agent", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+            PostgresExclusionConstraint(
+                name="booking_attendee_no_overlap",
+                expressions=[
+                    ("attendee_cpf", RangeOperators.EQUAL),
+                    (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(status__in=ACTIVE_STATUSES),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.starts_at):%d/%m/%Y %H:%M} (Brasília)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+class BookingTimer(models.Model):
+    """Work due at a time for a booking: the customer's reminders and the agent-late check.
+
+    A beat task scans due rows every minute and claims each one with a conditional UPDATE, so a beat that
+    was down catches up and two beats never do the same row; the outbox key makes each message unique.
+    """
+
+    class Kind(models.TextChoices):
+        DAY_BEFORE = "day_before", "Lembrete na véspera"
+        TEN_MINUTES = "ten_minutes", "Lembrete 10 minutos antes"
+        AGENT_LATE_CHECK = "agent_late_check", "Verificação de atraso do agente"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pendente"
+        DONE = "done", "Feito"
+        SKIPPED = "skipped", "Dispensado"
+
+    booking = models.ForeignKey(
+        Booking, verbose_name="videoconferência", on_delete=models.CASCADE, related_name="timers"
+    )
+    kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
+    due_at = models.DateTimeField("quando")
+    expires_at = models.DateTimeField("perde o sentido em", help_text="Depois disso o lembrete é dispensado.")
+    status = models.CharField("situação", max_length=8, choices=Status.choices, default=Status.PENDING)
+    done_at = models.DateTimeField("feito em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "agendamento de aviso"
+        verbose_name_plural = "agendamentos de avisos"
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["due_at"], name="booking_timer_due_idx", condition=Q(status="pending"))]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="booking_timer_unique_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_status_display()})"

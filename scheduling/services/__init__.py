@@ -1,0 +1,16 @@
+"""Every write of the scheduling app. Views, the admin and tasks call these, never the models."""
+
+from .appointment import booking_close_no_show, booking_flag_agent_late, booking_start
+from .booking import booking_cancel, booking_create, booking_eligibility, booking_reschedule
+from .timer_runner import timers_run_due
+
+__all__ = [
+    "booking_cancel",
+    "booking_close_no_show",
+    "booking_create",
+    "booking_eligibility",
+    "booking_flag_agent_late",
+    "booking_reschedule",
+    "booking_start",
+    "timers_run_due",
+]
