@@ -374,3 +374,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "orders.models.Order.Status"},
 }
+
+# Revocation and guarantees (issue 6) ---------------------------------------------------------------
+# Wrong revocation passwords allowed per certificate and per client IP in the window, and how long the lock then
+# lasts. Counted in the database (revocation.PasswordThrottle): a restart or a cache flush lifts no lock.
+REVOCATION_PASSWORD_MAX_FAILURES = env_int("REVOCATION_PASSWORD_MAX_FAILURES", 5)
+REVOCATION_PASSWORD_WINDOW_MINUTES = env_int("REVOCATION_PASSWORD_WINDOW_MINUTES", 15)
+REVOCATION_LOCK_MINUTES = env_int("REVOCATION_LOCK_MINUTES", 15)

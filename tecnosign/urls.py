@@ -20,6 +20,7 @@ urlpatterns = [
     path("ajuda/", include("tecnosign.helpcenter.urls")),
     *auth_urlpatterns,
     path("", include("issuance.urls")),
+    path("", include("revocation.urls")),  # /revogar/: self-service revocation, guarantees, the letter path
     path("", include("orders.urls")),
 ]
 
