@@ -37,7 +37,10 @@ class _ReasonForm(forms.Form):
     reason = forms.ChoiceField(
         label="Motivo da revogação",
         widget=forms.RadioSelect,
-        error_messages={"required": "Escolha o motivo da revogação."},
+        error_messages={
+            "required": "Escolha o motivo da revogação.",
+            "invalid_choice": "Este motivo não se aplica a este certificado: escolha um dos motivos da lista.",
+        },
     )
     new_cnpj = forms.CharField(
         label="CNPJ correto da filial",

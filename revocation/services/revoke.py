@@ -99,7 +99,7 @@ def revocation_apply(*, request: RevocationRequest, at: datetime, actor: Actor) 
     Inside the caller's transaction: the CA revocation, the order, the request, the replacement, the commission
     reversal and the e-mail commit together or not at all.
     """
-    order = Order.objects.select_for_update().select_related("product", "partner").get(pk=request.order_id)
+    order = Order.objects.select_for_update(of=("self",)).select_related("product", "partner").get(pk=request.order_id)
     certificate = Certificate.objects.get(pk=request.certificate_id)
     revocation_check(certificate)
     if order.status != S.ISSUED:
