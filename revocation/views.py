@@ -152,9 +152,12 @@ def letter_request(request, serial: str):
         letter_request_create(
             certificate=certificate, details=form.details(), actor=Actor.from_request(request, label="cliente")
         )
-    except (DetailsInvalid, LetterRefused) as error:
+    except DetailsInvalid as error:
         _form_error(form, error)
         return _page(request, certificate, letter_form=form, status=400)
+    except LetterRefused as error:  # a letter is already open: the page shows it instead of the form
+        messages.error(request, error.message)
+        return _page(request, certificate, status=409)
     except (AlreadyRevoked, NotRevocable) as error:
         messages.error(request, error.message)
         return _page(request, certificate, status=410)
