@@ -66,6 +66,8 @@ class _ReasonForm(forms.Form):
     def __init__(self, *args, reasons: list[Reason], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].choices = [(reason.value, reason.label) for reason in reasons]
+        if Reason.WRONG_BRANCH not in reasons:  # an e-CPF has no CNPJ to correct
+            del self.fields["new_cnpj"]
 
     def clean(self):
         cleaned = super().clean()
