@@ -194,3 +194,19 @@ def test_a_scan_that_is_not_pdf_jpeg_or_png_is_refused_and_reviewers_need_the_pe
     assert forbidden.status_code == 403
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
     assert Certificate.objects.get(pk=certificate.pk).status == Certificate.Status.VALID
+
+
+def test_a_letter_not_sent_yet_can_be_cancelled_and_asked_again_with_another_reason(client, on_commit):
+    order, certificate = issue_a1(on_commit, at=ISSUED_AT)
+
+    with time_machine.travel(brt(2026, 12, 3, 10, 0), tick=False):
+        open_revocation(client, order)
+        ask_for_letter(client, certificate, reason="access_withdrawn")
+        cancelled = client.post(f"/revogar/{certificate.serial}/carta/cancelar/")
+        again = ask_for_letter(client, certificate, reason="computer_stolen")
+        pdf = client.get(f"/revogar/{certificate.serial}/carta.pdf")
+
+    assert cancelled.status_code == again.status_code == 302
+    statuses = dict(RevocationRequest.objects.filter(certificate=certificate).values_list("reason", "status"))
+    assert statuses == {"access_withdrawn": "closed", "computer_stolen": "awaiting_letter"}
+    assert "O computador foi roubado" in letter_text(pdf.content)
