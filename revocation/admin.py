@@ -20,7 +20,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written only by services: the back office reads them (and acts through the review page)."""
 
     def get_readonly_fields(self, request, obj=None):
-        return [*(f.name for f in self.model._meta.fields if f.editable), *self.readonly_extra]
+        hidden = set(self.exclude or ())
+        return [*(f.name for f in self.model._meta.fields if f.editable and f.name not in hidden), *self.readonly_extra]
 
     readonly_extra: tuple = ()
 

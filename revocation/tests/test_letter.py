@@ -88,6 +88,8 @@ def test_the_letter_path_from_the_pdf_to_the_revocation_approved_in_the_admin(cl
 
     with time_machine.travel(brt(2026, 12, 11, 9, 0), tick=False):
         reviewer = staff("view_revocationrequest", "review_letter")
+        listing = reviewer.get("/admin/revocation/revocationrequest/?status__exact=under_review")
+        change = reviewer.get(f"/admin/revocation/revocationrequest/{letter.pk}/change/")
         review = reviewer.get(f"/admin/revocation/revocationrequest/{letter.pk}/revisar/")
         scan = reviewer.get(f"/retaguarda/revogacoes/{letter.pk}/carta/")
         with on_commit():
@@ -95,6 +97,10 @@ def test_the_letter_path_from_the_pdf_to_the_revocation_approved_in_the_admin(cl
                 f"/admin/revocation/revocationrequest/{letter.pk}/revisar/", {"decision": "approve"}
             )
 
+    assert listing.status_code == 200 and letter.reference in listing.text
+    assert change.status_code == 200 and "Conferir a carta e decidir" in change.text
+    assert f"/retaguarda/revogacoes/{letter.pk}/carta/" in change.text
+    assert "pbkdf2" not in change.text and "md5$" not in change.text  # password hashes stay out of the admin
     assert review.status_code == 200 and "Aprovar e revogar o certificado" in review.text
     assert (
         scan.status_code == 200 and scan["Content-Type"] == "image/png" and scan["Cache-Control"] == "private, no-store"
