@@ -390,3 +390,10 @@ JITSI_BASE_URL = env_str("JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")
 WHATSAPP_ENABLED = env_bool("WHATSAPP_ENABLED", False)
 WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "tecnosign.notifications.whatsapp.ConsoleBackend")
 CELERY_BEAT_SCHEDULE["booking-timers"] = {"task": "scheduling.timers_due", "schedule": 60.0}
+
+# Revocation and guarantees (issue 6) ---------------------------------------------------------------
+# Wrong revocation passwords allowed per certificate and per client IP in the window, and how long the lock then
+# lasts. Counted in the database (revocation.PasswordThrottle): a restart or a cache flush lifts no lock.
+REVOCATION_PASSWORD_MAX_FAILURES = env_int("REVOCATION_PASSWORD_MAX_FAILURES", 5)
+REVOCATION_PASSWORD_WINDOW_MINUTES = env_int("REVOCATION_PASSWORD_WINDOW_MINUTES", 15)
+REVOCATION_LOCK_MINUTES = env_int("REVOCATION_LOCK_MINUTES", 15)

@@ -21,6 +21,7 @@ urlpatterns = [
     *auth_urlpatterns,
     path("", include("issuance.urls")),
     path("", include("scheduling.urls")),
+    path("", include("revocation.urls")),  # /revogar/: self-service revocation, guarantees, the letter path
     path("", include("orders.urls")),
 ]
 

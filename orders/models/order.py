@@ -76,6 +76,16 @@ class Order(models.Model):
     lgpd_consent_at = models.DateTimeField("consentimento LGPD em")
     lgpd_consent_version = models.CharField("versão do termo LGPD", max_length=16)
     created_at = models.DateTimeField("criado em", default=timezone.now, db_index=True)
+    # A guarantee reissue (revocation/) points at the order whose certificate it replaces; one-to-one, so the
+    # database refuses a second free reissue of the same original.
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="reemissão em garantia de",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
 
     class Meta:
         verbose_name = "pedido"

@@ -1,0 +1,97 @@
+"""Reads for the revocation page and the order page's revocation section."""
+
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from issuance.models import Certificate
+from issuance.services.handoff import delivery_kind
+from orders.models import Order
+
+from .models import RevocationRequest
+from .reasons import RULES, Guarantee, Reason, guarantee_for, reasons_for
+from .services.reissue import guarantee_start, new_purchase_url
+
+S = Order.Status
+
+
+@dataclass(frozen=True)
+class ReasonRow:
+    reason: Reason
+    guarantee: Guarantee
+    crl_reason: str
+
+    @property
+    def label(self) -> str:
+        return self.reason.label
+
+
+def allowed_reasons(order: Order) -> list[Reason]:
+    return reasons_for(software=delivery_kind(order.product) == "a1", company=order.is_company)
+
+
+def reason_rows(order: Order) -> list[ReasonRow]:
+    """Each reason that applies to the order's certificate, with its guarantee as of now."""
+    start = guarantee_start(order)
+    now = timezone.now()
+    return [
+        ReasonRow(
+            reason=reason,
+            guarantee=guarantee_for(reason, issued_at=start, at=now),
+            crl_reason=Certificate.Reason(RULES[reason].crl_reason).label,
+        )
+        for reason in allowed_reasons(order)
+    ]
+
+
+def revocation_done(certificate: Certificate) -> RevocationRequest | None:
+    return (
+        RevocationRequest.objects.select_related("replacement", "reviewed_by")
+        .filter(certificate=certificate, status=RevocationRequest.Status.REVOKED)
+        .first()
+    )
+
+
+def outcome_of(request: RevocationRequest | None) -> dict:
+    """What to say about a done revocation: the guarantee it had and, without a reissue, where to buy again."""
+    if request is None:
+        return {}
+    order = request.order
+    guarantee = guarantee_for(Reason(request.reason), issued_at=guarantee_start(order), at=request.revoked_at)
+    return {
+        "request": request,
+        "guarantee": guarantee,
+        "new_purchase_url": "" if request.replacement_id else new_purchase_url(order),
+    }
+
+
+@dataclass
+class RevocationPanel:
+    visible: bool = False
+    certificate: Certificate | None = None
+    revocable: bool = False
+    outcome: dict = field(default_factory=dict)
+    letters: list = field(default_factory=list)
+    replaces: Order | None = None
+
+
+def revocation_panel_for(order: Order) -> RevocationPanel:
+    replaces = Order.objects.filter(pk=order.replaces_id).first() if order.replaces_id else None
+    if order.status not in (S.ISSUED, S.REVOKED):
+        return RevocationPanel(visible=replaces is not None, replaces=replaces)
+    certificate = order.certificates.order_by("-issued_at").first()
+    if certificate is None:
+        return RevocationPanel(visible=replaces is not None, replaces=replaces)
+    letters = list(
+        RevocationRequest.objects.filter(certificate=certificate, channel=RevocationRequest.Channel.LETTER).order_by(
+            "-created_at"
+        )[:5]
+    )
+    return RevocationPanel(
+        visible=True,
+        certificate=certificate,
+        revocable=order.status == S.ISSUED and certificate.status == Certificate.Status.VALID,
+        outcome=outcome_of(revocation_done(certificate)),
+        letters=letters,
+        replaces=replaces,
+    )
