@@ -91,7 +91,8 @@ def test_openssl_accepts_the_crl_and_the_ocsp_answer_for_a_customers_revocation(
 
     assert request.returncode == 0, request.stderr
     assert crl_check.returncode == 0 and "verify OK" in crl_check.stderr, crl_check.stderr
-    assert f"Serial Number: {record.serial}" in crl_check.stdout and "Key Compromise" in crl_check.stdout
+    serial = record.serial.rjust(len(record.serial) + len(record.serial) % 2, "0")  # openssl prints whole bytes
+    assert f"Serial Number: {serial}" in crl_check.stdout and "Key Compromise" in crl_check.stdout
     assert response_check.returncode == 0, response_check.stderr
     assert "Response verify OK" in response_check.stderr
     assert "cert.pem: revoked" in response_check.stdout and "Reason: keyCompromise" in response_check.stdout
