@@ -44,7 +44,11 @@ STATUS_BY_ERROR = {IssuanceLocked: 429, CaFailed: 503}
 
 def _error(code: str, message: str, *, status: int, field: str | None = None) -> JsonResponse:
     errors = [{"field": field, "code": code, "message": message}] if field else []
-    return JsonResponse({"code": code, "message": message, "errors": errors}, status=status)
+    return _json({"code": code, "message": message, "errors": errors}, status=status)
+
+
+def _json(data: dict, *, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 def _domain_error(error: DomainError) -> JsonResponse:
@@ -152,7 +156,7 @@ def a3_authorise(request, order: Order):
         return _domain_error(error)
     granted = {**request.session.get(SESSION_KEY, {}), order.number: timezone.now().isoformat()}
     request.session[SESSION_KEY] = granted
-    return JsonResponse(
+    return _json(
         {
             "subject": a3_csr_subject(order),
             "key_label": a3_key_label(order),
@@ -188,7 +192,7 @@ def a3_csr(request, order: Order):
         issued = a3_issue_from_csr(order=order, csr_pem=csr, actor=Actor.from_request(request, label="cliente"))
     except DomainError as error:
         return _domain_error(error)
-    return JsonResponse(_certificate_json(issued.certificate, chain=issued.chain_pems))
+    return _json(_certificate_json(issued.certificate, chain=issued.chain_pems))
 
 
 @never_cache
@@ -199,4 +203,4 @@ def a3_installed_certificate(request, order: Order):
         certificate = a3_certificate_to_install(order)
     except DomainError as error:
         return _domain_error(error)
-    return JsonResponse(_certificate_json(certificate))
+    return _json(_certificate_json(certificate))
