@@ -87,10 +87,10 @@ def issuance_password_check(*, request: IssuanceRequest, order: Order, password:
     if request.password_locked_until and request.password_locked_until > now:
         raise _locked(request.password_locked_until)
     ip = actor.ip or "unknown"
-    if ratelimit.is_limited("a1-password-ip", ip, limit=IP_LIMIT):
+    if ratelimit.is_limited("issuance-password-ip", ip, limit=IP_LIMIT):
         raise IssuanceLocked("Muitas tentativas a partir desta conexão. Aguarde 15 minutos e tente de novo.")
     if not secret_matches(password, order.issuance_password_hash):
-        ratelimit.register_hit("a1-password-ip", ip, window=IP_WINDOW)
+        ratelimit.register_hit("issuance-password-ip", ip, window=IP_WINDOW)
         raise _wrong_password(request, order, actor)
     if request.password_failures:
         IssuanceRequest.objects.filter(pk=request.pk).update(password_failures=0, password_locked_until=None)
