@@ -3,20 +3,24 @@ token's CSR (made here with `cryptography`: the portal cannot tell), every CSR t
 order may not be issued at all. The token itself is driven in test_a3_install_browser and test_a3_worker."""
 
 import hashlib
+import threading
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from django.db import connection
 from django.test import Client
 
 from issuance.models import Certificate, IssuanceRequest
-from issuance.services.a3 import a3_csr_subject
+from issuance.services.a3 import a3_csr_subject, a3_issue_from_csr
+from issuance.services.issue import AlreadyIssued
 from issuance.tests.helpers import holder_key
 from orders.models import Order
 from orders.services.access import SESSION_KEY
 from orders.tests.factories import CnpjProductFactory, OrderFactory, ProductFactory, valid_cnpj
 from tecnosign.audit.models import AuditEvent
+from tecnosign.audit.services import Actor
 
 from .a3 import HOLDER_CN, authorise, csr_pem, released_a3_order, send_csr, sha1_csr_pem, with_broken_signature
 
@@ -345,3 +349,33 @@ def test_own_media_needs_no_delivery(customer, local_ca, on_commit):
     assert "/ajuda/midias/" in page and "/token/" in page
     assert 'id="form-instalar"' in install and "tokens/instalar.js" in install
     assert authorise(client, order).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_csrs_for_one_order_give_one_certificate(local_ca):
+    order = released_a3_order()
+    pems = iter([csr_pem(rsa.generate_private_key(public_exponent=65537, key_size=2048)) for _ in range(3)])
+    barrier = threading.Barrier(3)
+    outcomes: list = []
+
+    def send():
+        csr = next(pems)
+        barrier.wait()
+        try:
+            outcomes.append(a3_issue_from_csr(order=order, csr_pem=csr, actor=Actor(label="cliente")))
+        except AlreadyIssued as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert len(outcomes) == 3
+    assert len([outcome for outcome in outcomes if isinstance(outcome, AlreadyIssued)]) == 2
+    assert Certificate.objects.filter(order=order).count() == 1
+    assert Order.objects.get(pk=order.pk).status == Order.Status.ISSUED
