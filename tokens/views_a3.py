@@ -11,6 +11,7 @@ back the certificate. The PIN never reaches the portal; the issuance password ne
 Errors are `{"code", "message", "errors": [{"field", "code", "message"}]}` in Portuguese.
 """
 
+import contextlib
 import json
 from datetime import datetime, timedelta
 from functools import wraps
@@ -37,7 +38,7 @@ from orders.services.access import has_access
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
-SESSION_KEY = "issuance.a3.authorised"
+SESSION_KEY = "tokens.a3.authorised"
 MAX_BODY_BYTES = 64 * 1024
 STATUS_BY_ERROR = {IssuanceLocked: 429, CaFailed: 503}
 
@@ -124,18 +125,17 @@ def a3_install(request, order: Order):
     }
     try:
         a3_check_issuable(order)
-    except AlreadyIssued as error:
-        context["blocked"] = error.message
-        context["state"] = "blocked"
-        try:
-            context["certificate"] = a3_certificate_to_install(order)
-            context["state"] = "issued"
-        except DomainError:
-            pass  # revoked: nothing to write on a token
     except DomainError as error:
-        context["blocked"] = error.message
-        context["state"] = "blocked"
+        context.update(state="blocked", blocked=error.message)
+        if isinstance(error, AlreadyIssued):
+            _offer_writing_again(context, order)
     return render(request, "tokens/a3_install.html", context)
+
+
+def _offer_writing_again(context: dict, order: Order) -> None:
+    """An issued order's page offers to write its certificate again on the token that holds the key."""
+    with contextlib.suppress(DomainError):  # revoked: nothing to write
+        context.update(state="issued", certificate=a3_certificate_to_install(order))
 
 
 @never_cache

@@ -54,6 +54,12 @@ class A3Issued:
 def a3_check_issuable(order: Order) -> IssuanceRequest:
     """The order's issuance request when its certificate may be issued on a token now; else why not, in pt-BR."""
     request = IssuanceRequest.objects.filter(order=order).first()
+    kind = delivery_kind(order.product)
+    if kind == "a1":
+        raise IssuanceUnavailable(
+            "Este certificado é A1 (arquivo): ele é emitido e baixado na página do pedido com a senha de emissão, "
+            "não gravado em token ou cartão."
+        )
     if order.status == Order.Status.REVOKED:
         raise AlreadyIssued("O certificado deste pedido foi revogado. Um pedido revogado não é emitido de novo.")
     if order.status == Order.Status.ISSUED:
@@ -63,12 +69,6 @@ def a3_check_issuable(order: Order) -> IssuanceRequest:
             f"O certificado deste pedido já foi emitido{when}; outro pedido de certificado (CSR) não é aceito. "
             "Se ele não ficou gravado na mídia, use “Gravar o certificado na mídia” na página de instalação, com "
             "a mesma mídia em que a chave foi gerada."
-        )
-    kind = delivery_kind(order.product)
-    if kind == "a1":
-        raise IssuanceUnavailable(
-            "Este certificado é A1 (arquivo): ele é emitido e baixado na página do pedido com a senha de emissão, "
-            "não gravado em token ou cartão."
         )
     if order.status != Order.Status.RELEASED or request is None:
         if order.status == Order.Status.VERIFIED:

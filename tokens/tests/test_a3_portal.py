@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from issuance.models import Certificate, IssuanceRequest
+from issuance.services.a1 import a1_issue
 from issuance.services.a3 import a3_csr_subject, a3_issue_from_csr
 from issuance.services.issue import AlreadyIssued
 from issuance.tests.helpers import holder_key
@@ -22,7 +23,16 @@ from orders.tests.factories import CnpjProductFactory, OrderFactory, ProductFact
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
 
-from .a3 import HOLDER_CN, authorise, csr_pem, released_a3_order, send_csr, sha1_csr_pem, with_broken_signature
+from .a3 import (
+    HOLDER_CN,
+    ISSUANCE_PASSWORD,
+    authorise,
+    csr_pem,
+    released_a3_order,
+    send_csr,
+    sha1_csr_pem,
+    with_broken_signature,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -335,6 +345,10 @@ def test_an_a1_order_is_not_installed_on_a_token(customer, local_ca, on_commit):
 
     assert refused.status_code == 400 and "Este certificado é A1 (arquivo)" in refused.json()["message"]
     assert "Instalar o certificado na mídia" not in page and "Emitir e baixar o certificado" in page
+    a1_issue(order=order, password=ISSUANCE_PASSWORD, actor=Actor(label="cliente"))
+    install = client.get(f"/pedido/{order.number}/instalar/")
+    assert install.status_code == 200 and "Este certificado é A1 (arquivo)" in install.text
+    assert "form-regravar" not in install.text
 
 
 def test_own_media_needs_no_delivery(customer, local_ca, on_commit):
