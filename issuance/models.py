@@ -202,6 +202,8 @@ class Certificate(models.Model):
     not_before = models.DateTimeField("válido de")
     not_after = models.DateTimeField("válido até")
     fingerprint_sha256 = models.CharField("SHA-256", max_length=64, unique=True)
+    # SHA-256 of the SubjectPublicKeyInfo: a key is certified once (a token's key cannot be reused for a new one).
+    public_key_sha256 = models.CharField("SHA-256 da chave pública", max_length=64, unique=True)
     certificate_pem = models.TextField("certificado (PEM)")
     status = models.CharField("situação", max_length=8, choices=Status.choices, default=Status.VALID, db_index=True)
     revocation_reason = models.PositiveSmallIntegerField("motivo da revogação", choices=Reason.choices, null=True)

@@ -19,14 +19,8 @@ from tecnosign.audit.services import Actor
 
 from .forms import A1IssueForm
 from .models import CertificateAuthority
-from .services.a1 import (
-    AlreadyIssued,
-    IssuanceLocked,
-    IssuanceUnavailable,
-    WrongIssuancePassword,
-    a1_check_issuable,
-    a1_issue,
-)
+from .services.a1 import a1_check_issuable, a1_issue
+from .services.issue import AlreadyIssued, IssuanceLocked, IssuanceUnavailable, WrongIssuancePassword
 from .services.publication import crl_latest, crl_publish, ocsp_respond
 
 OCSP_REQUEST = "application/ocsp-request"

@@ -322,6 +322,10 @@ A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 20_000)
 # Wrong issuance passwords allowed per order before the form locks, and for how long.
 A1_PASSWORD_MAX_FAILURES = env_int("A1_PASSWORD_MAX_FAILURES", 5)
 A1_PASSWORD_LOCK_MINUTES = env_int("A1_PASSWORD_LOCK_MINUTES", 30)
+# A3 on the token (issuance/services/a3.py): the only RSA size accepted in a token's CSR, and how long the
+# issuance password, once confirmed on the order page, lets that browser send the CSR.
+A3_KEY_SIZE = env_int("A3_KEY_SIZE", 2048)
+A3_AUTHORISATION_MINUTES = env_int("A3_AUTHORISATION_MINUTES", 15)
 # DPC values (ICP-BRASIL.md "Revocation"): a CRL at least every 6 h, nextUpdate 12 h ahead.
 CRL_PUBLISH_INTERVAL_HOURS = env_int("CRL_PUBLISH_INTERVAL_HOURS", 6)
 CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 12)

@@ -75,6 +75,7 @@ class TokenJobAdmin(admin.ModelAdmin):
                 {"fields": ["pin", "new_pin", "new_pin_again", "puk", "new_puk", "new_puk_again"]},
             ),
             ("Apagar a mídia", {"fields": ["label", "confirm_token_label", "confirm_labels"]}),
+            ("Emissão A3 de um pedido", {"fields": ["order_number"]}),
             ("Chave e CSR", {"fields": ["key_label", "subject"]}),
             ("Gravar certificado", {"fields": ["certificate"]}),
         ]

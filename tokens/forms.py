@@ -76,7 +76,19 @@ class TokenJobForm(forms.ModelForm):
         help_text="Um por linha, como listados por “Listar certificados e chaves”. Tudo o que a mídia contém será "
         "apagado.",
     )
-    key_label = forms.CharField(label="rótulo da nova chave", required=False, max_length=64)
+    order_number = forms.CharField(
+        label="número do pedido",
+        required=False,
+        max_length=12,
+        help_text="Pedido A3 liberado pela AC (e com a mídia entregue, se for enviada ao cliente). O certificado é "
+        "emitido na mídia indicada acima, com o PIN informado.",
+    )
+    key_label = forms.CharField(
+        label="rótulo da nova chave",
+        required=False,
+        max_length=64,
+        help_text="Na emissão A3, em branco: “TecnoSign <número do pedido>”.",
+    )
     subject = forms.CharField(
         label="titular do CSR",
         required=False,
@@ -136,11 +148,13 @@ class TokenJobForm(forms.ModelForm):
             "key_label": data.get("key_label"),
             "subject": data.get("subject_pairs"),
             "certificate": data.get("certificate"),
+            "order_number": data.get("order_number"),
         }
         wanted = {
             Op.ERASE: ("label", "confirm_token_label", "confirm_labels"),
             Op.GENERATE_KEY_AND_CSR: ("key_label", "subject"),
             Op.IMPORT_CERTIFICATE: ("certificate",),
+            Op.A3_ISSUE: ("order_number", "key_label"),
         }.get(data["operation"], ())
         return {name: params[name] for name in wanted}
 

@@ -55,6 +55,7 @@ class TokenJob(models.Model):
         ERASE = "erase", "Apagar (formatar) a mídia"
         GENERATE_KEY_AND_CSR = "generate_key_and_csr", "Gerar chave RSA e CSR na mídia"
         IMPORT_CERTIFICATE = "import_certificate", "Gravar certificado na mídia"
+        A3_ISSUE = "a3_issue", "Emitir o certificado A3 de um pedido na mídia"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Na fila"

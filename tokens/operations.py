@@ -2,10 +2,17 @@
 
 An operation names the plain parameters it needs (kept on the job) and the secrets it needs (PINs and PUKs,
 never kept). A new sequence — e.g. A3 issuance: key, CSR to the CA, certificate back — is one more entry.
+`prepare` checks and completes the parameters before the job is queued; `takes_actor` operations act in the
+portal too and are told who requested them.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from issuance.services.a3 import a3_check_issuable, a3_csr_subject, a3_issue_from_csr, a3_key_label
+from orders.models import Order
+from tecnosign.audit.services import Actor
+from tecnosign.errors import DomainError
 
 from .client import AgentClient
 from .models import TokenJob
@@ -15,11 +22,13 @@ Op = TokenJob.Operation
 
 @dataclass(frozen=True)
 class JobOperation:
-    run: Callable[[AgentClient, str, dict, dict], dict]
+    run: Callable[..., dict]
     params: tuple[str, ...] = ()
     secrets: tuple[str, ...] = ()
     optional_secrets: tuple[str, ...] = ()
     needs_token: bool = True
+    prepare: Callable[[dict], dict] | None = None
+    takes_actor: bool = False
 
 
 OPERATIONS: dict[str, JobOperation] = {}
@@ -89,3 +98,59 @@ def _import_certificate(client, serial, params, secrets):
     return client.import_certificate(
         serial, pin=secrets["pin"], certificate_pem=params["certificate"], label=params.get("label")
     )
+
+
+def _a3_order(params: dict) -> Order:
+    number = str(params.get("order_number") or "").strip().upper()
+    order = Order.objects.select_related("product").filter(number=number).first()
+    if order is None:
+        raise DomainError(f"Não há pedido com o número {number}.", code="order_not_found", field="order_number")
+    return order
+
+
+def _a3_prepare(params: dict) -> dict:
+    """Refuse, before anything is queued, an order whose certificate cannot go on a token now."""
+    order = _a3_order(params)
+    try:
+        a3_check_issuable(order)
+    except DomainError as error:
+        raise DomainError(error.message, code=error.code, field="order_number") from error
+    key_label = str(params.get("key_label") or "").strip() or a3_key_label(order)
+    return {"order_number": order.number, "key_label": key_label}
+
+
+@operation(Op.A3_ISSUE, params=("order_number",), secrets=("pin",), prepare=_a3_prepare, takes_actor=True)
+def _a3_issue(client, serial, params, secrets, *, actor: Actor):
+    """Key pair and CSR on the token, the CSR to the CA through the portal's own service, the certificate back."""
+    order = _a3_order(params)
+    a3_check_issuable(order)  # again: the order may have moved while the job waited in the queue
+    pin = secrets["pin"]
+    key = client.generate_key(serial, pin=pin, label=params["key_label"])
+    try:
+        csr = client.create_csr(serial, pin=pin, key_id=key["key_id"], subject=a3_csr_subject(order))
+        issued = a3_issue_from_csr(order=order, csr_pem=csr, actor=actor)
+    except DomainError as error:
+        raise DomainError(
+            f"{error.message} Nada foi emitido: o pedido continua liberado. A chave gerada "
+            f"(“{params['key_label']}”) ficou na mídia sem certificado.",
+            code=error.code,
+        ) from error
+    certificate = issued.certificate
+    try:
+        client.import_certificate(serial, pin=pin, certificate_pem=issued.certificate_pem)
+    except DomainError as error:
+        raise DomainError(
+            f"O certificado do pedido {order.number} foi emitido (número de série {certificate.serial}), mas não foi "
+            f"gravado na mídia: {error.message} Grave-o com a operação “Gravar certificado na mídia”, colando o "
+            "certificado (PEM) do pedido em Emissão › Certificados.",
+            code="a3_import_failed",
+        ) from error
+    return {
+        "order_number": order.number,
+        "key_id": key["key_id"],
+        "serial": certificate.serial,
+        "subject": certificate.subject,
+        "not_before": certificate.not_before.isoformat(),
+        "not_after": certificate.not_after.isoformat(),
+        "certificate": issued.certificate_pem,
+    }

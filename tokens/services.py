@@ -133,6 +133,11 @@ def token_job_check(
             raise JobRequestInvalid("Preencha este campo para esta operação.", field=name)
     if unexpected := sorted(set(secrets) - set(spec.secrets) - set(spec.optional_secrets)):
         raise JobRequestInvalid("Esta operação não usa este campo: deixe-o em branco.", field=unexpected[0])
+    if spec.prepare is not None:
+        try:
+            params = spec.prepare(params)
+        except DomainError as error:
+            raise JobRequestInvalid(error.message, code=error.code, field=error.field) from error
     return params, secrets
 
 
@@ -213,13 +218,18 @@ def token_job_run(*, job_id: int, sealed_secrets: str | None) -> TokenJob | None
                 code="secrets_expired",
             ),
         )
+    spec = OPERATIONS[job.operation]
+    context = {"actor": _requester(job)} if spec.takes_actor else {}
     try:
-        result = OPERATIONS[job.operation].run(
-            workstation_client(job.workstation), job.token_serial, job.params, secrets
-        )
+        result = spec.run(workstation_client(job.workstation), job.token_serial, job.params, secrets, **context)
     except DomainError as error:
         return _finish(job, error=error)
     return _finish(job, result=result)
+
+
+def _requester(job: TokenJob) -> Actor:
+    user = job.requested_by
+    return Actor(user=user, label=f"{user.get_username()} (estação {job.workstation})" if user else "sistema")
 
 
 def token_jobs_sweep(*, now=None) -> int:

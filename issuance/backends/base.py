@@ -58,6 +58,10 @@ class CaBackend(abc.ABC):
     def poll(self, reference: str) -> Submission:
         """Where the request stands. Raises CaUnknown for a reference the CA never gave."""
 
+    def issuing_ca_name(self) -> str | None:
+        """The name the CA writes as the subject's first OU, when it is known before issuance (None if not)."""
+        return None
+
     @abc.abstractmethod
     def issue(self, *, reference: str, csr: x509.CertificateSigningRequest) -> IssuedCertificate:
         """Sign the holder's key (proved by the CSR) with the identity submitted under `reference`."""

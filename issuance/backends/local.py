@@ -109,6 +109,9 @@ class LocalCa(CaBackend):
 
     # -- issuance ------------------------------------------------------------------------------------
 
+    def issuing_ca_name(self) -> str:
+        return active_authority(Role.ISSUING).name
+
     def issue(self, *, reference: str, csr: x509.CertificateSigningRequest) -> IssuedCertificate:
         submission = self._submission(reference)
         if timezone.now() < submission.release_at:

@@ -163,15 +163,36 @@ def common_name(identity: HolderIdentity) -> str:
     return f"{name[: CN_MAX - len(document) - 1].rstrip()}:{document}"
 
 
+def subject_attributes(identity: HolderIdentity, *, issuing_ca: str | None, ar_cnpj: str) -> list[tuple[str, str]]:
+    """The subject DN as ordered (attribute, value) pairs — what the CA writes, and what a token's CSR carries.
+
+    C=BR, O=ICP-Brasil, OU=<issuing CA>, OU=<CNPJ of the AR>, OU=<identification mode>, CN=<name>:<doc>. The
+    issuing CA's OU is left out when it is not known beforehand (an external AC names itself at issuance).
+    """
+    pairs = [("C", "BR"), ("O", "ICP-Brasil")]
+    if issuing_ca:
+        pairs.append(("OU", issuing_ca))
+    pairs += [
+        ("OU", fixed_number(ar_cnpj, 14)),
+        ("OU", identity.identification_mode),
+        ("CN", common_name(identity)),
+    ]
+    return pairs
+
+
+_NAME_OIDS = {
+    "C": NameOID.COUNTRY_NAME,
+    "O": NameOID.ORGANIZATION_NAME,
+    "OU": NameOID.ORGANIZATIONAL_UNIT_NAME,
+    "CN": NameOID.COMMON_NAME,
+}
+
+
 def subject_name(identity: HolderIdentity, *, issuing_ca: str, ar_cnpj: str) -> x509.Name:
-    """C=BR, O=ICP-Brasil, OU=<issuing CA>, OU=<CNPJ of the AR>, OU=<identification mode>, CN=<name>:<doc>."""
+    """The certificate's subject (subject_attributes) as an X.509 name."""
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "BR"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "ICP-Brasil"),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, issuing_ca),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, fixed_number(ar_cnpj, 14)),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, identity.identification_mode),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name(identity)),
+            x509.NameAttribute(_NAME_OIDS[attribute], value)
+            for attribute, value in subject_attributes(identity, issuing_ca=issuing_ca, ar_cnpj=ar_cnpj)
         ]
     )

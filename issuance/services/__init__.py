@@ -1,10 +1,13 @@
 """Every write of the issuance app. Other apps call these (never the models directly):
 
 - `issuance_submit(order)` — the verification service, when an order becomes `verified`;
-- `certificate_revoke(certificate=…, reason=…, actor=…)` — the revocation workflow.
+- `certificate_revoke(certificate=…, reason=…, actor=…)` — the revocation workflow;
+- `a3_check_issuable(order)`, `a3_csr_subject(order)`, `a3_issue_from_csr(order=…, csr_pem=…, actor=…)` — A3
+  issuance on a token (the tokens app's workstation job).
 """
 
+from .a3 import a3_check_issuable, a3_csr_subject, a3_issue_from_csr
 from .handoff import issuance_submit
 from .revocation import certificate_revoke
 
-__all__ = ["certificate_revoke", "issuance_submit"]
+__all__ = ["a3_check_issuable", "a3_csr_subject", "a3_issue_from_csr", "certificate_revoke", "issuance_submit"]

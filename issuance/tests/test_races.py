@@ -71,11 +71,30 @@ def test_simultaneous_hand_offs_make_one_request(local_ca):
 @pytest.mark.django_db
 def test_the_database_refuses_a_second_live_certificate(local_ca):
     order = OrderFactory(status=Order.Status.ISSUED)
-    fields = dict(order=order, backend="local", issuer="CN=AC", subject="CN=X", not_before="2026-01-01T00:00Z")
-    Certificate.objects.create(serial="01", fingerprint_sha256="a" * 64, not_after="2027-01-01T00:00Z", **fields)
+    fields = dict(
+        order=order,
+        backend="local",
+        issuer="CN=AC",
+        subject="CN=X",
+        not_before="2026-01-01T00:00Z",
+        not_after="2027-01-01T00:00Z",
+    )
+    Certificate.objects.create(serial="01", fingerprint_sha256="a" * 64, public_key_sha256="1" * 64, **fields)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        Certificate.objects.create(serial="02", fingerprint_sha256="b" * 64, not_after="2027-01-01T00:00Z", **fields)
+        Certificate.objects.create(serial="02", fingerprint_sha256="b" * 64, public_key_sha256="2" * 64, **fields)
     Certificate.objects.filter(serial="01").update(status="revoked", revocation_reason=4, revoked_at=order.created_at)
-    Certificate.objects.create(serial="03", fingerprint_sha256="c" * 64, not_after="2027-01-01T00:00Z", **fields)
+    Certificate.objects.create(serial="03", fingerprint_sha256="c" * 64, public_key_sha256="3" * 64, **fields)
     assert Certificate.objects.filter(order=order, status="valid").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_to_certify_one_key_twice(local_ca):
+    first, second = OrderFactory(status=Order.Status.ISSUED), OrderFactory(status=Order.Status.ISSUED)
+    fields = dict(backend="local", issuer="CN=AC", subject="CN=X", not_before="2026-01-01T00:00Z")
+    fields |= dict(not_after="2027-01-01T00:00Z", public_key_sha256="e" * 64)
+    Certificate.objects.create(order=first, serial="01", fingerprint_sha256="a" * 64, **fields)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Certificate.objects.create(order=second, serial="02", fingerprint_sha256="b" * 64, **fields)
+    assert not Certificate.objects.filter(order=second).exists()

@@ -1,5 +1,6 @@
 """A throwaway SoftHSM2 token directory and a real agent process on it, for the tests and the benchmark."""
 
+import json
 import os
 import re
 import shutil
@@ -124,3 +125,18 @@ def start_agent(softhsm: SoftHSM, config_path: Path, *extra: str, origin: str = 
 
 def make_softhsm() -> SoftHSM:
     return SoftHSM(Path(tempfile.mkdtemp(prefix="tecnosign-softhsm-")))
+
+
+def probe_token(softhsm: SoftHSM, pin: str, key_id: str, data: bytes) -> dict:
+    """Sign `data` with the token's private key of `key_id`, and read the certificates stored under that CKA_ID —
+    from outside the agent (tokens.tests.token_probe in a process of its own, on the same token directory)."""
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "tokens.tests.token_probe", softhsm.serial, pin, key_id, data.hex()],
+        env=softhsm.env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return json.loads(result.stdout)

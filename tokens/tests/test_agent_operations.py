@@ -1,9 +1,6 @@
 """Every token operation through the agent's HTTP API, against a real SoftHSM2 token."""
 
 import hashlib
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +11,7 @@ from cryptography.x509.oid import NameOID
 
 from tokens.client import AgentError, PinIncorrect, TokenAbsent
 
-from .harness import REPO_ROOT, SO_PIN, USER_PIN
+from .harness import SO_PIN, USER_PIN, probe_token
 
 pytestmark = pytest.mark.softhsm
 
@@ -68,19 +65,6 @@ def _issue(csr: x509.CertificateSigningRequest, ca_key, ca_cert) -> x509.Certifi
         .add_extension(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-
-
-def _probe(softhsm, pin: str, key_id: str, data: bytes) -> dict:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "tokens.tests.token_probe", softhsm.serial, pin, key_id, data.hex()],
-        env=softhsm.env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return json.loads(result.stdout)
 
 
 def test_lists_the_token_with_its_flags_in_words(agent, softhsm):
@@ -188,7 +172,7 @@ def test_keygen_csr_and_import_put_a_working_certificate_on_the_token(agent, sof
     assert other_name.value[2:] == ICP_SAN["other_names"][0]["value"].encode()  # OCTET STRING
     # The certificate is on the token under the key's CKA_ID, and the key signs what the certificate verifies.
     assert imported == {"key_id": key["key_id"], "label": "MARIA DA SILVA:52998224725", "already_present": False}
-    probe = _probe(softhsm, USER_PIN, key["key_id"], b"documento assinado no token")
+    probe = probe_token(softhsm, USER_PIN, key["key_id"], b"documento assinado no token")
     (stored,) = probe["certificates"]
     on_token = x509.load_der_x509_certificate(bytes.fromhex(stored))
     assert on_token == certificate
