@@ -5,6 +5,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from tecnosign.audit.services import Actor, audit_record
@@ -57,6 +58,7 @@ def documents_upload(request, order: Order):
     return _back(order)
 
 
+@xframe_options_sameorigin  # the dossier previews PDFs inline in an iframe
 @staff_member_required
 def document_file(request, pk: int):
     """The file itself, for staff with permission only; never a public URL, never cached."""

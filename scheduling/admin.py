@@ -4,14 +4,37 @@ Bookings are read-only here; the two agent actions (start, close as no-show) cal
 everything else. The validation back office (checklist, validate/reject) is a separate screen.
 """
 
+from datetime import timedelta
+from functools import partial
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
-from .models import AgentProfile, AvailabilityException, AvailabilityRule, Booking, BookingTimer
-from .services import booking_close_no_show, booking_start
+from .backoffice_forms import ValidationForm, VerificationForm
+from .models import (
+    AgendaEntry,
+    AgentProfile,
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    BookingTimer,
+    Validation,
+    Verification,
+    VerificationQueueEntry,
+)
+from .selectors_backoffice import agenda, dossier, verification_queue
+from .services import booking_close_no_show, booking_start, validation_record, verification_decide
+from .services.validation import validation_returned
 
 
 @admin.register(AgentProfile)
@@ -105,6 +128,14 @@ class BookingAdmin(admin.ModelAdmin):
         if ok:
             self.message_user(request, f"{ok} videoconferência(s) {done}.", messages.SUCCESS)
 
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/dossie/", wrap(partial(dossier_view, self)), name="scheduling_booking_dossier"),
+            path("<int:pk>/iniciar/", wrap(partial(start_view, self)), name="scheduling_booking_start"),
+            *super().get_urls(),
+        ]
+
     @admin.action(description="Iniciar o atendimento", permissions=["change"])
     def start_appointment(self, request, queryset):
         self._run(request, queryset, booking_start, "iniciada(s)")
@@ -112,3 +143,270 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.action(description="Encerrar: cliente não compareceu (após a tolerância)", permissions=["change"])
     def close_as_no_show(self, request, queryset):
         self._run(request, queryset, booking_close_no_show, "encerrada(s) como não comparecimento")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The validation back office: the agent's day, the dossier with its checklist, the verification centre.
+# ---------------------------------------------------------------------------------------------------
+
+
+def _brasilia(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else "—"
+
+
+class DayFilter(admin.SimpleListFilter):
+    title = "dia"
+    parameter_name = "dia"
+
+    def lookups(self, request, model_admin):
+        return [("amanha", "Amanhã"), ("ontem", "Ontem")]
+
+    def queryset(self, request, queryset):
+        return queryset  # the day is applied in get_queryset, where the agent filter also lives
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Hoje",
+        }
+        yield from list(super().choices(changelist))[1:]
+
+
+@admin.register(AgendaEntry)
+class AgendaEntryAdmin(admin.ModelAdmin):
+    """The agent's home: today's appointments (Brasília), with the room, the start button and the dossier."""
+
+    list_display = ["time_local", "holder", "product", "status", "room", "dossier_link"]
+    list_display_links = None
+    list_filter = [DayFilter]
+    show_full_result_count = False
+
+    def _day(self, request):
+        today = timezone.localdate()
+        return today + {"amanha": timedelta(days=1), "ontem": timedelta(days=-1)}.get(
+            request.GET.get("dia"), timedelta()
+        )
+
+    def get_queryset(self, request):
+        return agenda(request.user, self._day(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="horário (Brasília)")
+    def time_local(self, booking):
+        return f"{timezone.localtime(booking.starts_at):%H:%M}–{timezone.localtime(booking.ends_at):%H:%M}"
+
+    @admin.display(description="titular")
+    def holder(self, booking):
+        order = booking.order
+        who = f"{order.person_name} — representante de {order.company_name}" if order.is_company else order.person_name
+        return f"{who} ({order.number})"
+
+    @admin.display(description="produto")
+    def product(self, booking):
+        return booking.order.product.name
+
+    @admin.display(description="sala")
+    def room(self, booking):
+        if not booking.is_active:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}" target="_blank" rel="noopener">Abrir sala</a>', booking.video_url
+        )
+
+    @admin.display(description="dossiê")
+    def dossier_link(self, booking):
+        return format_html(
+            '<a href="{}">Abrir dossiê</a>', reverse("admin:scheduling_booking_dossier", args=[booking.pk])
+        )
+
+    def get_list_display(self, request):
+        token = get_token(request)  # the start button is a POST form inside the list
+
+        @admin.display(description="atendimento")
+        def start_button(booking):
+            if booking.status != Booking.Status.SCHEDULED:
+                return booking.get_status_display()
+            return format_html(
+                '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<button type="submit" class="button">Iniciar</button></form>',
+                reverse("admin:scheduling_booking_start", args=[booking.pk]),
+                token,
+            )
+
+        return [*self.list_display[:5], start_button, *self.list_display[5:]]
+
+    def changelist_view(self, request, extra_context=None):
+        day = self._day(request)
+        extra_context = {**(extra_context or {}), "title": f"Minha agenda — {day:%d/%m/%Y} (Brasília)"}
+        return super().changelist_view(request, extra_context)
+
+
+def _may_see_dossier(user) -> bool:
+    return user.has_perm("scheduling.conduct_appointment") or user.has_perm("scheduling.verify_dossier")
+
+
+def start_view(model_admin, request, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    booking = get_object_or_404(Booking, pk=pk)
+    try:
+        booking_start(booking=booking, actor=Actor.from_request(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("admin:scheduling_agendaentry_changelist")
+    messages.success(request, f"Atendimento do pedido {booking.order.number} iniciado. Abra a sala e o dossiê.")
+    return redirect("admin:scheduling_booking_dossier", pk=booking.pk)
+
+
+def dossier_view(model_admin, request, pk: int):
+    """Holder data, documents, timeline and previous attempts; the checklist for the agent who conducts it."""
+    if not _may_see_dossier(request.user):
+        raise PermissionDenied
+    booking = get_object_or_404(Booking.objects.select_related("order__product", "agent"), pk=pk)
+    order = booking.order
+    form = ValidationForm(request.POST or None, company=order.is_company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            validation_record(
+                booking=booking,
+                actor=Actor.from_request(request),
+                outcome=form.cleaned_data["outcome"],
+                checklist=form.checklist(),
+                reject_reason=form.cleaned_data["reject_reason"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Validação do pedido {order.number} registrada.")
+            return redirect("admin:scheduling_agendaentry_changelist")
+    returned = validation_returned(order)
+    can_record = booking.agent_id == request.user.pk or request.user.is_superuser
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Dossiê do pedido {order.number}",
+        "dossier": dossier(booking),
+        "form": form,
+        "can_record": can_record and (booking.status == Booking.Status.IN_PROGRESS or returned is not None),
+        "returned": returned,
+        "returned_reason": returned.verifications.first().reason if returned else "",
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/scheduling/dossier.html", context, status=400 if form.errors else 200)
+
+
+@admin.register(Validation)
+class ValidationAdmin(admin.ModelAdmin):
+    list_display = ["finished_at", "order", "agent", "outcome", "reject_reason", "duration_display", "returned_at"]
+    list_filter = ["outcome", "reject_reason", "agent"]
+    search_fields = ["order__number", "order__person_name", "order__company_name"]
+    list_select_related = ["order", "agent"]
+    date_hierarchy = "finished_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Verification)
+class VerificationAdmin(ValidationAdmin):
+    list_display = ["decided_at", "order", "agent", "verifier", "outcome", "reason"]
+    list_filter = ["outcome", "verifier"]
+    date_hierarchy = "decided_at"
+
+
+@admin.register(VerificationQueueEntry)
+class VerificationQueueAdmin(admin.ModelAdmin):
+    """Validated dossiers waiting for a second person. Your own validations never appear here."""
+
+    list_display = ["order", "holder", "agent", "finished_local", "waiting", "review_link"]
+    list_display_links = None
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return verification_queue(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="titular")
+    def holder(self, validation):
+        return validation.order.holder_name
+
+    @admin.display(description="validado em (Brasília)")
+    def finished_local(self, validation):
+        return _brasilia(validation.finished_at)
+
+    @admin.display(description="aguardando há")
+    def waiting(self, validation):
+        minutes = int((timezone.now() - validation.finished_at).total_seconds() // 60)
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+
+    @admin.display(description="")
+    def review_link(self, validation):
+        url = reverse("admin:scheduling_verificationqueueentry_review", args=[validation.pk])
+        return format_html('<a class="button" href="{}">Revisar</a>', url)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/revisar/", wrap(partial(review_view, self)), name="scheduling_verificationqueueentry_review"
+            ),
+            *super().get_urls(),
+        ]
+
+
+def review_view(model_admin, request, pk: int):
+    if not request.user.has_perm("scheduling.verify_dossier"):
+        raise PermissionDenied
+    validation = get_object_or_404(Validation.objects.select_related("order__product", "agent", "booking"), pk=pk)
+    form = VerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            verification_decide(
+                validation=validation,
+                actor=Actor.from_request(request),
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Dossiê do pedido {validation.order.number}: decisão registrada.")
+            return redirect("admin:scheduling_verificationqueueentry_changelist")
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Verificação do pedido {validation.order.number}",
+        "dossier": dossier(validation.booking),
+        "validation": validation,
+        "own": validation.agent_id == request.user.pk,
+        "form": form,
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(
+        request, "admin/scheduling/verification_review.html", context, status=400 if form.errors else 200
+    )

@@ -6,7 +6,12 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Agendamento e validação"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401 (registers the settings check)
+        from .roles import ensure_roles
+
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="scheduling-roles")
 
     def load_demo(self) -> list[str]:
         """Called by `manage.py load_demo`: the demo agent's weekly hours."""

@@ -302,3 +302,134 @@ class BookingTimer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+
+class Validation(models.Model):
+    """The agent's identity check of one appointment: the checklist, the outcome and how long it took.
+
+    A dossier returned by the verification centre is validated again by the agent: a new row, the old one
+    kept. The checklist is enforced by the database for a validated outcome.
+    """
+
+    class Outcome(models.TextChoices):
+        VALIDATED = "validated", "Identidade validada"
+        REJECTED = "rejected", "Validação recusada"
+
+    class RejectReason(models.TextChoices):
+        DOCUMENT_MISMATCH = "document_mismatch", "O documento não confere com os dados do pedido"
+        DOCUMENT_INVALID = "document_invalid", "Documento ilegível, vencido, rasurado ou não original"
+        NOT_HOLDER = "not_holder", "Quem compareceu não é o titular (ou havia outra pessoa conduzindo)"
+        NOT_LEGAL_REPRESENTATIVE = "not_legal_representative", "Não é o representante legal da empresa"
+        ENVIRONMENT = "environment", "Ambiente inadequado (barulho, pouca luz, em trânsito)"
+        CONNECTION = "connection", "Conexão instável impediu a validação"
+        OTHER = "other", "Outro motivo (descrito na observação)"
+
+    booking = models.ForeignKey(
+        Booking, verbose_name="videoconferência", on_delete=models.PROTECT, related_name="validations"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="validations"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="agente", on_delete=models.PROTECT, related_name="validations"
+    )
+    requires_legal_representative = models.BooleanField("e-CNPJ: exige o representante legal", editable=False)
+    check_document = models.BooleanField("documento original e conferindo com os dados", default=False)
+    check_holder_in_person = models.BooleanField("o titular em pessoa, sem outra pessoa", default=False)
+    check_legal_representative = models.BooleanField("é o representante legal da empresa (e-CNPJ)", default=False)
+    check_environment = models.BooleanField("ambiente adequado", default=False)
+    eligibility_basis = models.CharField("base da videoconferência", max_length=120)
+    outcome = models.CharField("resultado", max_length=12, choices=Outcome.choices)
+    reject_reason = models.CharField("motivo da recusa", max_length=32, choices=RejectReason.choices, blank=True)
+    note = models.TextField("observação", blank=True)
+    started_at = models.DateTimeField("início do atendimento")
+    finished_at = models.DateTimeField("fim do atendimento")
+    duration_seconds = models.PositiveIntegerField("duração (s)")
+    returned_at = models.DateTimeField("devolvida pela central em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "validação"
+        verbose_name_plural = "validações"
+        ordering = ["-finished_at"]
+        permissions = [("conduct_appointment", "Conduzir videoconferências e validar identidades")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="validated")
+                | (
+                    Q(check_document=True, check_holder_in_person=True, check_environment=True)
+                    & (Q(requires_legal_representative=False) | Q(check_legal_representative=True))
+                ),
+                name="validation_checklist_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="rejected") | ~Q(reject_reason=""), name="validation_reject_has_reason"
+            ),
+            models.CheckConstraint(condition=Q(finished_at__gte=models.F("started_at")), name="validation_times"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} — {self.get_outcome_display()} por {self.agent}"
+
+    @property
+    def duration_display(self) -> str:
+        minutes, seconds = divmod(self.duration_seconds, 60)
+        return f"{minutes} min {seconds:02d} s"
+
+
+class Verification(models.Model):
+    """The verification centre's second look at a validated dossier, by someone other than the agent."""
+
+    class Outcome(models.TextChoices):
+        VERIFIED = "verified", "Aprovado"
+        RETURNED = "returned", "Devolvido ao agente"
+
+    validation = models.ForeignKey(
+        Validation, verbose_name="validação", on_delete=models.PROTECT, related_name="verifications"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="verifications"
+    )
+    # The agent is repeated here so that the database itself can refuse a verifier who is the agent.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="agente", on_delete=models.PROTECT, related_name="+"
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="verificador", on_delete=models.PROTECT, related_name="verifications"
+    )
+    outcome = models.CharField("decisão", max_length=12, choices=Outcome.choices)
+    reason = models.TextField("motivo da devolução", blank=True)
+    decided_at = models.DateTimeField("decidido em", default=timezone.now)
+
+    class Meta:
+        verbose_name = "verificação"
+        verbose_name_plural = "verificações"
+        ordering = ["-decided_at"]
+        permissions = [("verify_dossier", "Aprovar ou devolver dossiês na central de verificação")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(verifier=models.F("agent")), name="verification_four_eyes"),
+            models.CheckConstraint(
+                condition=~Q(outcome="returned") | ~Q(reason=""), name="verification_return_has_reason"
+            ),
+            models.UniqueConstraint(fields=["validation"], name="verification_one_decision_per_validation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} — {self.get_outcome_display()} por {self.verifier}"
+
+
+class AgendaEntry(Booking):
+    """The agent's own appointments (a view of Booking for the back office's "my day")."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "minha agenda"
+        verbose_name_plural = "minha agenda (hoje)"
+
+
+class VerificationQueueEntry(Validation):
+    """Validated dossiers waiting for the verification centre (a view of Validation)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dossiê a verificar"
+        verbose_name_plural = "central de verificação"

@@ -148,6 +148,10 @@ def document_attach(
             )
             if locked.status == S.PAID and not missing_kinds(locked):
                 order_transition(order=locked, to=S.DOCUMENTS_RECEIVED, actor=actor, note="Documentos enviados")
+            elif locked.status == S.REJECTED and kind == D.IDENTITY:
+                order_transition(
+                    order=locked, to=S.DOCUMENTS_RECEIVED, actor=actor, note="Novo documento após a recusa"
+                )
         except BaseException:
             # Whatever stopped the transaction, the stored file must not outlive its row.
             document.file.delete(save=False)

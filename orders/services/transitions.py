@@ -18,11 +18,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DOCUMENTS_RECEIVED: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.DOCUMENTS_RECEIVED, S.NO_SHOW, S.VALIDATED, S.REJECTED, S.CANCELLED}),
     S.NO_SHOW: frozenset({S.SCHEDULED, S.CANCELLED}),
-    S.VALIDATED: frozenset({S.VERIFIED, S.SCHEDULED, S.REJECTED}),
+    # A dossier the verification centre returns stays `validated` until its agent confirms or rejects it.
+    S.VALIDATED: frozenset({S.VERIFIED, S.REJECTED}),
     S.VERIFIED: frozenset({S.RELEASED}),
     S.RELEASED: frozenset({S.ISSUED}),
     S.ISSUED: frozenset({S.REVOKED}),
-    S.REJECTED: frozenset({S.DOCUMENTS_RECEIVED, S.CANCELLED}),
+    # After a rejection: a new document (→ documents_received), or straight to a new slot when the document
+    # was fine and the call itself failed (environment, connection…).
+    S.REJECTED: frozenset({S.DOCUMENTS_RECEIVED, S.SCHEDULED, S.CANCELLED}),
     S.CANCELLED: frozenset(),
     S.REVOKED: frozenset(),
 }

@@ -37,6 +37,7 @@ from ..slots import BRASILIA, Slot
 from ..video import agents_need_fixed_links, jitsi_room_url
 from .messages import send_cancellation, send_confirmation
 from .timers import timers_cancel, timers_create
+from .validation import rejection_needs_new_document
 
 S = Order.Status
 BOOKABLE = (S.DOCUMENTS_RECEIVED, S.NO_SHOW)
@@ -60,7 +61,8 @@ _STATUS_REASONS = {
 
 def booking_eligibility(order: Order) -> Eligibility:
     """May this order book now? Paid with documents attached, eligible for videoconference, not booked."""
-    if order.status not in BOOKABLE:
+    rebook_after_rejection = order.status == S.REJECTED and not rejection_needs_new_document(order)
+    if order.status not in BOOKABLE and not rebook_after_rejection:
         return Eligibility(False, reason=_STATUS_REASONS[order.status])
     return videoconference_eligibility(validity_months=order.product.validity_months, cpf=order.person_cpf)
 

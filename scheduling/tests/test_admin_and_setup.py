@@ -1,13 +1,12 @@
 """The back office (availability through the admin), the demo data, the settings check, WhatsApp delivery."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import Client, override_settings
 
-from scheduling.demo import AGENT_PERMISSIONS
-from scheduling.models import AGENTS_GROUP, AgentProfile, AvailabilityException, AvailabilityRule
+from scheduling.models import AgentProfile, AvailabilityException, AvailabilityRule
 
 from .factories import make_agent, ready_order
 from .helpers import book_url, open_order, slot_ids
@@ -15,13 +14,19 @@ from .helpers import book_url, open_order, slot_ids
 pytestmark = pytest.mark.django_db
 
 
+COORDINATION_PERMISSIONS = [
+    f"{action}_{model}"
+    for model in ("availabilityrule", "availabilityexception", "agentprofile")
+    for action in ("view", "add", "change", "delete")
+]
+
+
 @pytest.fixture
 def coordinator():
-    """A staff agent allowed to edit agendas (the permissions `load_demo` gives the agents group)."""
+    """A staff member allowed to edit agents' agendas."""
     user = make_agent("coordenadora", weekdays=())
-    group = Group.objects.get(name=AGENTS_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="scheduling", codename__in=AGENT_PERMISSIONS)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="scheduling", codename__in=COORDINATION_PERMISSIONS)
     )
     client = Client()
     assert client.login(username=user.username, password="senha-de-teste-123")

@@ -3,13 +3,12 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.test import Client
 
 from orders.models import Order
-from scheduling.demo import AGENT_PERMISSIONS
-from scheduling.models import AGENTS_GROUP, Booking, BookingTimer
+from scheduling.models import Booking, BookingTimer
+from scheduling.roles import ensure_roles
 from scheduling.tasks import timers_due
 from tecnosign.audit.models import AuditEvent
 
@@ -23,12 +22,8 @@ CHANGELIST = "/admin/scheduling/booking/"
 
 @pytest.fixture
 def agent():
-    ana = make_agent("ana")
-    group = Group.objects.get(name=AGENTS_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="scheduling", codename__in=AGENT_PERMISSIONS)
-    )
-    return ana
+    ensure_roles()  # the agents group's permissions, as after `migrate`
+    return make_agent("ana")
 
 
 @pytest.fixture

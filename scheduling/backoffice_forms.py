@@ -1,0 +1,53 @@
+from django import forms
+
+from .models import Validation, Verification
+from .services import Checklist
+
+
+class ValidationForm(forms.Form):
+    """The agent's checklist and outcome. Rules are the service's; the form only collects."""
+
+    check_document = forms.BooleanField(label="O documento é original e confere com os dados do pedido", required=False)
+    check_holder_in_person = forms.BooleanField(
+        label="O titular está em pessoa na câmera, sem outra pessoa conduzindo", required=False
+    )
+    check_legal_representative = forms.BooleanField(
+        label="É o representante legal da empresa (sócio administrador na Receita Federal)", required=False
+    )
+    check_environment = forms.BooleanField(
+        label="O ambiente é adequado (silencioso, iluminado, parado)", required=False
+    )
+    outcome = forms.ChoiceField(label="Resultado", choices=Validation.Outcome.choices, widget=forms.RadioSelect)
+    reject_reason = forms.ChoiceField(
+        label="Motivo da recusa", choices=[("", "—"), *Validation.RejectReason.choices], required=False
+    )
+    note = forms.CharField(
+        label="Observação",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Na recusa, o cliente recebe o motivo e esta observação.",
+    )
+
+    def __init__(self, *args, company: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not company:
+            del self.fields["check_legal_representative"]
+
+    def checklist(self) -> Checklist:
+        data = self.cleaned_data
+        return Checklist(
+            document=data["check_document"],
+            holder_in_person=data["check_holder_in_person"],
+            legal_representative=data.get("check_legal_representative", False),
+            environment=data["check_environment"],
+        )
+
+
+class VerificationForm(forms.Form):
+    outcome = forms.ChoiceField(label="Decisão", choices=Verification.Outcome.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label="Motivo da devolução",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obrigatório para devolver: o agente recebe este texto.",
+    )

@@ -1,0 +1,71 @@
+"""The back office's roles as Django groups, each with only what its work needs.
+
+Created (and topped up, never trimmed) after every `migrate`, so production gets them without demo data:
+staff are then put in a group in the admin. Superusers are not a role; they see everything.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from .models import AGENTS_GROUP
+
+VERIFIERS_GROUP = "verifiers"
+SUPPORT_GROUP = "support"
+
+ROLES: dict[str, dict[str, list[str]]] = {
+    # Registration agents: their day's appointments, the dossier, the checklist, their days off.
+    AGENTS_GROUP: {
+        "scheduling": [
+            "view_agendaentry",
+            "view_booking",
+            "change_booking",
+            "conduct_appointment",
+            "view_validation",
+            "add_validation",
+            "view_availabilityrule",
+            "view_agentprofile",
+            "view_availabilityexception",
+            "add_availabilityexception",
+            "change_availabilityexception",
+            "delete_availabilityexception",
+        ],
+        "orders": ["view_order", "view_document"],
+    },
+    # The verification centre: validated dossiers, and approve or return them (never their own).
+    VERIFIERS_GROUP: {
+        "scheduling": [
+            "view_verificationqueueentry",
+            "view_validation",
+            "view_verification",
+            "add_verification",
+            "verify_dossier",
+            "view_booking",
+        ],
+        "orders": ["view_order", "view_document"],
+        "issuance": ["view_issuancerequest", "view_certificate"],
+    },
+    # Customer support: follows orders, payments, messages, the 24 h hand-off and revocation letters;
+    # does not open identity documents.
+    SUPPORT_GROUP: {
+        "orders": ["view_order", "view_payment", "view_paymentevent", "view_partner", "view_referrallink"],
+        "scheduling": ["view_booking", "view_validation", "view_verification"],
+        "issuance": [
+            "view_issuancerequest",
+            "view_certificate",
+            "mark_media_delivered",
+            "change_issuancerequest",
+        ],
+        "revocation": ["view_revocationrequest", "change_revocationrequest", "review_letter"],
+        "notifications": ["view_outboxmessage", "change_outboxmessage"],
+        "audit": ["view_auditevent"],
+    },
+}
+
+
+def ensure_roles(**kwargs) -> None:
+    for group_name, apps in ROLES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        wanted = Q()
+        for app_label, codenames in apps.items():
+            wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+        group.permissions.add(*Permission.objects.filter(wanted))

@@ -1,0 +1,70 @@
+"""Reads for the back office: an agent's day, a dossier, the verification queue."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from orders.models import Document, Order
+from orders.selectors import order_history
+from orders.services.documents import current_documents
+
+from .models import Booking, Validation, Verification
+from .slots import BRASILIA
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=BRASILIA)
+    return start, start + timedelta(days=1)
+
+
+def agenda(user, day: date) -> QuerySet[Booking]:
+    start, end = day_bounds(day)
+    bookings = Booking.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
+        status__in=[Booking.Status.CANCELLED, Booking.Status.RESCHEDULED]
+    )
+    if not user.is_superuser:
+        bookings = bookings.filter(agent=user)
+    return bookings.select_related("order__product", "agent").order_by("starts_at")
+
+
+def verification_queue(user) -> QuerySet[Validation]:
+    """Validated dossiers waiting for a decision; never the user's own (four eyes)."""
+    newer = Validation.objects.filter(order=OuterRef("order"), pk__gt=OuterRef("pk"))
+    decided = Verification.objects.filter(validation=OuterRef("pk"))
+    return (
+        Validation.objects.filter(
+            outcome=Validation.Outcome.VALIDATED,
+            returned_at__isnull=True,
+            order__status=Order.Status.VALIDATED,
+        )
+        .exclude(Exists(newer))
+        .exclude(Exists(decided))
+        .exclude(agent=user)
+        .select_related("order__product", "agent", "booking")
+        .order_by("finished_at")
+    )
+
+
+@dataclass(frozen=True)
+class Dossier:
+    order: Order
+    booking: Booking
+    documents: list[Document]
+    history: list
+    bookings: list[Booking]
+    validations: list[Validation]
+    verifications: list[Verification]
+
+
+def dossier(booking: Booking) -> Dossier:
+    order = booking.order
+    return Dossier(
+        order=order,
+        booking=booking,
+        documents=list(current_documents(order)),
+        history=order_history(order),
+        bookings=list(order.bookings.select_related("agent").order_by("starts_at")),
+        validations=list(order.validations.select_related("agent").order_by("pk")),
+        verifications=list(order.verifications.select_related("verifier", "validation").order_by("pk")),
+    )

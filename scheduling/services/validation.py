@@ -1,0 +1,258 @@
+"""The identity check and its second look: the agent's checklist and the verification centre (four eyes).
+
+The agent records the appointment's outcome on the booking it conducted; a validated dossier waits for a
+verifier who must be someone else — enforced here and by a database constraint. Verified orders go to the
+CA (issuance hand-off); a returned dossier goes back to its agent with the reason.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from issuance.services import issuance_submit
+from orders.models import Order
+from orders.services.access import order_access_url
+from orders.services.transitions import order_transition
+from tecnosign.audit.services import Actor, audit_record
+from tecnosign.errors import DomainError
+from tecnosign.notifications.services import notify
+
+from ..models import Booking, Validation, Verification
+from .messages import booking_access_url
+
+S = Order.Status
+R = Validation.RejectReason
+
+# Reasons that call for a new document before the customer may book again; the others only need a new slot.
+NEW_DOCUMENT_REASONS = frozenset({R.DOCUMENT_MISMATCH, R.DOCUMENT_INVALID})
+
+
+class ValidationRefused(DomainError):
+    code = "validation_refused"
+
+
+class FourEyesViolation(DomainError):
+    code = "four_eyes"
+
+
+@dataclass(frozen=True)
+class Checklist:
+    document: bool
+    holder_in_person: bool
+    legal_representative: bool
+    environment: bool
+
+    def missing(self, *, company: bool) -> list[str]:
+        labels = [
+            (self.document, "documento original e conferindo com os dados"),
+            (self.holder_in_person, "o titular em pessoa, sem outra pessoa"),
+            (self.legal_representative or not company, "é o representante legal da empresa"),
+            (self.environment, "ambiente adequado"),
+        ]
+        return [label for ticked, label in labels if not ticked]
+
+
+def _may_conduct(user, booking: Booking) -> bool:
+    return user is not None and (
+        user.is_superuser or (user.pk == booking.agent_id and user.has_perm("scheduling.conduct_appointment"))
+    )
+
+
+def validation_pending_review(order: Order) -> Validation | None:
+    """The validation the verification centre must decide on, if the order is waiting for it."""
+    latest = order.validations.order_by("-pk").first()
+    if (
+        order.status == S.VALIDATED
+        and latest
+        and latest.outcome == Validation.Outcome.VALIDATED
+        and latest.returned_at is None
+    ):
+        return latest
+    return None
+
+
+def validation_returned(order: Order) -> Validation | None:
+    """The validation the verification centre sent back to its agent, while the agent has not answered."""
+    latest = order.validations.order_by("-pk").first()
+    if order.status == S.VALIDATED and latest and latest.returned_at is not None:
+        return latest
+    return None
+
+
+def rejection_needs_new_document(order: Order) -> bool:
+    latest = order.validations.order_by("-pk").first()
+    return bool(
+        latest and latest.outcome == Validation.Outcome.REJECTED and latest.reject_reason in NEW_DOCUMENT_REASONS
+    )
+
+
+def validation_record(
+    *,
+    booking: Booking,
+    actor: Actor,
+    outcome: str,
+    checklist: Checklist,
+    reject_reason: str = "",
+    note: str = "",
+) -> Validation:
+    """The agent closes the appointment as validated (checklist complete) or rejected (with a reason).
+
+    Also the agent's answer to a dossier the verification centre returned: the same booking, a new row (the
+    order stays `validated` when the agent confirms, or becomes `rejected`).
+    """
+    outcome = Validation.Outcome(outcome)
+    now = timezone.now()
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=booking.order_id)
+        locked = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        if not _may_conduct(actor.user, locked):
+            raise ValidationRefused("Só o agente que conduziu a videoconferência pode registrar a validação.")
+        returned = validation_returned(order)
+        if returned and returned.booking_id != locked.pk:
+            raise ValidationRefused("O dossiê devolvido é de outra videoconferência deste pedido.")
+        if not returned and locked.status != Booking.Status.IN_PROGRESS:
+            raise ValidationRefused(
+                "Inicie o atendimento antes de registrar o resultado (a duração da videoconferência é registrada)."
+            )
+        if outcome == Validation.Outcome.VALIDATED and (missing := checklist.missing(company=order.is_company)):
+            raise ValidationRefused("Para validar, confirme todos os itens: " + "; ".join(missing) + ".")
+        if outcome == Validation.Outcome.REJECTED and reject_reason not in R.values:
+            raise ValidationRefused("Escolha o motivo da recusa: o cliente é informado do que fazer.")
+        if reject_reason == R.OTHER and not note.strip():
+            raise ValidationRefused("Descreva o motivo na observação.")
+        started = locked.started_at or now
+        finished = locked.finished_at if returned else now
+        validation = Validation.objects.create(
+            booking=locked,
+            order=order,
+            agent_id=locked.agent_id,
+            requires_legal_representative=order.is_company,
+            check_document=checklist.document,
+            check_holder_in_person=checklist.holder_in_person,
+            check_legal_representative=checklist.legal_representative and order.is_company,
+            check_environment=checklist.environment,
+            eligibility_basis=locked.eligibility_basis,
+            outcome=outcome,
+            reject_reason=reject_reason if outcome == Validation.Outcome.REJECTED else "",
+            note=note.strip(),
+            started_at=started,
+            finished_at=finished,
+            duration_seconds=int((finished - started).total_seconds()),
+        )
+        if not returned:
+            locked.status = Booking.Status.COMPLETED
+            locked.finished_at = now
+        locked.outcome = outcome.value
+        locked.outcome_reason = validation.get_reject_reason_display() if reject_reason else ""
+        locked.save(update_fields=["status", "finished_at", "outcome", "outcome_reason"])
+        audit_record(
+            action="validation.recorded",
+            obj=order,
+            actor=actor,
+            after={
+                "validation": validation.pk,
+                "booking": locked.pk,
+                "outcome": outcome.value,
+                "reject_reason": validation.reject_reason,
+                "checklist": {
+                    "document": validation.check_document,
+                    "holder_in_person": validation.check_holder_in_person,
+                    "legal_representative": validation.check_legal_representative,
+                    "environment": validation.check_environment,
+                },
+                "duration_seconds": validation.duration_seconds,
+                "eligibility_basis": validation.eligibility_basis,
+            },
+            note=note,
+        )
+        if outcome == Validation.Outcome.REJECTED:
+            order_transition(
+                order=order,
+                to=S.REJECTED,
+                actor=actor,
+                note=f"Validação recusada: {validation.get_reject_reason_display()}",
+            )
+            notify(
+                "validation_rejected",
+                to=order.email,
+                key=f"validation:{validation.pk}:rejected",
+                obj=order,
+                context={
+                    "order": order,
+                    "validation": validation,
+                    "new_document": validation.reject_reason in NEW_DOCUMENT_REASONS,
+                    "access_url": order_access_url(order),
+                    "booking_url": booking_access_url(order),
+                },
+            )
+        elif not returned:  # a dossier confirmed after a return is already `validated`
+            order_transition(order=order, to=S.VALIDATED, actor=actor, note="Videoconferência: identidade validada")
+            notify(
+                "validation_validated",
+                to=order.email,
+                key=f"validation:{validation.pk}:validated",
+                obj=order,
+                context={"order": order, "access_url": order_access_url(order)},
+            )
+    return validation
+
+
+def verification_decide(*, validation: Validation, actor: Actor, outcome: str, reason: str = "") -> Verification:
+    """The verification centre approves a validated dossier (→ the CA) or returns it to its agent."""
+    outcome = Verification.Outcome(outcome)
+    user = actor.user
+    if user is None or not (user.has_perm("scheduling.verify_dossier")):
+        raise FourEyesViolation("Só a central de verificação pode aprovar ou devolver dossiês.")
+    if user.pk == validation.agent_id:
+        raise FourEyesViolation(
+            "Você validou este atendimento: a verificação tem de ser feita por outra pessoa (dupla checagem)."
+        )
+    if outcome == Verification.Outcome.RETURNED and not reason.strip():
+        raise ValidationRefused("Diga ao agente por que o dossiê está sendo devolvido.")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=validation.order_id)
+        if validation_pending_review(order) != validation:
+            raise ValidationRefused("Este dossiê não está mais aguardando verificação (outra pessoa já decidiu?).")
+        try:
+            with transaction.atomic():
+                verification = Verification.objects.create(
+                    validation=validation,
+                    order=order,
+                    agent_id=validation.agent_id,
+                    verifier=user,
+                    outcome=outcome,
+                    reason=reason.strip(),
+                )
+        except IntegrityError as exc:
+            raise ValidationRefused("Este dossiê já foi decidido por outra pessoa.") from exc
+        audit_record(
+            action="verification.decided",
+            obj=order,
+            actor=actor,
+            after={"validation": validation.pk, "outcome": outcome.value},
+            note=reason,
+        )
+        if outcome == Verification.Outcome.VERIFIED:
+            order_transition(order=order, to=S.VERIFIED, actor=actor, note="Aprovado pela central de verificação")
+            issuance_submit(order, actor=actor)
+        else:
+            # The order stays `validated` (the customer has nothing to do); the agent answers with a new row.
+            Validation.objects.filter(pk=validation.pk).update(returned_at=timezone.now())
+            agent = get_user_model().objects.get(pk=validation.agent_id)
+            if agent.email:
+                notify(
+                    "staff_dossier_returned",
+                    to=agent.email,
+                    key=f"verification:{verification.pk}:returned",
+                    obj=order,
+                    context={
+                        "order": order,
+                        "reason": reason.strip(),
+                        "verifier": user,
+                        "dossier_url": f"{settings.SITE_URL}/admin/scheduling/booking/{validation.booking_id}/dossie/",
+                    },
+                )
+    return verification
