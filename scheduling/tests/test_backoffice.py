@@ -4,6 +4,7 @@ verification centre with four eyes, and the hand-off that ends with the customer
 import re
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -78,6 +79,7 @@ def test_from_a_booked_order_to_a_pkcs12_through_agent_verifier_and_ca(client, c
     # The agent's home on the day: her appointment, with the room and the start button.
     clock(2026, 11, 23, 9, 50)
     ana, vera = staff(team["ana"]), staff(team["vera"])
+    assert "Minha agenda de hoje" in ana.get("/admin/").text
     agenda = ana.get(AGENDA)
     assert agenda.status_code == 200
     assert "Minha agenda — 23/11/2026" in agenda.text and "10:00–10:30" in agenda.text
@@ -131,7 +133,13 @@ def test_from_a_booked_order_to_a_pkcs12_through_agent_verifier_and_ca(client, c
         certificate.signature_hash_algorithm,
     )
     assert issuing.certificate_pem.strip() == issuing_cert.public_bytes(serialization.Encoding.PEM).decode().strip()
-    assert root.fingerprint_sha256
+    root_cert = x509.load_pem_x509_certificate(root.certificate_pem.encode())
+    root_cert.public_key().verify(
+        issuing_cert.signature,
+        issuing_cert.tbs_certificate_bytes,
+        padding.PKCS1v15(),
+        issuing_cert.signature_hash_algorithm,
+    )
     order.refresh_from_db()
     assert order.status == Order.Status.ISSUED
     assert key.public_key().public_numbers() == certificate.public_key().public_numbers()
