@@ -105,10 +105,25 @@ def test_discounts_never_make_a_product_free():
     assert link.discount_for(Decimal("159.90")) == Decimal("159.89")
 
 
-def test_demo_data_loads_twice(capsys):
-    call_command("load_demo")
-    call_command("load_demo")
+def test_demo_data_loads_twice(capsys, on_commit):
+    for _ in range(2):
+        with on_commit():  # the summary is printed after commit
+            call_command("load_demo")
     out = capsys.readouterr().out
     assert out.count("/l/democomissao/") == 2
     assert Product.objects.count() == len(standard_catalog())
     assert ReferralLink.objects.filter(code__in=["democomissao", "demodesconto"]).count() == 2
+
+
+def test_demo_orders_stand_at_the_early_steps_of_the_journey(capsys, on_commit):
+    with on_commit():
+        call_command("load_demo")
+
+    statuses = dict(Order.objects.values_list("email", "status"))
+    assert statuses == {
+        "demo-pagamento@exemplo.com.br": "awaiting_payment",
+        "demo-agendar@exemplo.com.br": "documents_received",
+        "demo-agendado@exemplo.com.br": "scheduled",
+    }
+    out = capsys.readouterr().out
+    assert "Videoconferência agendada" in out and "Emissao#Demo1" in out

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.catalog import catalog_load
+from orders.demo import demo_lines, demo_orders
 from orders.models import Partner, ReferralLink
 
 DEMO_PARTNER_CNPJ = "11222333000181"
@@ -30,8 +31,11 @@ def _password() -> str:
 class Command(BaseCommand):
     help = "Load the demo catalog, partner, links and back-office users (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            self._load()
+
+    def _load(self) -> None:
         products = catalog_load()
         users = {
             "admin": self._user("admin", "Administrador", superuser=True),
@@ -53,7 +57,7 @@ class Command(BaseCommand):
                 approved_at=timezone.now(),
             ),
         )
-        ReferralLink.objects.update_or_create(
+        commission_link, _ = ReferralLink.objects.update_or_create(
             code=COMMISSION_CODE,
             defaults=dict(
                 partner=partner,
@@ -74,11 +78,16 @@ class Command(BaseCommand):
             ),
         )
 
+        demo_orders(commission_link)
         # Other apps add their demo rows through a `load_demo()` hook, so orders imports none of them.
         extra = [
             line for config in apps.get_app_configs() if hasattr(config, "load_demo") for line in config.load_demo()
         ]
 
+        # Printed after commit, so it comes after the demo e-mails the console backend prints.
+        transaction.on_commit(lambda: self._summary(products, partner, users, extra))
+
+    def _summary(self, products, partner, users, extra) -> None:
         base = settings.SITE_URL
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {products} products, partner “{partner.name}”."))
         self.stdout.write(f"  Link with commission:  {base}/l/{COMMISSION_CODE}/")
@@ -87,7 +96,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Partner area:          {base}/parceiros/")
         for username, password in users.items():
             self.stdout.write(f"  user {username:<26} password {password}")
-        for line in extra:
+        for line in [*extra, *demo_lines()]:
             self.stdout.write(f"  {line}")
 
     def _user(self, username: str, full_name: str, *, superuser: bool = False, group: str | None = None) -> str:
