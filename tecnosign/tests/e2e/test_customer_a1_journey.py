@@ -130,6 +130,7 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     assert booking.agent == agent and booking.status == Booking.Status.SCHEDULED
     assert "Videoconferência agendada" in _status(customer)
     assert "01/12/2026 às 09:00" in customer.inner_text("main")
+    assert "Videoconferência em 01/12/2026 09:00 (Brasília)" in customer.inner_text("ol.timeline")
 
     # The time of the videoconference. The agent: agenda → start → dossier → checklist → validated.
     clock.move_to(booking.starts_at + timedelta(minutes=1))
@@ -199,6 +200,9 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     # Revocation from the order page: a lost password (14 days of guarantee), with the revocation password.
     customer.goto(f"/pedido/{order.number}/")
     assert "Certificado emitido" in _status(customer)
+    assert "Garantia de 14 dias (senha perdida, arquivo corrompido, PIS/CEI esquecido) até 15/12/2026 (Brasília)" in (
+        customer.inner_text("ol.timeline")
+    )
     customer.get_by_role("link", name="Revogar certificado").click()
     customer.wait_for_selector("h1:has-text('Revogação do certificado')")
     customer.get_by_label("Perdi ou esqueci a senha do certificado").first.check()
