@@ -77,8 +77,11 @@ _LAYOUT_AND_FORMS = """
     }
     for (const error of errors) {
       announced.add(error);
-      const box = el.closest('.field, fieldset');
-      if (!box || !box.contains(error)) problems.push(`error of ${describe(el)} is not next to the field`);
+      // A radio group's error sits by the group: its fieldset, or the form when the group spans several (days).
+      const boxes = ['radio', 'checkbox'].includes(el.type)
+        ? [el.closest('.field'), el.closest('fieldset'), el.closest('form')] : [el.closest('.field, fieldset')];
+      if (!boxes.some(box => box && box.contains(error)))
+        problems.push(`error of ${describe(el)} is not next to the field`);
     }
   }
   for (const list of document.querySelectorAll('ul.errorlist:not(.nonfield)')) {

@@ -19,13 +19,9 @@ from scheduling.roles import VERIFIERS_GROUP
 from scheduling.tests.factories import make_agent
 
 from .browser import shoot_both
+from .steps import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, admin_login, fill_holder, fill_passwords
 
 pytestmark = pytest.mark.browser
-
-CPF = "529.982.247-25"
-ISSUANCE_PASSWORD = "Emissao#2026"
-REVOCATION_PASSWORD = "Revoga#2026x"
-STAFF_PASSWORD = "senha-de-teste-123"  # UserFactory's
 WIDTH_WHEN_LOADED = (
     "img => img.complete ? img.naturalWidth : new Promise(done => img.onload = () => done(img.naturalWidth))"
 )
@@ -44,31 +40,6 @@ def scene(ca, settings):
     return link, agent, verifier
 
 
-def _fill_holder(page, *, cpf: str) -> None:
-    page.fill("#id_person_name", "Maria da Silva")
-    page.fill("#id_person_cpf", cpf)
-    page.fill("#id_person_birth_date", "1985-04-12")
-    page.fill("#id_email", "maria@exemplo.com.br")
-    page.fill("#id_mobile", "(11) 98765-4321")
-    _fill_passwords(page)
-    page.check("#id_lgpd_consent")
-
-
-def _fill_passwords(page) -> None:
-    page.fill("#id_issuance_password", ISSUANCE_PASSWORD)
-    page.fill("#id_issuance_password_confirm", ISSUANCE_PASSWORD)
-    page.fill("#id_revocation_password", REVOCATION_PASSWORD)
-    page.fill("#id_revocation_password_confirm", REVOCATION_PASSWORD)
-
-
-def _admin_login(page, username: str) -> None:
-    page.goto("/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.get_by_role("button", name="Acessar").click()
-    page.wait_for_selector("#atalhos")
-
-
 def _status(page) -> str:
     return page.inner_text("#h-proximo")
 
@@ -84,7 +55,7 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     customer.wait_for_selector("h1:has-text('e-CPF A1 — 12 meses')")
 
     # One mistake first: a CPF with wrong check digits. The error is announced next to the field; the rest stays.
-    _fill_holder(customer, cpf="529.982.247-24")
+    fill_holder(customer, cpf="529.982.247-24")
     customer.get_by_role("button", name="Fazer pedido").click()
     cpf_field = customer.locator("#id_person_cpf")
     assert cpf_field.get_attribute("aria-invalid") == "true"
@@ -95,7 +66,7 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     assert not Order.objects.exists()
 
     customer.fill("#id_person_cpf", CPF)
-    _fill_passwords(customer)  # password fields are never sent back to the browser
+    fill_passwords(customer)  # password fields are never sent back to the browser
     customer.get_by_role("button", name="Fazer pedido").click()
     customer.wait_for_selector("h1:has-text('Pedido ')")
     order = Order.objects.get()
@@ -135,7 +106,7 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     # The time of the videoconference. The agent: agenda → start → dossier → checklist → validated.
     clock.move_to(booking.starts_at + timedelta(minutes=1))
     staff = open_browser()
-    _admin_login(staff, agent.username)
+    admin_login(staff, agent.username)
     staff.get_by_role("link", name="Minha agenda de hoje").click()
     staff.wait_for_selector("h1:has-text('Minha agenda — 01/12/2026')")
     row = staff.locator("#result_list tbody tr", has_text=order.number)
@@ -163,7 +134,7 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
 
     # The verifier, in another browser: the centre → review → approve. The order goes to the CA, which releases it.
     verifying = open_browser()
-    _admin_login(verifying, verifier.username)
+    admin_login(verifying, verifier.username)
     verifying.get_by_role("link", name="Central de verificação").first.click()
     review = verifying.locator("#result_list tbody tr", has_text=order.number)
     assert "ana.agente" in review.inner_text().lower() or "Ana.Agente" in review.inner_text()

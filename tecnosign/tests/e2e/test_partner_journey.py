@@ -7,7 +7,7 @@ from orders.catalog import catalog_load
 from orders.models import Order, ReferralLink
 from orders.tests.factories import PartnerFactory
 
-from .test_customer_a1_journey import CPF, STAFF_PASSWORD, _fill_holder
+from .steps import CPF, STAFF_PASSWORD, fill_holder
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +49,7 @@ def test_the_partner_creates_a_link_and_follows_the_clients_order(open_browser, 
     client.goto(url)
     assert "Os preços abaixo já têm o desconto do parceiro." in client.inner_text("main")
     client.get_by_role("link", name="Comprar e-CPF A1 — 12 meses").click()
-    _fill_holder(client, cpf=CPF)
+    fill_holder(client, cpf=CPF)
     client.get_by_role("button", name="Fazer pedido").click()
     client.wait_for_selector("h1:has-text('Pedido ')")
     order = Order.objects.get(link=link)
