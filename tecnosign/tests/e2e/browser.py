@@ -45,7 +45,7 @@ def shoot_both(page, name: str) -> None:
 
 
 # One pass over the DOM: horizontal scroll, a label on every form field, every error tied to its field.
-_LAYOUT_AND_FORMS = """
+LAYOUT_AND_FORMS = """
 () => {
   const problems = [];
   const doc = document.documentElement;
@@ -161,7 +161,7 @@ def inspect_page(
             reopen()
         set_width(page, width)
         screenshot(page, name, width)
-        for problem in page.evaluate(_LAYOUT_AND_FORMS):
+        for problem in page.evaluate(LAYOUT_AND_FORMS):
             report.add(width, problem)
         if expect_errors and not page.locator("[aria-invalid=true]").count():
             report.add(width, "expected the form's errors on the page, found no invalid field")

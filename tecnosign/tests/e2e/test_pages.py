@@ -26,7 +26,7 @@ from scheduling.services.booking import booking_create
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.services import Actor
 
-from .browser import inspect_page
+from .browser import LAYOUT_AND_FORMS, axe_violations, inspect_page
 from .steps import ISSUANCE_PASSWORD, REVOCATION_PASSWORD, STAFF_PASSWORD, fill_holder
 
 pytestmark = pytest.mark.browser
@@ -341,3 +341,27 @@ def test_the_page_works_at_both_widths_with_keyboard_and_screen_reader(scene_of,
     )
 
     report.assert_clean()
+
+
+def test_the_checks_catch_what_they_look_for(open_browser, axe_ready):
+    """The checks above are not vacuous: a page with each fault is reported for each of them."""
+    page = open_browser()
+    page.set_content(
+        """<!DOCTYPE html><html lang="pt-BR"><head><title>Defeitos</title></head><body><main>
+        <h1>Defeitos</h1><div style="width:2000px">largo demais</div>
+        <input type="text" name="sem_rotulo">
+        <div class="field"><label for="id_cpf">CPF</label><input id="id_cpf" name="cpf" aria-invalid="true"></div>
+        <ul class="errorlist" id="id_nome_error"><li>Erro solto</li></ul>
+        <p style="color:#bbb;background:#fff">contraste baixo</p><img src="data:," width="10" height="10">
+        </main></body></html>"""
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    problems = page.evaluate(LAYOUT_AND_FORMS)
+    violations = {violation["id"] for violation in axe_violations(page)}
+
+    assert any(problem.startswith("horizontal scroll") for problem in problems)
+    assert "field without a label: input[name=sem_rotulo]#?" in problems
+    assert "invalid field without its error in aria-describedby: input[name=cpf]#id_cpf" in problems
+    assert 'error not tied to any field: "Erro solto"' in problems
+    assert {"color-contrast", "image-alt", "label"} <= violations
