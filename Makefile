@@ -36,7 +36,11 @@ run: demo
 system-deps:
 	@scripts/system-deps.sh
 
-test: $(VENV)/.dev system-deps
+# axe-core for the browser tests' accessibility checks (package.json, pinned by package-lock.json).
+node_modules/.package-lock.json: package.json package-lock.json | system-deps
+	npm ci --no-audit --no-fund --loglevel=error
+
+test: $(VENV)/.dev system-deps node_modules/.package-lock.json
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -49,4 +53,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules

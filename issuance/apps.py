@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class IssuanceConfig(AppConfig):
     name = "issuance"
     verbose_name = "Emissão"
+
+    def order_deadlines(self, order) -> list:
+        """The order page's timeline (orders.selectors.order_deadlines): the CA's 24 h to release."""
+        from .selectors import release_deadlines
+
+        return release_deadlines(order)

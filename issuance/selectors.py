@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from orders.models import Order
+from orders.selectors import Deadline
 
 from .models import Certificate, IssuanceRequest
 from .services.handoff import delivery_kind
@@ -34,3 +35,13 @@ def issuance_panel_for(order: Order) -> IssuancePanel:
         certificate=certificate,
         can_issue_a1=kind == "a1" and order.status == S.RELEASED and request is not None,
     )
+
+
+def release_deadlines(order: Order) -> list[Deadline]:
+    """While the order waits for the CA: the end of its 24 h to release (the request's SLA deadline)."""
+    if order.status != S.VERIFIED:
+        return []
+    request = IssuanceRequest.objects.filter(order=order, released_at__isnull=True).only("sla_deadline").first()
+    if request is None:
+        return []
+    return [Deadline(S.RELEASED, "Liberação pela Autoridade Certificadora até", request.sla_deadline)]

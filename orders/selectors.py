@@ -1,11 +1,14 @@
-"""Reads for the order page: its timeline and what the customer should do next."""
+"""Reads for the order page: its timeline, the deadlines that matter, and what the customer should do next."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
+
+from django.apps import apps
+from django.utils import timezone
 
 from tecnosign.audit.models import AuditEvent
 
-from .models import Order
+from .models import Order, Payment
 
 S = Order.Status
 
@@ -31,11 +34,22 @@ _BRANCH_POSITION = {
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """A date that matters for one step of the journey, shown under that step on the order page (Brasília time)."""
+
+    step: str  # the JOURNEY status it belongs to
+    label: str  # pt-BR, reads before the date: "Vencimento do boleto"
+    at: datetime
+    day_only: bool = False  # a calendar day (a boleto's due date, the last day of a guarantee), not a moment
+
+
+@dataclass(frozen=True)
 class TimelineStep:
     status: str
     label: str
     state: str  # "done", "current" or "todo"
     at: datetime | None
+    deadlines: tuple[Deadline, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,8 +69,44 @@ def order_status_events(order: Order) -> list[AuditEvent]:
     )
 
 
-def order_timeline(order: Order, events: list[AuditEvent] | None = None) -> list[TimelineStep]:
-    """Milestones reached are done; the next one is current (none when the order is cancelled)."""
+def payment_deadlines(order: Order) -> list[Deadline]:
+    """While a charge waits: the boleto's due date and the day it may still clear, or the PIX code's expiry."""
+    if order.status != S.AWAITING_PAYMENT:
+        return []
+    live = order.payments.filter(status=Payment.Status.PENDING).order_by("-created_at").first()
+    if live is None or live.expires_at is None:
+        return []
+    if live.method == Payment.Method.BOLETO:
+        due = timezone.make_aware(datetime.combine(live.due_date, time.max))
+        return [
+            Deadline(S.PAID, "Vencimento do boleto", due, day_only=True),
+            Deadline(S.PAID, "Compensação do boleto pago no vencimento até", live.expires_at, day_only=True),
+        ]
+    if live.method == Payment.Method.PIX:
+        return [Deadline(S.PAID, "Código PIX válido até", live.expires_at)]
+    return []
+
+
+def order_deadlines(order: Order) -> list[Deadline]:
+    """The dates that matter now, in time order: the payment's, and those of the apps that own the other steps.
+
+    `orders` imports none of those apps (dependencies point toward it): each adds its dates through an
+    `order_deadlines(order)` method on its AppConfig — scheduling the booked time, issuance the CA's 24 h deadline,
+    revocation the guarantee windows — as `manage.py load_demo` collects their demo data.
+    """
+    found = payment_deadlines(order)
+    for config in apps.get_app_configs():
+        provider = getattr(config, "order_deadlines", None)
+        if provider is not None:
+            found.extend(provider(order))
+    return sorted(found, key=lambda deadline: deadline.at)
+
+
+def order_timeline(
+    order: Order, events: list[AuditEvent] | None = None, deadlines: list[Deadline] | None = None
+) -> list[TimelineStep]:
+    """Milestones reached are done; the next one is current (none when the order is cancelled). `deadlines`
+    (`order_deadlines`) go under the step they belong to."""
     events = order_status_events(order) if events is None else events
     reached: dict[str, datetime] = {}
     for event in events:
@@ -73,7 +123,8 @@ def order_timeline(order: Order, events: list[AuditEvent] | None = None) -> list
             state = "current"
         else:
             state = "todo"
-        steps.append(TimelineStep(status, label, state, reached.get(status) if state == "done" else None))
+        when = reached.get(status) if state == "done" else None
+        steps.append(TimelineStep(status, label, state, when, tuple(d for d in deadlines or () if d.step == status)))
     return steps
 
 

@@ -10,7 +10,7 @@ from .decorators import customer_order_view
 from .eligibility import videoconference_eligibility
 from .forms import CnpjCheckoutForm, CpfCheckoutForm, OrderLookupForm
 from .models import Order
-from .selectors import order_history, order_status_events, order_timeline
+from .selectors import order_deadlines, order_history, order_status_events, order_timeline
 from .services.access import (
     LookupFailed,
     LookupLocked,
@@ -128,7 +128,7 @@ def order_detail(request, order: Order):
     events = order_status_events(order)
     context = {
         "order": order,
-        "timeline": order_timeline(order, events),
+        "timeline": order_timeline(order, events, order_deadlines(order)),
         "history": order_history(order, events),
     }
     return render(request, "orders/detail.html", context)

@@ -109,6 +109,8 @@ class LetterRequestForm(_ReasonForm):
     new_revocation_password_confirm = _password_field("Confirme a nova senha de revogação")
 
     def __init__(self, *args, **kwargs):
+        # Its fields share names with the password form on the same page: ids of their own keep labels unique.
+        kwargs.setdefault("auto_id", "id_carta_%s")
         super().__init__(*args, **kwargs)
         self.fields[
             "confirm"

@@ -1,12 +1,14 @@
 """Reads for the revocation page and the order page's revocation section."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.utils import timezone
 
 from issuance.models import Certificate
 from issuance.services.handoff import delivery_kind
 from orders.models import Order
+from orders.selectors import Deadline
 
 from .models import RevocationRequest
 from .reasons import RULES, Guarantee, Reason, guarantee_for, reasons_for
@@ -95,3 +97,34 @@ def revocation_panel_for(order: Order) -> RevocationPanel:
         letters=letters,
         replaces=replaces,
     )
+
+
+# How the order page's timeline names the cases a guarantee window covers (the reasons' labels are sentences).
+GUARANTEE_CASES = {
+    Reason.PASSWORD_LOST: "senha perdida",
+    Reason.FILE_CORRUPTED: "arquivo corrompido",
+    Reason.PIS_CEI_MISSING: "PIS/CEI esquecido",
+    Reason.WRONG_BRANCH: "CNPJ de outra filial",
+}
+
+
+def guarantee_deadlines(order: Order) -> list[Deadline]:
+    """After issuance: the last day of each guarantee window still open (14 days; 7 for another CNPJ branch),
+    with the reasons it covers — counted from the sale's first certificate, as the revocation page counts."""
+    if order.status != S.ISSUED or not order.certificates.exists():
+        return []
+    start, now = guarantee_start(order), timezone.now()
+    windows: dict[int, list[Guarantee]] = {}
+    for reason in allowed_reasons(order):
+        guarantee = guarantee_for(reason, issued_at=start, at=now)
+        if guarantee.within:
+            windows.setdefault(guarantee.days, []).append(guarantee)
+    return [
+        Deadline(
+            S.ISSUED,
+            f"Garantia de {days} dias ({', '.join(GUARANTEE_CASES[g.reason] for g in covered)}) até",
+            covered[0].ends_at - timedelta(microseconds=1),
+            day_only=True,
+        )
+        for days, covered in sorted(windows.items(), reverse=True)
+    ]

@@ -10,7 +10,6 @@ from functools import partial
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -229,17 +228,15 @@ class AgendaEntryAdmin(admin.ModelAdmin):
         )
 
     def get_list_display(self, request):
-        token = get_token(request)  # the start button is a POST form inside the list
-
         @admin.display(description="atendimento")
         def start_button(booking):
             if booking.status != Booking.Status.SCHEDULED:
                 return booking.get_status_display()
+            # The list already sits in the changelist's POST form (with its CSRF token), and a form nested in a
+            # form is dropped by the browser's parser: the button posts that form to the start view instead.
             return format_html(
-                '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button type="submit" class="button">Iniciar</button></form>',
+                '<button type="submit" class="button" formaction="{}" formmethod="post">Iniciar</button>',
                 reverse("admin:scheduling_booking_start", args=[booking.pk]),
-                token,
             )
 
         return [*self.list_display[:5], start_button, *self.list_display[5:]]

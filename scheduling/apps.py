@@ -18,3 +18,9 @@ class SchedulingConfig(AppConfig):
         from .demo import demo_availability
 
         return demo_availability()
+
+    def order_deadlines(self, order) -> list:
+        """The order page's timeline (orders.selectors.order_deadlines): the booked videoconference."""
+        from .selectors import booking_deadlines
+
+        return booking_deadlines(order)

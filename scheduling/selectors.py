@@ -11,6 +11,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 
+from orders.models import Order
+from orders.selectors import Deadline
+
 from .models import AGENTS_GROUP, AvailabilityException, AvailabilityRule, Booking
 from .slots import BRASILIA, AgentCalendar, Slot, free_agents_by_slot, holiday_name
 from .video import agents_need_fixed_links
@@ -148,3 +151,13 @@ def active_booking(order) -> Booking | None:
 
 def latest_booking(order) -> Booking | None:
     return Booking.objects.filter(order=order).order_by("-created_at", "-pk").first()
+
+
+def booking_deadlines(order) -> list[Deadline]:
+    """The booked videoconference, for the order page's timeline while the order waits for it."""
+    if order.status != Order.Status.SCHEDULED:
+        return []
+    booking = Booking.objects.filter(order=order, status__in=Booking.ACTIVE).order_by("starts_at").first()
+    if booking is None:
+        return []
+    return [Deadline(Order.Status.SCHEDULED, "Videoconferência em", booking.starts_at)]

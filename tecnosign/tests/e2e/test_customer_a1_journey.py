@@ -1,0 +1,202 @@
+"""The customer's whole A1 journey in Chromium, through the pages only: a partner's link, the checkout (one mistake
+first), PIX, the document, the booking; the registration agent and the verifier in the admin, each in their own
+browser; then issuance with the password, the .pfx opened with it, and the revocation with the revocation password.
+The server's clock is moved to the time of the videoconference; everything else runs as it would in production."""
+
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
+from django.contrib.auth.models import Group
+from PIL import Image
+
+from issuance.models import Certificate
+from orders.catalog import catalog_load
+from orders.models import Order
+from orders.tests.factories import LinkFactory, UserFactory
+from scheduling.models import Booking
+from scheduling.roles import VERIFIERS_GROUP
+from scheduling.tests.factories import make_agent
+
+from .browser import shoot_both
+from .steps import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, admin_login, fill_holder, fill_passwords
+
+pytestmark = pytest.mark.browser
+WIDTH_WHEN_LOADED = (
+    "img => img.complete ? img.naturalWidth : new Promise(done => img.onload = () => done(img.naturalWidth))"
+)
+
+
+@pytest.fixture
+def scene(ca, settings):
+    """A partner's link, the catalog, a registration agent (also a verifier) and a second verifier."""
+    settings.DEBUG = True  # the sandbox "Simular pagamento" button exists only in development
+    catalog_load()
+    link = LinkFactory(partner__name="Contabilidade Horizonte Ltda")
+    agent = make_agent("ana.agente")
+    agent.groups.add(Group.objects.get(name=VERIFIERS_GROUP))  # may verify, but never their own validation
+    verifier = UserFactory(username="vitor.verificador", is_staff=True)
+    verifier.groups.add(Group.objects.get(name=VERIFIERS_GROUP))
+    return link, agent, verifier
+
+
+def _status(page) -> str:
+    return page.inner_text("#h-proximo")
+
+
+def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_browser, scene, clock, tmp_path):
+    link, agent, verifier = scene
+    customer = open_browser()
+
+    # The partner's link: the products it sells, with the price; the customer picks the e-CPF A1.
+    customer.goto(f"/l/{link.code}/")
+    assert "Contabilidade Horizonte Ltda" in customer.inner_text("main")
+    customer.get_by_role("link", name="Comprar e-CPF A1 — 12 meses").click()
+    customer.wait_for_selector("h1:has-text('e-CPF A1 — 12 meses')")
+
+    # One mistake first: a CPF with wrong check digits. The error is announced next to the field; the rest stays.
+    fill_holder(customer, cpf="529.982.247-24")
+    customer.get_by_role("button", name="Fazer pedido").click()
+    cpf_field = customer.locator("#id_person_cpf")
+    assert cpf_field.get_attribute("aria-invalid") == "true"
+    assert "id_person_cpf_error" in cpf_field.get_attribute("aria-describedby")
+    assert "CPF" in customer.inner_text("#id_person_cpf_error")
+    assert customer.input_value("#id_person_name") == "Maria da Silva"
+    assert customer.locator("[aria-invalid=true]").count() == 1
+    assert not Order.objects.exists()
+
+    customer.fill("#id_person_cpf", CPF)
+    fill_passwords(customer)  # password fields are never sent back to the browser
+    customer.get_by_role("button", name="Fazer pedido").click()
+    customer.wait_for_selector("h1:has-text('Pedido ')")
+    order = Order.objects.get()
+    assert customer.url.endswith(f"/pedido/{order.number}/")
+    assert order.status == Order.Status.AWAITING_PAYMENT and order.link == link
+    assert "Aguardando pagamento" in _status(customer)
+
+    # PIX: the BR Code to copy and its QR image; the sandbox "bank" pays it through the signed webhook.
+    customer.get_by_role("button", name="Pagar com PIX").click()
+    customer.wait_for_selector("h3:has-text('PIX de R$')")
+    assert customer.input_value("#pix-copia-cola").startswith("000201")
+    customer.get_by_role("button", name="Simular pagamento (ambiente de testes)").click()
+    customer.wait_for_selector("text=Pago em")
+    assert "Pagamento confirmado" in _status(customer)
+
+    # The identity document: a real PNG, checked by its content on the server.
+    photo = tmp_path / "cnh-maria.png"
+    Image.new("RGB", (640, 400), (200, 210, 230)).save(photo)
+    customer.select_option("#id_identity_type", label="CNH (carteira de motorista)")
+    customer.set_input_files("#id_files", photo)
+    customer.get_by_role("button", name="Enviar documentos").click()
+    customer.wait_for_selector("#documentos li:has-text('cnh-maria.png')")
+    assert "Documentos recebidos" in _status(customer)
+
+    # The booking page: the first free slot of the first day with slots (09:00, an hour after "now").
+    customer.get_by_role("link", name="Agendar a videoconferência").click()
+    customer.wait_for_selector("h1:has-text('Agendar a videoconferência')")
+    customer.locator("details[open] input[name=slot]").first.check()
+    customer.get_by_role("button", name="Agendar", exact=True).click()
+    customer.wait_for_selector("h2:has-text('Videoconferência')")
+    booking = Booking.objects.get(order=order)
+    assert booking.agent == agent and booking.status == Booking.Status.SCHEDULED
+    assert "Videoconferência agendada" in _status(customer)
+    assert "01/12/2026 às 09:00" in customer.inner_text("main")
+    assert "Videoconferência em 01/12/2026 09:00 (Brasília)" in customer.inner_text("ol.timeline")
+
+    # The time of the videoconference. The agent: agenda → start → dossier → checklist → validated.
+    clock.move_to(booking.starts_at + timedelta(minutes=1))
+    staff = open_browser()
+    admin_login(staff, agent.username)
+    staff.get_by_role("link", name="Minha agenda de hoje").click()
+    staff.wait_for_selector("h1:has-text('Minha agenda — 01/12/2026')")
+    row = staff.locator("#result_list tbody tr", has_text=order.number)
+    assert "Maria da Silva" in row.inner_text() and "09:00–09:30" in row.inner_text()
+    shoot_both(staff, "admin-agenda")
+    row.get_by_role("button", name="Iniciar").click()
+    staff.wait_for_selector(f"h1:has-text('Dossiê do pedido {order.number}')")
+    preview = staff.locator("img[alt*='cnh-maria.png']")  # the document, through the authorised view
+    assert preview.evaluate(WIDTH_WHEN_LOADED) == 640
+    staff.check("#id_check_document")
+    staff.check("#id_check_holder_in_person")
+    staff.check("#id_check_environment")
+    staff.check("input[name=outcome][value=validated]")
+    shoot_both(staff, "admin-dossier")
+    staff.get_by_role("button", name="Registrar resultado").click()
+    staff.wait_for_selector(f"text=Validação do pedido {order.number} registrada.")
+    order.refresh_from_db()
+    assert order.status == Order.Status.VALIDATED
+
+    # Four eyes: the agent is a verifier too, but their own validation is not in their verification centre.
+    staff.goto("/admin/")
+    staff.get_by_role("link", name="Central de verificação").first.click()
+    staff.wait_for_selector("h1")
+    assert order.number not in staff.inner_text("#content")
+
+    # The verifier, in another browser: the centre → review → approve. The order goes to the CA, which releases it.
+    verifying = open_browser()
+    admin_login(verifying, verifier.username)
+    verifying.get_by_role("link", name="Central de verificação").first.click()
+    review = verifying.locator("#result_list tbody tr", has_text=order.number)
+    assert "ana.agente" in review.inner_text().lower() or "Ana.Agente" in review.inner_text()
+    shoot_both(verifying, "admin-verification-centre")
+    review.get_by_role("link", name="Revisar").click()
+    verifying.wait_for_selector(f"h1:has-text('Verificação do pedido {order.number}')")
+    verifying.check("input[name=outcome][value=verified]")
+    shoot_both(verifying, "admin-verification-review")
+    verifying.get_by_role("button", name="Registrar decisão").click()
+    verifying.wait_for_selector(f"text=Dossiê do pedido {order.number}: decisão registrada.")
+    order.refresh_from_db()
+    assert order.status == Order.Status.RELEASED
+
+    # Issuance: the issuance password on the order page; the .pfx downloads once and opens with that password.
+    customer.reload()
+    assert "Liberado para emissão" in _status(customer)
+    customer.fill("#id_password", ISSUANCE_PASSWORD)
+    customer.check("#id_understood")
+    with customer.expect_download() as download_info:
+        customer.get_by_role("button", name="Emitir e baixar o certificado").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pfx")
+    pfx = tmp_path / download.suggested_filename
+    download.save_as(pfx)
+    key, certificate, chain = pkcs12.load_key_and_certificates(pfx.read_bytes(), ISSUANCE_PASSWORD.encode())
+    assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
+    assert "MARIA DA SILVA:52998224725" in certificate.subject.rfc4514_string()
+    record = Certificate.objects.get(order=order)
+    assert format(certificate.serial_number, "X") == record.serial
+    assert chain, "the PKCS#12 carries the CA chain"
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(pfx.read_bytes(), b"outra senha")
+
+    # Revocation from the order page: a lost password (14 days of guarantee), with the revocation password.
+    customer.goto(f"/pedido/{order.number}/")
+    assert "Certificado emitido" in _status(customer)
+    assert "Garantia de 14 dias (senha perdida, arquivo corrompido, PIS/CEI esquecido) até 15/12/2026 (Brasília)" in (
+        customer.inner_text("ol.timeline")
+    )
+    customer.get_by_role("link", name="Revogar certificado").click()
+    customer.wait_for_selector("h1:has-text('Revogação do certificado')")
+    customer.get_by_label("Perdi ou esqueci a senha do certificado").first.check()
+    customer.fill("#id_new_issuance_password", "NovaEmissao#27")
+    customer.fill("#id_new_issuance_password_confirm", "NovaEmissao#27")
+    customer.fill("#id_password", REVOCATION_PASSWORD)
+    customer.check("#id_confirm")
+    customer.get_by_role("button", name="Revogar o certificado agora").click()
+
+    # Within the guarantee: the free replacement order opens, released at once (same holder, same validation).
+    replacement = Order.objects.get(replaces=order)
+    customer.wait_for_selector(f"text=Certificado revogado. Abrimos o pedido {replacement.number}")
+    assert customer.url.endswith(f"/pedido/{replacement.number}/")
+    assert "Liberado para emissão" in _status(customer)
+
+    # The revoked order says so, with when and why.
+    customer.goto(f"/pedido/{order.number}/")
+    assert "Certificado revogado" in _status(customer)
+    revocation = customer.inner_text("#revogacao")
+    assert "Revogado em\n01/12/2026 09:01 (Brasília)" in revocation
+    assert "Perdi ou esqueci a senha do certificado" in revocation
+    record.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == Order.Status.REVOKED
+    assert record.status == Certificate.Status.REVOKED
+    assert record.revocation_reason == Certificate.Reason.SUPERSEDED

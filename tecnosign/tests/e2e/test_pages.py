@@ -1,0 +1,367 @@
+"""Each main customer and partner page, in the states that matter, at 390 px and 1280 px: a screenshot, no
+horizontal scroll, a label on every field, errors announced next to their field, the main action reached with Tab
+and activated from the keyboard with a visible focus, and no serious or critical axe-core violation.
+
+The scene of each page is set with the services (and factories where a state is only data); the page itself is
+reached and checked in Chromium. The admin pages are screenshotted by the journey test."""
+
+import importlib
+from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from issuance.services.a1 import a1_issue
+from orders.catalog import catalog_load
+from orders.models import Order, Product
+from orders.services.payments import payment_start
+from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory
+from revocation.services.details import Details
+from revocation.services.revoke import revoke_with_password
+from revocation.tests.helpers import hand_off
+from scheduling.services.booking import booking_create
+from scheduling.tests.factories import make_agent, ready_order
+from tecnosign.audit.services import Actor
+
+from .browser import LAYOUT_AND_FORMS, axe_violations, inspect_page
+from .steps import ISSUANCE_PASSWORD, REVOCATION_PASSWORD, STAFF_PASSWORD, fill_holder
+
+pytestmark = pytest.mark.browser
+CUSTOMER = Actor(label="cliente", ip="198.51.100.20")
+E_CPF_A1 = "e-cpf-a1-12m"
+
+
+@dataclass
+class Scene:
+    """What a page check needs: how to (re)open the page, its main action, whether it shows a form's errors."""
+
+    open: object  # callable(page) that leaves the browser on the page
+    primary: str
+    expect_errors: bool = False
+
+
+def _goto(url: str):
+    return lambda page: page.goto(url)
+
+
+def _as_customer(order: Order, url: str | None = None):
+    """The customer opens the order on /pedido/ (number + CPF), then goes to `url` (the order page by default)."""
+
+    def open_page(page):
+        page.goto("/pedido/")
+        page.fill("#id_number", order.number)
+        page.fill("#id_document", order.holder_document)
+        page.get_by_role("button", name="Ver pedido").click()
+        page.wait_for_selector("h1:has-text('Pedido ')")
+        if url:
+            page.goto(url)
+
+    return open_page
+
+
+def _as_partner(url: str):
+    def open_page(page):
+        page.goto("/parceiros/entrar/")
+        page.fill("#id_username", "paula@horizonte.com.br")
+        page.fill("#id_password", STAFF_PASSWORD)
+        page.get_by_role("button", name="Entrar").click()
+        page.wait_for_selector("nav.portal-nav")
+        page.goto(url)
+
+    return open_page
+
+
+def _then(first, *more):
+    def open_page(page):
+        first(page)
+        for step in more:
+            step(page)
+
+    return open_page
+
+
+def _order(**fields) -> Order:
+    return OrderFactory(product=Product.objects.get(code=E_CPF_A1), link=LinkFactory(), **fields)
+
+
+def _issued() -> Order:
+    order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
+    a1_issue(order=order, password=ISSUANCE_PASSWORD, actor=CUSTOMER)
+    order.refresh_from_db()
+    return order
+
+
+def _scheduled() -> Order:
+    make_agent("ana.agente")
+    order = ready_order(product=Product.objects.get(code=E_CPF_A1))
+    booking_create(order=order, start=_today(10) + timedelta(days=1), actor=CUSTOMER)  # still reschedulable
+    return order
+
+
+def _today(hour: int, minute: int = 0):
+    return timezone.localtime().replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+def _help_articles() -> None:
+    """The help centre's articles come from a data migration, which the live server's flushed database lost."""
+    importlib.import_module("tecnosign.helpcenter.migrations.0002_seed_articles").create_articles(apps, None)
+
+
+def _checkout_with_errors(code: str):
+    def submit(page):
+        page.goto(f"/l/{code}/{E_CPF_A1}/")
+        fill_holder(page, cpf="529.982.247-24")
+        page.fill("#id_email", "maria@exemplo")
+        page.get_by_role("button", name="Fazer pedido").click()
+        page.wait_for_selector("#form-errors")
+
+    return submit
+
+
+def _submit(button: str, wait: str = "#form-errors", **fields):
+    def submit(page):
+        for selector, value in fields.items():
+            page.fill(f"#{selector}", value)
+        page.get_by_role("button", name=button).click()
+        page.wait_for_selector(wait)
+
+    return submit
+
+
+def home(settings):
+    return Scene(_goto("/"), "a:has-text('Acessar meu pedido')")
+
+
+def link_page(settings):
+    link = LinkFactory()
+    return Scene(_goto(f"/l/{link.code}/"), "main a.button")
+
+
+def checkout_with_errors(settings):
+    link = LinkFactory()
+    return Scene(_checkout_with_errors(link.code), "button:has-text('Fazer pedido')", expect_errors=True)
+
+
+def order_lookup(settings):
+    return Scene(_goto("/pedido/"), "button:has-text('Ver pedido')")
+
+
+def order_awaiting_payment(settings):
+    return Scene(_as_customer(_order()), "a:has-text('Pagar agora')")
+
+
+def order_boleto_pending(settings):
+    order = _order()
+    payment_start(order=order, method="boleto", actor=CUSTOMER)
+    return Scene(_as_customer(order), "a:has-text('Pagar agora')")
+
+
+def order_pix_pending(settings):
+    settings.DEBUG = True  # with the sandbox's "Simular pagamento" button, as in development
+    order = _order()
+    payment_start(order=order, method="pix", actor=CUSTOMER)
+    return Scene(_as_customer(order), "a:has-text('Pagar agora')")
+
+
+def order_paid(settings):
+    return Scene(_as_customer(_order(status=Order.Status.PAID)), "a:has-text('Enviar documentos')")
+
+
+def order_documents_received(settings):
+    make_agent("ana.agente")
+    order = ready_order(product=Product.objects.get(code=E_CPF_A1))
+    return Scene(_as_customer(order), "a:has-text('Agendar a videoconferência')")
+
+
+def booking(settings):
+    make_agent("ana.agente")
+    order = ready_order(product=Product.objects.get(code=E_CPF_A1))
+    return Scene(_as_customer(order, f"/pedido/{order.number}/agendar/"), "button:text-is('Agendar')")
+
+
+def booking_without_a_slot(settings):
+    make_agent("ana.agente")
+    order = ready_order(product=Product.objects.get(code=E_CPF_A1))
+    opened = _then(_as_customer(order, f"/pedido/{order.number}/agendar/"), _submit("Agendar", wait="#id_slot_error"))
+    return Scene(opened, "button:text-is('Agendar')", expect_errors=True)
+
+
+def order_scheduled(settings):
+    return Scene(_as_customer(_scheduled()), "a:has-text('Remarcar ou cancelar')")
+
+
+def order_verified(settings):
+    settings.LOCAL_CA_RELEASE_DELAY_SECONDS = 3600  # the CA has not released it yet
+    order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
+    return Scene(_as_customer(order), "#h-proximo ~ p a")
+
+
+def order_released(settings):
+    order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
+    return Scene(_as_customer(order), "button:has-text('Emitir e baixar o certificado')")
+
+
+def issuance_wrong_password(settings):
+    order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
+    opened = _then(
+        _as_customer(order, f"/pedido/{order.number}/emitir/"),
+        lambda page: page.check("#id_understood"),
+        _submit("Emitir e baixar o certificado", id_password="Errada#2026"),
+    )
+    return Scene(opened, "button:has-text('Emitir e baixar o certificado')", expect_errors=True)
+
+
+def order_issued(settings):
+    return Scene(_as_customer(_issued()), "a:has-text('Revogar certificado')")
+
+
+def revocation(settings):
+    order = _issued()
+    serial = order.certificates.get().serial
+    return Scene(_as_customer(order, f"/revogar/{serial}/"), "button:has-text('Revogar o certificado agora')")
+
+
+def revocation_with_errors(settings):
+    order = _issued()
+    serial = order.certificates.get().serial
+    opened = _then(
+        _as_customer(order, f"/revogar/{serial}/"),
+        _submit("Revogar o certificado agora", id_password=REVOCATION_PASSWORD),  # no reason, not confirmed
+    )
+    return Scene(opened, "button:has-text('Revogar o certificado agora')", expect_errors=True)
+
+
+def revocation_lookup(settings):
+    return Scene(_goto("/revogar/"), "button:has-text('Continuar')")
+
+
+def order_revoked(settings):
+    order = _issued()
+    details = Details(reason="file_corrupted")
+    revoke_with_password(
+        certificate=order.certificates.get(), details=details, password=REVOCATION_PASSWORD, actor=CUSTOMER
+    )
+    return Scene(_as_customer(order), "#revogacao a")
+
+
+def help_centre(settings):
+    _help_articles()
+    return Scene(_goto("/ajuda/"), "button:has-text('Buscar')")
+
+
+def help_article(settings):
+    _help_articles()
+    return Scene(_goto("/ajuda/artigos/garantias/"), "main a[href^='/ajuda/']")
+
+
+def partner_login(settings):
+    return Scene(_goto("/parceiros/entrar/"), "button:has-text('Entrar')")
+
+
+def partner_registration_with_errors(settings):
+    opened = _then(_goto("/parceiros/credenciamento/"), lambda page: page.locator("main form button").last.click())
+    return Scene(opened, "main form button[type=submit]", expect_errors=True)
+
+
+def _partner_with_a_client() -> None:
+    partner = PartnerFactory(name="Contabilidade Horizonte Ltda", user__username="paula@horizonte.com.br")
+    link = LinkFactory(partner=partner, name="Clientes do escritório")
+    OrderFactory(product=Product.objects.get(code=E_CPF_A1), link=link, status=Order.Status.PAID)
+
+
+def partner_dashboard(settings):
+    _partner_with_a_client()
+    return Scene(_as_partner("/parceiros/"), "button:has-text('Filtrar')")
+
+
+def partner_links(settings):
+    _partner_with_a_client()
+    return Scene(_as_partner("/parceiros/links/"), "main a:has-text('Criar link de venda')")
+
+
+def partner_new_link_with_errors(settings):
+    _partner_with_a_client()
+    opened = _then(_as_partner("/parceiros/links/novo/"), _submit("Criar link"))
+    return Scene(opened, "button:has-text('Criar link')", expect_errors=True)
+
+
+def partner_commissions(settings):
+    _partner_with_a_client()
+    return Scene(_as_partner("/parceiros/comissoes/"), "button:has-text('Ver')")
+
+
+PAGES = [
+    home,
+    link_page,
+    checkout_with_errors,
+    order_lookup,
+    order_awaiting_payment,
+    order_boleto_pending,
+    order_pix_pending,
+    order_paid,
+    order_documents_received,
+    booking,
+    booking_without_a_slot,
+    order_scheduled,
+    order_verified,
+    order_released,
+    issuance_wrong_password,
+    order_issued,
+    revocation,
+    revocation_with_errors,
+    revocation_lookup,
+    order_revoked,
+    help_centre,
+    help_article,
+    partner_login,
+    partner_registration_with_errors,
+    partner_dashboard,
+    partner_links,
+    partner_new_link_with_errors,
+    partner_commissions,
+]
+
+
+@pytest.mark.parametrize("scene_of", PAGES, ids=[page.__name__.replace("_", "-") for page in PAGES])
+def test_the_page_works_at_both_widths_with_keyboard_and_screen_reader(scene_of, open_browser, ca, settings, axe_ready):
+    catalog_load()
+    scene = scene_of(settings)
+    page = open_browser()
+    scene.open(page)
+
+    report = inspect_page(
+        page,
+        scene_of.__name__.replace("_", "-"),
+        primary=scene.primary,
+        reopen=lambda: scene.open(page),
+        expect_errors=scene.expect_errors,
+    )
+
+    report.assert_clean()
+
+
+def test_the_checks_catch_what_they_look_for(open_browser, axe_ready):
+    """The checks above are not vacuous: a page with each fault is reported for each of them."""
+    page = open_browser()
+    page.set_content(
+        """<!DOCTYPE html><html lang="pt-BR"><head><title>Defeitos</title></head><body><main>
+        <h1>Defeitos</h1><div style="width:2000px">largo demais</div>
+        <input type="text" name="sem_rotulo">
+        <div class="field"><label for="id_cpf">CPF</label><input id="id_cpf" name="cpf" aria-invalid="true"></div>
+        <ul class="errorlist" id="id_nome_error"><li>Erro solto</li></ul>
+        <p style="color:#bbb;background:#fff">contraste baixo</p><img src="data:," width="10" height="10">
+        </main></body></html>"""
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    problems = page.evaluate(LAYOUT_AND_FORMS)
+    violations = {violation["id"] for violation in axe_violations(page)}
+
+    assert any(problem.startswith("horizontal scroll") for problem in problems)
+    assert "field without a label: input[name=sem_rotulo]#?" in problems
+    assert "invalid field without its error in aria-describedby: input[name=cpf]#id_cpf" in problems
+    assert 'error not tied to any field: "Erro solto"' in problems
+    assert {"color-contrast", "image-alt", "label"} <= violations
