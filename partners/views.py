@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from orders.selectors import order_history, order_status_events, order_timeline
+from orders.selectors import order_deadlines, order_history, order_status_events, order_timeline
 from tecnosign.audit.services import Actor
 
 from .csv_export import csv_response
@@ -136,7 +136,7 @@ def order_detail(request, partner, number: str):
         "partner": partner,
         "row": order_rows([order])[0],
         "order": order,
-        "timeline": order_timeline(order, events),
+        "timeline": order_timeline(order, events, order_deadlines(order)),
         "history": order_history(order, events),
     }
     return render(request, "partners/order_detail.html", context)

@@ -157,3 +157,16 @@ def test_dashboard_and_export_queries_do_not_grow_with_rows(partner_client, link
     with django_assert_max_num_queries(10):
         raw = b"".join(partner_client.get("/parceiros/pedidos.csv").streaming_content)
     assert len(page.context["rows"]) == 25 and raw.count(b"\r\n") == 64
+
+
+def test_the_order_page_shows_the_clients_deadlines(partner_client, link, client, customer):
+    # The client chooses a boleto on Wednesday 18/11/2026 (Friday 20/11 is a national holiday): the partner
+    # following the order sees the same due date and clearing deadline as the client, in Brasília time.
+    order = OrderFactory(link=link)
+    with time_machine.travel(datetime(2026, 11, 18, 18, 0, tzinfo=UTC), tick=False):
+        customer(order)
+        assert client.post(f"/pedido/{order.number}/pagamento/", {"method": "boleto"}).status_code == 302
+        page = partner_client.get(f"/parceiros/pedidos/{order.number}/").text
+    timeline = page[page.index('<ol class="timeline">') : page.index("</ol>")]
+    assert 'Vencimento do boleto <time datetime="2026-11-24T23:59:59.999999-03:00">24/11/2026</time>' in timeline
+    assert ">26/11/2026</time> (Brasília)" in timeline
