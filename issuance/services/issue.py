@@ -2,6 +2,7 @@
 records the certificate and moves the order to `issued`."""
 
 import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,6 +23,9 @@ from tecnosign.errors import DomainError
 
 from ..backends import CaError, get_backend
 from ..models import Certificate, IssuanceRequest
+from .authority import CaNotReady
+
+logger = logging.getLogger(__name__)
 
 # Guesses from one address across orders, on top of the per-order lock kept in the database.
 IP_LIMIT = 30
@@ -156,7 +160,10 @@ def certificate_issue(
             raise key_already_certified()
         try:
             issued = get_backend(locked.backend).issue(reference=locked.external_reference, csr=csr)
-        except CaError as exc:
+        except (CaError, CaNotReady) as exc:
+            if isinstance(exc, CaNotReady):
+                # A deployment fault (no `ca_init`, wrong CA_KEY_PASSPHRASE), not the customer's: staff must act.
+                logger.error("local CA not ready, issuance of order %s refused: %s", current.number, exc)
             raise CaFailed(
                 "A Autoridade Certificadora não concluiu a emissão agora. Nada foi cobrado nem alterado; "
                 "tente de novo em alguns minutos."

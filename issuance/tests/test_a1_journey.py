@@ -14,7 +14,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core import mail
 from django.db import transaction
 
-from issuance.models import Certificate, IssuanceRequest, LocalCaSubmission
+from issuance.models import Certificate, CertificateAuthority, IssuanceRequest, LocalCaSubmission
 from issuance.services import issuance_submit
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory, OrderFactory
@@ -314,3 +314,20 @@ def test_an_a3_order_waits_for_its_media_and_cannot_be_downloaded(client, local_
     [message] = customer_mail(order)
     assert "Aguarde a chegada da mídia" in message.body
     assert response.status_code == 409 and "Este certificado é A3" in response.text
+
+
+def test_a_ca_that_is_not_ready_refuses_cleanly_and_keeps_the_order(client, local_ca, on_commit, caplog):
+    # A deployment fault (no active issuing CA: `ca_init` not run, or a wrong CA_KEY_PASSPHRASE) is staff's to fix:
+    # the customer gets a clear message and can try again later, with nothing issued nor spent.
+    order = released_order(client, on_commit)
+    CertificateAuthority.objects.update(active=False)
+
+    response = issue(client, order)
+
+    assert response.status_code == 503 and "tente de novo em alguns minutos" in response.text
+    order.refresh_from_db()
+    assert order.status == Order.Status.RELEASED and not Certificate.objects.filter(order=order).exists()
+    assert any("local CA not ready" in record.getMessage() for record in caplog.records)
+
+    CertificateAuthority.objects.update(active=True)
+    assert issue(client, order).status_code == 200
