@@ -138,10 +138,20 @@ class AgentClient:
             payload["subject_alt_name"] = subject_alt_name
         return self.request("POST", f"{_token_path(serial)}/csr", payload)["csr"]
 
-    def import_certificate(self, serial: str, *, pin: str, certificate_pem: str, label: str | None = None) -> dict:
+    def import_certificate(
+        self,
+        serial: str,
+        *,
+        pin: str,
+        certificate_pem: str,
+        label: str | None = None,
+        chain_pems: list[str] | None = None,
+    ) -> dict:
         payload = {"pin": pin, "certificate": certificate_pem}
         if label:
             payload["label"] = label
+        if chain_pems:
+            payload["chain"] = chain_pems
         return self.request("POST", f"{_token_path(serial)}/certificates", payload)
 
     # -- transport --------------------------------------------------------------------------------------

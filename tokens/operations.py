@@ -137,7 +137,7 @@ def _a3_issue(client, serial, params, secrets, *, actor: Actor):
         ) from error
     certificate = issued.certificate
     try:
-        client.import_certificate(serial, pin=pin, certificate_pem=issued.certificate_pem)
+        client.import_certificate(serial, pin=pin, certificate_pem=issued.certificate_pem, chain_pems=issued.chain_pems)
     except DomainError as error:
         raise DomainError(
             f"O certificado do pedido {order.number} foi emitido (número de série {certificate.serial}), mas não foi "

@@ -30,6 +30,7 @@ from issuance.services.a3 import (
     a3_csr_subject,
     a3_issue_from_csr,
     a3_key_label,
+    known_chain_pems,
 )
 from issuance.services.issue import AlreadyIssued, CaFailed, IssuanceLocked, issuance_password_check
 from orders.decorators import customer_order_view
@@ -203,4 +204,4 @@ def a3_installed_certificate(request, order: Order):
         certificate = a3_certificate_to_install(order)
     except DomainError as error:
         return _domain_error(error)
-    return _json(_certificate_json(certificate))
+    return _json(_certificate_json(certificate, chain=known_chain_pems(certificate)))

@@ -21,7 +21,7 @@ from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
 
 from ..backends import get_backend
-from ..models import Certificate, IssuanceRequest
+from ..models import Certificate, CertificateAuthority, IssuanceRequest
 from ..pki.names import common_name, subject_attributes
 from .handoff import delivery_kind, identity_from_order
 from .issue import AlreadyIssued, IssuanceUnavailable, brasilia, certificate_issue
@@ -218,3 +218,18 @@ def _signature_verifies(csr: x509.CertificateSigningRequest) -> bool:
         return csr.is_signature_valid
     except (UnsupportedAlgorithm, InvalidSignature, ValueError):
         return False
+
+
+def known_chain_pems(certificate: Certificate) -> list[str]:
+    """The chain of a certificate the local CA signed, issuer first up to the root; empty for another CA's (its
+    chain came with the issuance, and the customer's software can fetch it from the AIA address)."""
+    issuer = x509.load_pem_x509_certificate(certificate.certificate_pem.encode()).issuer
+    for authority in CertificateAuthority.objects.select_related("parent").exclude(role=CertificateAuthority.Role.OCSP):
+        if x509.load_pem_x509_certificate(authority.certificate_pem.encode()).subject != issuer:
+            continue
+        chain = []
+        while authority is not None:
+            chain.append(authority.certificate_pem)
+            authority = authority.parent
+        return chain
+    return []

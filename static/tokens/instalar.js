@@ -117,7 +117,7 @@
     issued = true;
     form.reset();
     await step("gravacao", function () {
-      return agent.call("POST", agent.tokenPath("/certificates"), { pin: pin, certificate: certificate.certificate });
+      return agent.call("POST", agent.tokenPath("/certificates"), { pin: pin, certificate: certificate.certificate, chain: certificate.chain });
     }, function (error) {
       showSteps();
       return new Problem("O certificado foi emitido (número de série " + certificate.serial + "), mas não foi " +
@@ -133,7 +133,7 @@
     if (!pin) { throw new Problem("Digite o PIN da mídia."); }
     var certificate = await portal("GET", urls.certificateUrl);
     try {
-      await agent.call("POST", agent.tokenPath("/certificates"), { pin: pin, certificate: certificate.certificate });
+      await agent.call("POST", agent.tokenPath("/certificates"), { pin: pin, certificate: certificate.certificate, chain: certificate.chain });
     } catch (error) {
       throw new Problem(error.message, pinHelp(error));
     }

@@ -26,11 +26,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pkcs11 import Attribute, CertificateType, KeyType, Mechanism, ObjectClass, TokenFlag
+from pkcs11.attributes import ATTRIBUTE_TYPES, handle_ulong
 from pkcs11.util.rsa import encode_rsa_public_key
 
 from . import csr as csr_builder
 from . import errors
 from .errors import AgentError, bad_field
+
+# python-pkcs11 0.10 has no codec for CKA_CERTIFICATE_CATEGORY (a CK_ULONG): without it the chain's CA
+# certificates could not be told apart from the holder's.
+ATTRIBUTE_TYPES.setdefault(Attribute.CERTIFICATE_CATEGORY, handle_ulong)
 
 PKCS11_LOCK = threading.RLock()
 
@@ -302,15 +307,19 @@ class TokenDevice:
         return {"key_id": key_id, "csr": pem}
 
     @_operation
-    def import_certificate(self, serial: str, *, pin: str, certificate: str, label: str | None = None) -> dict:
+    def import_certificate(
+        self, serial: str, *, pin: str, certificate: str, label: str | None = None, chain: list | None = None
+    ) -> dict:
+        """The holder's certificate next to its key, and the CA certificates that chain it to the root (`chain`,
+        issuer first) as authority certificates, so programs that read the token find the whole path."""
         token = self._token(serial)
         pin = _current_secret(pin, field="pin", what="PIN")
         cert = _parse_certificate(certificate)
+        authorities = _parse_chain(chain)
         public_key = cert.public_key()
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise bad_field("certificate", "Só certificados com chave RSA podem ser gravados nesta mídia.")
         key_id = key_id_for(public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1))
-        cert_der = cert.public_bytes(serialization.Encoding.DER)
         label = label or _common_name(cert) or "Certificado"
         if not isinstance(label, str) or len(label) > 64:
             raise bad_field("label", "O rótulo do certificado tem no máximo 64 caracteres.")
@@ -326,24 +335,21 @@ class TokenDevice:
                     "chave ou outra mídia.",
                     status=422,
                 )
-            existing = list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.ID: key_id}))
-            already_present = any(_attr(obj, Attribute.VALUE) == cert_der for obj in existing)
-            if not already_present:
-                session.create_object(
-                    {
-                        Attribute.CLASS: ObjectClass.CERTIFICATE,
-                        Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
-                        Attribute.TOKEN: True,
-                        Attribute.PRIVATE: False,
-                        Attribute.LABEL: label,
-                        Attribute.ID: key_id,
-                        Attribute.SUBJECT: cert.subject.public_bytes(),
-                        Attribute.ISSUER: cert.issuer.public_bytes(),
-                        Attribute.SERIAL_NUMBER: _der_integer(cert.serial_number),
-                        Attribute.VALUE: cert_der,
-                    }
+            already_present = not _store_certificate(session, cert, key_id=key_id, label=label)
+            chain_added = 0
+            for authority in authorities:
+                authority_id = key_id_for(
+                    authority.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
                 )
-        return {"key_id": key_id.hex(), "label": label, "already_present": already_present}
+                ca_label = _common_name(authority) or "Autoridade Certificadora"
+                stored = _store_certificate(session, authority, key_id=authority_id, label=ca_label, authority=True)
+                chain_added += stored
+        return {
+            "key_id": key_id.hex(),
+            "label": label,
+            "already_present": already_present,
+            "chain_added": chain_added,
+        }
 
     # -- helpers ----------------------------------------------------------------------------------------
 
@@ -387,6 +393,7 @@ class TokenDevice:
                 "serial_number": format(cert.serial_number, "x"),
                 "not_before": cert.not_valid_before_utc.isoformat(),
                 "not_after": cert.not_valid_after_utc.isoformat(),
+                "authority": _attr(obj, Attribute.CERTIFICATE_CATEGORY, 0) == 2,
             }
         elif object_class in (ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY):
             modulus = _attr(obj, Attribute.MODULUS)
@@ -504,6 +511,57 @@ def _parse_certificate(text) -> x509.Certificate:
         return x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
     except ValueError as exc:
         raise bad_field("certificate", "O certificado enviado não é um X.509 válido (PEM ou DER em base64).") from exc
+
+
+# Certificate chains are short (ICP-Brasil: root, intermediate, issuing AC); more is a malformed request.
+MAX_CHAIN = 5
+
+
+def _parse_chain(chain) -> list[x509.Certificate]:
+    if chain in (None, ""):
+        return []
+    if not isinstance(chain, list) or len(chain) > MAX_CHAIN:
+        raise bad_field("chain", f"A cadeia deve ser uma lista de até {MAX_CHAIN} certificados (PEM).")
+    parsed = []
+    for text in chain:
+        try:
+            authority = _parse_certificate(text)
+        except AgentError as exc:
+            raise bad_field("chain", "Um certificado da cadeia não é um X.509 válido (PEM ou DER em base64).") from exc
+        try:
+            is_ca = authority.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca or not isinstance(authority.public_key(), rsa.RSAPublicKey):
+            raise bad_field("chain", "A cadeia só pode ter certificados de Autoridades Certificadoras (RSA).")
+        parsed.append(authority)
+    return parsed
+
+
+def _store_certificate(session, cert: x509.Certificate, *, key_id: bytes, label: str, authority: bool = False) -> bool:
+    """Create the certificate object unless the token already holds it; True when it was created.
+
+    CKA_CERTIFICATE_CATEGORY 2 marks a CA's certificate ("authority"), 1 the holder's ("token user")."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    existing = list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.ID: key_id}))
+    if any(_attr(obj, Attribute.VALUE) == der for obj in existing):
+        return False
+    session.create_object(
+        {
+            Attribute.CLASS: ObjectClass.CERTIFICATE,
+            Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+            Attribute.CERTIFICATE_CATEGORY: 2 if authority else 1,
+            Attribute.TOKEN: True,
+            Attribute.PRIVATE: False,
+            Attribute.LABEL: label,
+            Attribute.ID: key_id,
+            Attribute.SUBJECT: cert.subject.public_bytes(),
+            Attribute.ISSUER: cert.issuer.public_bytes(),
+            Attribute.SERIAL_NUMBER: _der_integer(cert.serial_number),
+            Attribute.VALUE: der,
+        }
+    )
+    return True
 
 
 def _common_name(cert: x509.Certificate) -> str | None:

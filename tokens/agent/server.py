@@ -137,6 +137,7 @@ class AgentApp:
                     pin=_require(body, "pin"),
                     certificate=_require(body, "certificate"),
                     label=body.get("label"),
+                    chain=body.get("chain"),
                 ),
             ),
         ]

@@ -111,8 +111,11 @@ def test_the_customer_issues_the_a3_certificate_on_the_token_from_the_order_page
     assert order.status == Order.Status.ISSUED
     certificate = x509.load_pem_x509_certificate(record.certificate_pem.encode())
     objects = portal_agent.client().list_objects(softhsm.serial, pin=USER_PIN)["objects"]
-    (on_token,) = [o for o in objects if o["type"] == "certificate"]
+    (on_token,) = [o for o in objects if o["type"] == "certificate" and not o["authority"]]
     assert on_token["label"] == "MARIA DA SILVA:52998224725"
+    # The chain went with it, as CA certificates: the issuing AC and the root, each under its own key id.
+    authorities = {o["subject"] for o in objects if o["type"] == "certificate" and o["authority"]}
+    assert authorities == {local_ca.issuing.subject, local_ca.root.subject}
     probe = probe_token(softhsm, USER_PIN, on_token["id"], b"assinado no navegador")
     assert x509.load_der_x509_certificate(bytes.fromhex(probe["certificates"][0])) == certificate
     certificate.public_key().verify(
@@ -155,5 +158,9 @@ def test_a_certificate_issued_but_not_written_is_written_again_from_the_page(
     record = Certificate.objects.get(order=order)
     objects = token.list_objects(softhsm.serial, pin=USER_PIN)["objects"]
     assert ("certificate", key["key_id"]) in {(o["type"], o["id"]) for o in objects}
-    (stored,) = probe_token(softhsm, USER_PIN, key["key_id"], b"x")["certificates"]
+    probe = probe_token(softhsm, USER_PIN, key["key_id"], b"x")
+    (stored,) = probe["certificates"]
     assert x509.load_der_x509_certificate(bytes.fromhex(stored)).serial_number == record.serial_number
+    issuing = x509.load_pem_x509_certificate(local_ca.issuing.certificate_pem.encode())
+    root = x509.load_pem_x509_certificate(local_ca.root.certificate_pem.encode())
+    assert {x509.load_der_x509_certificate(bytes.fromhex(der)) for der in probe["authorities"]} == {issuing, root}

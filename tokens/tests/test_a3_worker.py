@@ -76,9 +76,11 @@ def test_a_workstation_job_issues_a_released_a3_order_on_the_token(celery_worker
     assert certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == HOLDER_CN
     assert certificate.public_key().key_size == 2048
 
-    # The chain verifies to the local root.
+    # The chain verifies to the local root, and is on the token too, as CA ("authority") certificates.
     issuing = x509.load_pem_x509_certificate(local_ca.issuing.certificate_pem.encode())
     root = x509.load_pem_x509_certificate(local_ca.root.certificate_pem.encode())
+    on_token = {x509.load_der_x509_certificate(bytes.fromhex(der)) for der in probe["authorities"]}
+    assert on_token == {issuing, root}
     certificate.verify_directly_issued_by(issuing)
     issuing.verify_directly_issued_by(root)
     root.verify_directly_issued_by(root)

@@ -171,7 +171,12 @@ def test_keygen_csr_and_import_put_a_working_certificate_on_the_token(agent, sof
     assert other_name.type_id.dotted_string == "2.16.76.1.3.1"
     assert other_name.value[2:] == ICP_SAN["other_names"][0]["value"].encode()  # OCTET STRING
     # The certificate is on the token under the key's CKA_ID, and the key signs what the certificate verifies.
-    assert imported == {"key_id": key["key_id"], "label": "MARIA DA SILVA:52998224725", "already_present": False}
+    assert imported == {
+        "key_id": key["key_id"],
+        "label": "MARIA DA SILVA:52998224725",
+        "already_present": False,
+        "chain_added": 0,
+    }
     probe = probe_token(softhsm, USER_PIN, key["key_id"], b"documento assinado no token")
     (stored,) = probe["certificates"]
     on_token = x509.load_der_x509_certificate(bytes.fromhex(stored))
@@ -207,6 +212,39 @@ def test_importing_the_same_certificate_twice_stores_it_once(agent, softhsm):
     assert again["already_present"] is True
     types = [o["type"] for o in client.list_objects(softhsm.serial, pin=USER_PIN)["objects"]]
     assert types.count("certificate") == 1
+
+
+def test_the_chain_goes_on_the_token_as_ca_certificates_once(agent, softhsm):
+    client = agent.client()
+    ca_key, ca_cert = _throwaway_ca()
+    key = client.generate_key(softhsm.serial, pin=USER_PIN, label="Chave")
+    csr = x509.load_pem_x509_csr(
+        client.create_csr(
+            softhsm.serial, pin=USER_PIN, key_id=key["key_id"], subject=ICP_SUBJECT, subject_alt_name=ICP_SAN
+        ).encode()
+    )
+    holder_pem = _issue(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
+    ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM).decode()
+
+    # A holder's certificate is not a CA's: the request is refused before anything is written.
+    with pytest.raises(AgentError) as refused:
+        client.import_certificate(softhsm.serial, pin=USER_PIN, certificate_pem=holder_pem, chain_pems=[holder_pem])
+    assert (refused.value.code, refused.value.field) == ("invalid_field", "chain")
+    assert "Autoridades Certificadoras" in refused.value.message
+    assert "certificate" not in [o["type"] for o in client.list_objects(softhsm.serial, pin=USER_PIN)["objects"]]
+
+    first = client.import_certificate(softhsm.serial, pin=USER_PIN, certificate_pem=holder_pem, chain_pems=[ca_pem])
+    again = client.import_certificate(softhsm.serial, pin=USER_PIN, certificate_pem=holder_pem, chain_pems=[ca_pem])
+
+    assert (first["chain_added"], again["chain_added"], again["already_present"]) == (1, 0, True)
+    certificates = [
+        o for o in client.list_objects(softhsm.serial, pin=USER_PIN)["objects"] if o["type"] == "certificate"
+    ]
+    (authority,) = [o for o in certificates if o["authority"]]
+    (holder,) = [o for o in certificates if not o["authority"]]
+    assert authority["subject"] == ca_cert.subject.rfc4514_string() and holder["id"] == key["key_id"]
+    ski = ca_cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    assert authority["id"] == hashlib.sha1(ski).hexdigest()  # noqa: S324
 
 
 def test_a_certificate_for_another_key_is_refused(agent, softhsm):
