@@ -138,7 +138,7 @@ def seed(*, bookable: int, pending: int, agents: int) -> dict:
             password="Parceiro#Carga1",  # noqa: S106 (the bench partner's; never used to log in)
             actor=actor,
         )
-        partner_set_status(partner=partner, status="approved", actor=actor)
+        partner = partner_set_status(partner=partner, status="approved", actor=actor)
         link = link_create(
             partner=partner,
             terms=LinkTerms(name="Carga", benefit="commission", commission_percent=Decimal(10)),
@@ -243,7 +243,8 @@ def run_locust(port: int, users: int, duration: int, classes: list[str], prefix:
         *classes,
     ]
     env = {**os.environ, "BENCH_LOAD_DATA": str(WORK / "load-data.json"), "PYTHONPATH": str(ROOT)}
-    subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)  # noqa: S603
+    with open(f"{prefix}.log", "w") as log:
+        subprocess.run(command, cwd=ROOT, env=env, check=False, stdout=log, stderr=log)  # noqa: S603
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return {row["Name"]: row for row in csv.DictReader(handle)}
 

@@ -6,3 +6,6 @@ Only the URLconf changes, so the portal's own URLs stay free of bench-only route
 from tecnosign.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.load_urls"
+# Production sits behind TLS; the bench talks plain HTTP on loopback, where a client never returns a Secure cookie.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -20,7 +20,6 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
-from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 
 from locust import HttpUser, between, constant_pacing, task
@@ -71,10 +70,6 @@ class _Portal(HttpUser):
     abstract = True
     wait_time = WAIT
 
-    def on_start(self):
-        # With DEBUG=0 the cookies are Secure (production is behind TLS); the bench talks HTTP on loopback.
-        self.client.cookies.set_policy(DefaultCookiePolicy(secure_protocols=("https", "wss", "http")))
-
     def post_form(self, url: str, page_name: str, data: dict, name: str, ok: tuple[int, ...] = (302,)):
         with self.client.get(url, name=page_name, catch_response=True) as page:
             token = csrf_token(page)
@@ -98,7 +93,6 @@ class Customer(_Portal):
     weight = 100
 
     def on_start(self):
-        super().on_start()
         self.order = next(_orders)
         self.book_url = f"/pedido/{self.order['number']}/agendar/"
         # In through /pedido/ with the number and the CPF, as the customer does.
