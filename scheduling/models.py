@@ -219,6 +219,8 @@ class Booking(models.Model):
                 fields=["starts_at"], name="booking_active_start_idx", condition=Q(status__in=ACTIVE_STATUSES)
             ),
             models.Index(fields=["agent", "starts_at"], name="booking_agent_start_idx"),
+            # Every booking by time, whatever its status: the day's agenda of all agents, the admin list.
+            models.Index(fields=["starts_at", "id"], name="booking_start_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="booking_ends_after_start"),

@@ -91,7 +91,11 @@ class Order(models.Model):
         verbose_name = "pedido"
         verbose_name_plural = "pedidos"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["partner", "-created_at"], name="order_partner_recent_idx")]
+        indexes = [
+            models.Index(fields=["partner", "-created_at"], name="order_partner_recent_idx"),
+            # The back office's newest-first list (admin adds -id to the ordering): no sort of the whole table.
+            models.Index(fields=["-created_at", "-id"], name="order_recent_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="order_price_not_negative"),
         ]
