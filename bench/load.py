@@ -9,8 +9,9 @@ document ready to book, and orders whose PIX charge waits for the webhook. Then 
 (`--workers`, default 2 × cores + 1, sync workers) with DEBUG=0 and the bench settings (bench/load_settings.py:
 the portal plus a bare view) and, at each number of users, runs bench/locustfile.py for `--duration` seconds:
 first the customers (link page, order page, slot availability, booking, payment webhook; one buyer through the
-checkout), then the bare view alone. Users wait 0.5–1.5 s between requests, as people do. Per endpoint it
-prints throughput and p50/p95/p99, p95 relative to the bare view's, and the errors; it ends with one line:
+checkout), then the bare view alone; a first, unreported run warms the workers up, and at each level the users
+arrive over 5 s and the statistics start once all are in. Users wait 0.5–1.5 s between requests, as people do.
+Per endpoint it prints throughput and p50/p95/p99, p95 relative to the bare view's, and the errors; it ends:
 
     load users=50 read_p95_ms=<worst read page> bare_p95_ms=<N> errors=0
 
@@ -42,6 +43,7 @@ READ_PAGES = ("link page", "order page", "slot availability")
 ENDPOINTS = (*READ_PAGES, "booking (POST)", "payment webhook", "checkout (POST)")
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tecnosign")
 BENCH_DB = "tecnosign_bench"
+RAMP_SECONDS = 5
 
 
 def bench_env() -> dict[str, str]:
@@ -222,6 +224,8 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
 
 
 def run_locust(port: int, users: int, duration: int, classes: list[str], prefix: Path) -> dict[str, dict]:
+    """`duration` seconds of steady load: the users arrive over RAMP_SECONDS first (their sign-in is a burst
+    otherwise), and the statistics start when the last one has arrived."""
     command = [
         str(ROOT / ".venv" / "bin" / "locust"),
         "-f",
@@ -232,9 +236,10 @@ def run_locust(port: int, users: int, duration: int, classes: list[str], prefix:
         "--users",
         str(users),
         "--spawn-rate",
-        str(users),
+        str(max(1, users // RAMP_SECONDS)),
+        "--reset-stats",
         "--run-time",
-        f"{duration}s",
+        f"{duration + RAMP_SECONDS}s",
         "--csv",
         str(prefix),
         "--only-summary",
@@ -271,6 +276,8 @@ def main() -> None:
     port = int(server.args[server.args.index("--bind") + 1].rsplit(":", 1)[1])
     summary = []
     try:
+        # Each worker's first requests load templates and open its database connection: not what is measured.
+        run_locust(port, levels[0], args.duration // 2, ["Customer", "Buyer"], WORK / "warm-up")
         for users in levels:
             mix = run_locust(port, users, args.duration, ["Customer", "Buyer"], WORK / f"mix-{users}")
             bare = run_locust(port, users, args.duration, ["Bare"], WORK / f"bare-{users}")["bare view"]

@@ -84,7 +84,7 @@ def test_link_to_order_page_with_email(client, on_commit):
 
     # the passwords are stored only as hashes
     assert "Emissao#2026" not in order.issuance_password_hash
-    assert order.issuance_password_hash.startswith("md5$")  # the test hasher; production uses PBKDF2
+    assert order.issuance_password_hash.startswith("md5$")  # the test hasher; production uses Argon2id
 
     page = client.get(response["Location"])
     assert page.status_code == 200

@@ -69,3 +69,19 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_embedded_defaults_and_brazilian_locale(settings):
     assert settings.LANGUAGE_CODE == "pt-br"
     assert settings.TIME_ZONE == "America/Sao_Paulo" and settings.USE_TZ
+
+
+def test_production_hashes_passwords_with_argon2id_and_still_reads_pbkdf2():
+    # The suite hashes with MD5 for speed; the deployed settings must hash with Argon2id (library installed)
+    # and still accept secrets hashed before with PBKDF2.
+    code = (
+        "from django.contrib.auth.hashers import check_password, make_password;"
+        "from django.contrib.auth.hashers import PBKDF2PasswordHasher as P;"
+        "encoded = make_password('Emissao#2026');"
+        "old = P().encode('Revoga#2026x', P().salt(), iterations=1000);"
+        "print(encoded.split('$')[0], check_password('Emissao#2026', encoded), check_password('Revoga#2026x', old))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tecnosign.settings"}
+    result = _manage("shell", "-c", code, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["argon2", "True", "True"]
