@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 
 from orders.models import Order
+from orders.services import checkout
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 
@@ -197,3 +199,25 @@ def test_valid_pis_is_kept(client):
 
     order = Order.objects.get()
     assert (order.pis_nis, order.cei) == ("12054463398", "123456789012")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_passwords_are_hashed_before_the_link_row_is_locked(client, monkeypatch):
+    # Claiming a use locks the link's row, which every visit to the link page updates: the slow hashes must not
+    # run while that lock is held, or each checkout would stall the link's visitors.
+    product, link = ProductFactory(), LinkFactory()
+    hashed_inside = []
+    real_hash = checkout.hash_secret
+
+    def spy(raw):
+        hashed_inside.append(connection.in_atomic_block)
+        return real_hash(raw)
+
+    monkeypatch.setattr(checkout, "hash_secret", spy)
+    assert client.get(f"/l/{link.code}/").status_code == 200
+    assert client.post(f"/l/{link.code}/{product.code}/", VALID_CPF_FORM).status_code == 302
+
+    assert hashed_inside == [False, False]
+    link.refresh_from_db()
+    assert (link.visits, link.orders_count) == (1, 1) and Order.objects.filter(link=link).count() == 1
