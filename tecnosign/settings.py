@@ -208,6 +208,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TecnoSign <nao-responda@tecn
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", ["operacao@tecnosign.com.br"])
+# An outbox message claimed this long ago by a worker that never finished (killed) is sent again by the sweep.
+OUTBOX_STALE_CLAIM_SECONDS = env_int("OUTBOX_STALE_CLAIM_SECONDS", 10 * 60)
 
 LOGIN_URL = "partner-login"
 LOGIN_REDIRECT_URL = "partners:dashboard"

@@ -5,6 +5,7 @@ on a free port and dies with the test.
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -172,12 +173,11 @@ class WorkerProcess:
         }
         self.env.pop("CACHE_URL", None)
         self.process: subprocess.Popen | None = None
-        self.starts = 0
+        self.id = uuid.uuid4().hex[:8]
+        self.log = workdir / f"worker-{self.id}.log"
 
     def start(self) -> None:
-        self.starts += 1
-        self.log = self.workdir / f"worker-{self.starts}.log"
-        name = f"faults-{uuid.uuid4().hex[:8]}@%h"
+        name = f"faults-{self.id}@%h"
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 (fixed arguments)
                 [
@@ -210,6 +210,15 @@ class WorkerProcess:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def ran(self, task: str, result: str) -> bool:
+        """Whether this worker ran `task` to `result` (from its log)."""
+        return (
+            re.search(
+                rf"Task {re.escape(task)}\[[0-9a-f-]+\] succeeded in \S+ '{re.escape(result)}'", self.log.read_text()
+            )
+            is not None
+        )
 
     def sent_keys(self) -> list[str]:
         """The outbox keys of every e-mail the worker delivered (the X-TecnoSign-Message header), repeats kept."""
