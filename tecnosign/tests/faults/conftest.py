@@ -45,14 +45,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_database_url() -> str:
+def shared_test_database_url() -> str:
     """The test database as a URL, for processes that must see what the test writes (transactional tests)."""
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="") + (f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else "")
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 class RedisServer:
@@ -69,15 +66,15 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        log = open(self.workdir / f"redis-{self.port}.log", "ab")  # noqa: SIM115 (the server holds it)
-        self.process = subprocess.Popen(  # noqa: S603 (fixed arguments)
-            [
-                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir)),
-                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.workdir / f"redis-{self.port}.log", "ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 (fixed arguments)
+                [
+                    *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.workdir)),
+                    *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
         wait_for(lambda: self._answers(client), timeout=10)
 
@@ -164,7 +161,7 @@ class WorkerProcess:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tecnosign.tests.faults.worker_settings",
-            "DATABASE_URL": test_database_url(),
+            "DATABASE_URL": shared_test_database_url(),
             "DB_CONN_MAX_AGE": "0",
             "REDIS_URL": redis_url,
             "TECNOSIGN_TEST_MAIL_DIR": str(self.mail_dir),
@@ -252,8 +249,10 @@ def app_publishing_to(url: str):
     from tecnosign.celery import app
 
     def forget_connections():
+        # As Celery does after a fork: the next publish opens a connection to the broker configured now.
         app._pool = None
-        app.__dict__.get("amqp") and setattr(app.amqp, "_producer_pool", None)
+        if "amqp" in app.__dict__:
+            app.amqp._producer_pool = None
 
     saved = (app.conf.broker_url, app.conf.task_always_eager)
     app.conf.broker_url, app.conf.task_always_eager = url, False
