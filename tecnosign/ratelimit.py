@@ -1,10 +1,14 @@
 """Fixed-window counters in the shared cache (Redis in production), for throttling guesses."""
 
+import hashlib
+
 from django.core.cache import cache
 
 
 def _key(scope: str, ident: str) -> str:
-    return f"ratelimit:{scope}:{ident}"
+    # Hashed: the ident is what a visitor typed (an order number), of any length and any characters.
+    digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"ratelimit:{scope}:{digest}"
 
 
 def is_limited(scope: str, ident: str, *, limit: int) -> bool:

@@ -1,4 +1,8 @@
+import sys
+
 from django.shortcuts import render
+
+from .outage import DATABASE_OUTAGE, database_unavailable
 
 
 def home(request):
@@ -10,4 +14,8 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception: a database outage outside a view is a 503, not a 500.
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_OUTAGE):
+        return database_unavailable(request, exception)
     return render(request, "500.html", status=500)

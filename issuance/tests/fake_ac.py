@@ -44,6 +44,10 @@ class FakeAc:
         self.answer_delay = 0.0
         self.crl_number = 0
         self.calls: list[tuple[str, str]] = []
+        # While `hold` is set up and not released, a submission is recorded and then its answer is held back
+        # (`holding` tells the test): the AC has the request, the caller is still waiting for the reference.
+        self.hold: threading.Event | None = None
+        self.holding = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -88,6 +92,9 @@ class FakeAc:
             if self.failures:
                 return self._send(http, *self.failures.pop(0))
             status, payload, content_type = self._route(method, http.path, body, http.headers)
+        if self.hold is not None and (method, http.path) == ("POST", "/requests") and not self.hold.is_set():
+            self.holding.set()
+            self.hold.wait(timeout=120)
         self._send(http, status, payload, content_type)
 
     @staticmethod

@@ -129,6 +129,8 @@ class Order(models.Model):
 
     def matches_document(self, document: str) -> bool:
         """The holder's CPF/CNPJ; for an e-CNPJ the legal representative's CPF is accepted too."""
-        return secrets.compare_digest(document, self.holder_document) or (
-            self.is_company and secrets.compare_digest(document, self.person_cpf)
+        # As bytes: compare_digest refuses str with non-ASCII characters, and a look-up form passes any letter.
+        document_bytes = document.encode()
+        return secrets.compare_digest(document_bytes, self.holder_document.encode()) or (
+            self.is_company and secrets.compare_digest(document_bytes, self.person_cpf.encode())
         )

@@ -96,7 +96,7 @@ def _check_mobile(order: Order, confirmed_mobile: str) -> str:
         raise MobileNotConfirmed(
             "Digite o celular do cliente para confirmar que ele está correto (ex.: (11) 98765-4321).", field="mobile"
         ) from error
-    if not secrets.compare_digest(typed, order.mobile):
+    if not secrets.compare_digest(typed.encode(), order.mobile.encode()):  # bytes: str must be ASCII there
         raise MobileNotConfirmed(
             f"O celular digitado não confere com o cadastrado no pedido ({format_mobile(order.mobile)}). "
             "É por ele que o cliente recebe o link da videoconferência: confirme o número com o cliente antes "

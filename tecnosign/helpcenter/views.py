@@ -1,3 +1,4 @@
+from django import forms
 from django.shortcuts import get_object_or_404, render
 
 from .models import Article
@@ -5,9 +6,15 @@ from .rendering import render_markdown
 from .selectors import articles_published, articles_search
 
 
+class SearchForm(forms.Form):
+    # A CharField refuses NUL characters, which PostgreSQL cannot take in a query.
+    q = forms.CharField(required=False)
+
+
 def help_index(request):
-    query = request.GET.get("q", "").strip()
-    context = {"query": query}
+    form = SearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    context = {"query": query, "form": form}
     if query:
         context["results"] = articles_search(query)
     else:
@@ -17,7 +24,7 @@ def help_index(request):
             for value, label in Article.Category.choices
             if any(article.category == value for article in articles)
         ]
-    return render(request, "helpcenter/index.html", context)
+    return render(request, "helpcenter/index.html", context, status=400 if form.errors else 200)
 
 
 def help_article(request, slug: str):

@@ -16,8 +16,13 @@ from .whatsapp import whatsapp_send
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is considered abandoned by a dead worker and may be taken again.
-STALE_CLAIM = timedelta(minutes=10)
+
+def _stale_claim() -> timedelta:
+    """A claim older than this was abandoned by a dead worker and may be taken again. It must exceed the send
+    task's hard time limit: a live worker's claim must never look abandoned."""
+    return timedelta(seconds=settings.OUTBOX_STALE_CLAIM_SECONDS)
+
+
 MAX_ATTEMPTS = 6
 
 
@@ -77,7 +82,7 @@ def outbox_claim(message_id: int) -> OutboxMessage | None:
     """Take the message for delivery; None when it is sent, failed, or being sent by a live worker."""
     now = timezone.now()
     claimable = Q(status=OutboxMessage.Status.PENDING) | Q(
-        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - _stale_claim()
     )
     claimed = OutboxMessage.objects.filter(claimable, pk=message_id).update(
         status=OutboxMessage.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
@@ -133,7 +138,7 @@ def outbox_due_ids(*, limit: int = 500) -> list[int]:
     return list(
         OutboxMessage.objects.filter(
             Q(status=OutboxMessage.Status.PENDING, created_at__lt=now - timedelta(seconds=30))
-            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+            | Q(status=OutboxMessage.Status.SENDING, claimed_at__lt=now - _stale_claim())
         )
         .order_by("id")
         .values_list("id", flat=True)[:limit]

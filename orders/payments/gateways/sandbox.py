@@ -110,7 +110,8 @@ class SandboxGateway(PaymentGateway):
         except (KeyError, ValueError):
             raise WebhookRejected("missing or malformed signature header") from None
         expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(expected, received):
+        # As bytes: compare_digest raises on a str with non-ASCII characters, and the header is the sender's.
+        if not hmac.compare_digest(expected.encode(), received.encode("utf-8", "replace")):
             raise WebhookRejected("signature does not match")
         if abs(time.time() - timestamp) > settings.WEBHOOK_TOLERANCE_SECONDS:
             raise WebhookRejected("signature timestamp outside the tolerance window")
