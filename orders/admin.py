@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
 from .payments.gateways.sandbox import sandbox_schedule_webhook
+from .selectors import order_exact_match
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -86,6 +87,13 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="titular")
     def holder_display(self, order: Order) -> str:
         return f"{order.holder_name} ({order.holder_document_display})"
+
+    def get_search_results(self, request, queryset, search_term):
+        # A whole number/CPF/CNPJ through the indexes: the partial search scans every order (375 ms at 100,000).
+        exact = order_exact_match(search_term)
+        if exact is not None:
+            return queryset.filter(exact), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request, obj=None):
         # State and money move only through services; the admin shows them.

@@ -1,14 +1,19 @@
 """Reads for the order page: its timeline, the deadlines that matter, and what the customer should do next."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from tecnosign.audit.models import AuditEvent
 
 from .models import Order, Payment
+from .models.order import ORDER_NUMBER_ALPHABET
+from .validators import compact_identifier, normalize_cnpj, normalize_cpf
 
 S = Order.Status
 
@@ -135,3 +140,22 @@ def order_history(order: Order, events: list[AuditEvent] | None = None) -> list[
         for event in events
         if event.after.get("status") in S.values
     ]
+
+
+_ORDER_NUMBER = re.compile(f"TS[{ORDER_NUMBER_ALPHABET}]{{8}}")
+
+
+def order_exact_match(term: str) -> Q | None:
+    """A whole order number, CPF or CNPJ, however typed ("529.982.247-25"), finds its orders through their
+    indexes; None for anything else, which is left to a partial search (a scan of the table)."""
+    compact = compact_identifier(term)
+    if _ORDER_NUMBER.fullmatch(compact):
+        return Q(number=compact)
+    try:
+        if len(compact) == 11:
+            return Q(person_cpf=normalize_cpf(compact))
+        if len(compact) == 14:
+            return Q(cnpj=normalize_cnpj(compact))
+    except ValidationError:
+        pass
+    return None

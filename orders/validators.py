@@ -1,6 +1,7 @@
 """Brazilian identifiers: normalise what people type, and refuse what cannot be right, in Portuguese."""
 
 import re
+import unicodedata
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -8,11 +9,17 @@ from stdnum.br import cnpj as stdnum_cnpj
 from stdnum.br import cpf as stdnum_cpf
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
-_NON_DIGIT = re.compile(r"\D")
+_NON_DIGIT = re.compile(r"\D", re.ASCII)
+
+
+def plain(value: str) -> str:
+    """What was typed, with compatibility forms folded (NFKC): full-width "５２９" from an Asian keyboard or a
+    pasted PDF reads as "529"; other scripts' digits are not ASCII digits and are dropped by the callers."""
+    return unicodedata.normalize("NFKC", value or "")
 
 
 def digits(value: str) -> str:
-    return _NON_DIGIT.sub("", value or "")
+    return _NON_DIGIT.sub("", plain(value))
 
 
 def normalize_cpf(value: str) -> str:
@@ -25,14 +32,14 @@ def normalize_cpf(value: str) -> str:
 
 def normalize_cnpj(value: str) -> str:
     """Numeric CNPJ or the alphanumeric one in force since July 2026 (12 letters/digits + 2 check digits)."""
-    cnpj = _NON_ALNUM.sub("", value or "").upper()
+    cnpj = _NON_ALNUM.sub("", plain(value)).upper()
     if not stdnum_cnpj.is_valid(cnpj):
         raise ValidationError("CNPJ inválido. Confira os 14 caracteres.", code="invalid_cnpj")
     return cnpj
 
 
 def normalize_cpf_or_cnpj(value: str) -> str:
-    compact = _NON_ALNUM.sub("", value or "").upper()
+    compact = _NON_ALNUM.sub("", plain(value)).upper()
     if len(compact) == 11 and compact.isdigit():
         return normalize_cpf(compact)
     if len(compact) == 14:
@@ -97,3 +104,8 @@ def normalize_cei(value: str) -> str:
     if len(cei) != 12 or len(set(cei)) == 1:
         raise ValidationError("CEI inválido. São 12 dígitos.", code="invalid_cei")
     return cei
+
+
+def compact_identifier(value: str) -> str:
+    """An order number, CPF or CNPJ as stored: letters and digits only, upper case."""
+    return _NON_ALNUM.sub("", plain(value)).upper()

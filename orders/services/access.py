@@ -8,6 +8,7 @@ from tecnosign import ratelimit
 from tecnosign.errors import DomainError
 
 from ..models import Order
+from ..validators import compact_identifier
 
 SESSION_KEY = "orders.granted"
 _SALT = "orders.access"
@@ -27,8 +28,7 @@ _LOCKED = "Muitas tentativas sem sucesso. Aguarde 15 minutos e tente de novo."
 
 def order_lookup(*, number: str, document: str, ip: str | None) -> Order:
     """Find the order; a wrong pair and an unknown order fail alike, and repeated failures lock the form."""
-    number = (number or "").strip().upper().replace(" ", "").replace("-", "")
-    document = "".join(ch for ch in (document or "") if ch.isalnum()).upper()
+    number, document = compact_identifier(number), compact_identifier(document)
     limit = settings.ORDER_LOOKUP_MAX_FAILURES
     window = settings.ORDER_LOOKUP_WINDOW_SECONDS
     idents = [("order-lookup-ip", ip or "unknown"), ("order-lookup-number", number or "-")]

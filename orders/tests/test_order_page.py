@@ -1,5 +1,5 @@
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from .factories import CnpjProductFactory, OrderFactory
 
@@ -63,3 +63,15 @@ def test_a_forged_access_link_is_refused(client):
     assert response.redirect_chain[-1][0] == "/pedido/"
     assert "expirou ou não é válido" in response.text
     assert client.get(f"/pedido/{order.number}/").status_code == 302
+
+
+def test_the_look_up_reads_full_width_digits_and_refuses_other_scripts(client):
+    # Pasted from a PDF or typed on an Asian keyboard layout: NFKC folds "５２９" to "529". Digits of other
+    # scripts are not CPF digits: the pair is simply not found.
+    order = OrderFactory()
+
+    folded = client.post("/pedido/", {"number": f" {order.number.lower()} ", "document": "５２９.９８２.２４７-２５"})
+    arabic = Client().post("/pedido/", {"number": order.number, "document": "٥٢٩٩٨٢٢٤٧٢٥"})
+
+    assert folded.status_code == 302 and folded["Location"] == f"/pedido/{order.number}/"
+    assert arabic.status_code == 404 and NOT_FOUND in arabic.text

@@ -13,6 +13,7 @@ from django.conf import settings
 from issuance.models import Certificate
 from orders.models import Order
 from orders.services.access import LookupFailed, LookupLocked, grant_access, has_access, order_lookup
+from orders.validators import compact_identifier
 from tecnosign import ratelimit
 from tecnosign.errors import DomainError
 
@@ -52,7 +53,7 @@ def revocation_lookup(*, identifier: str, document: str, ip: str | None, session
         grant_access(session, order)
         return order
     serial = normalize_serial(compact)
-    document = "".join(ch for ch in (document or "") if ch.isalnum()).upper()
+    document = compact_identifier(document)
     limit = settings.ORDER_LOOKUP_MAX_FAILURES
     idents = [("order-lookup-ip", ip or "unknown"), ("revocation-lookup-serial", serial or "-")]
     if any(ratelimit.is_limited(scope, ident, limit=limit) for scope, ident in idents):
