@@ -3,6 +3,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
 
+from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 from tecnosign.queue import enqueue_on_commit
@@ -10,22 +11,6 @@ from tecnosign.queue import enqueue_on_commit
 from .models import Certificate, CertificateAuthority, IssuanceRequest, RevocationList
 from .services.handoff import issuance_mark_media_delivered
 from .tasks import submit_issuance_request
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services: the back office reads them."""
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields if f.name not in (self.exclude or ())]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _time_left(request: IssuanceRequest) -> str:

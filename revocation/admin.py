@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from issuance.services.revocation import AlreadyRevoked, RevocationFailed
+from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
@@ -16,27 +17,18 @@ from .services import letter_approve, letter_refuse
 R = RevocationRequest.Status
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by services: the back office reads them (and acts through the review page)."""
+class ServiceRowsAdmin(ReadOnlyAdmin):
+    """Read-only, acted on through the review page; shows the editable fields and `readonly_extra` only."""
+
+    readonly_extra: tuple = ()
 
     def get_readonly_fields(self, request, obj=None):
         hidden = set(self.exclude or ())
         return [*(f.name for f in self.model._meta.fields if f.editable and f.name not in hidden), *self.readonly_extra]
 
-    readonly_extra: tuple = ()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RevocationRequest)
-class RevocationRequestAdmin(ReadOnlyAdmin):
+class RevocationRequestAdmin(ServiceRowsAdmin):
     list_display = [
         "reference_display",
         "order",
@@ -129,7 +121,7 @@ class RevocationRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PasswordThrottle)
-class PasswordThrottleAdmin(ReadOnlyAdmin):
+class PasswordThrottleAdmin(ServiceRowsAdmin):
     list_display = ["scope", "key", "failures", "window_started_at", "locked_until"]
     list_filter = ["scope"]
     search_fields = ["key"]

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
@@ -173,7 +174,7 @@ class DayFilter(admin.SimpleListFilter):
 
 
 @admin.register(AgendaEntry)
-class AgendaEntryAdmin(admin.ModelAdmin):
+class AgendaEntryAdmin(ReadOnlyAdmin):
     """The agent's home: today's appointments (Brasília), with the room, the start button and the dossier."""
 
     list_display = ["time_local", "holder", "product", "status", "room", "dossier_link"]
@@ -189,15 +190,6 @@ class AgendaEntryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return agenda(request.user, self._day(request))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="horário (Brasília)")
     def time_local(self, booking):
@@ -302,24 +294,12 @@ def dossier_view(model_admin, request, pk: int):
 
 
 @admin.register(Validation)
-class ValidationAdmin(admin.ModelAdmin):
+class ValidationAdmin(ReadOnlyAdmin):
     list_display = ["finished_at", "order", "agent", "outcome", "reject_reason", "duration_display", "returned_at"]
     list_filter = ["outcome", "reject_reason", "agent"]
     search_fields = ["order__number", "order__person_name", "order__company_name"]
     list_select_related = ["order", "agent"]
     date_hierarchy = "finished_at"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Verification)
@@ -330,7 +310,7 @@ class VerificationAdmin(ValidationAdmin):
 
 
 @admin.register(VerificationQueueEntry)
-class VerificationQueueAdmin(admin.ModelAdmin):
+class VerificationQueueAdmin(ReadOnlyAdmin):
     """Validated dossiers waiting for a second person. Your own validations never appear here."""
 
     list_display = ["order", "holder", "agent", "finished_local", "waiting", "review_link"]
@@ -339,15 +319,6 @@ class VerificationQueueAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return verification_queue(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="titular")
     def holder(self, validation):
