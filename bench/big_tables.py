@@ -283,6 +283,7 @@ def main() -> None:
             ("admin orders", staff, "/admin/orders/order/"),
             ("admin orders status=issued", staff, "/admin/orders/order/?status__exact=issued"),
             ("admin orders search CPF", staff, f"/admin/orders/order/?q={seeded['cpf']}"),
+            ("admin orders search name", staff, f"/admin/orders/order/?q={seeded['name'].replace(' ', '+')}"),
             ("admin agenda (today)", staff, "/admin/scheduling/agendaentry/"),
             ("admin verification queue", staff, "/admin/scheduling/verificationqueueentry/"),
             ("admin bookings", staff, "/admin/scheduling/booking/"),
