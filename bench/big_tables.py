@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from _shared import cpf, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tecnosign")
 BENCH_DB = "tecnosign_bigtables"
@@ -52,16 +54,7 @@ MIX = [
 
 
 def database(action: str) -> None:
-    import psycopg2
-
-    parts = urlsplit(SERVER)
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if action == "create":
-            cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    connection.close()
+    scratch_database(SERVER, BENCH_DB, create=action == "create")
 
 
 def setup_django() -> None:
@@ -81,14 +74,6 @@ def setup_django() -> None:
     import django
 
     django.setup()
-
-
-def cpf(n: int) -> str:
-    digits = f"{n:09d}"
-    for _ in range(2):
-        total = sum(int(d) * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True))
-        digits += str(total * 10 % 11 % 10)
-    return digits
 
 
 def seed(total: int) -> dict:
@@ -229,7 +214,8 @@ def seed(total: int) -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    big = Order.objects.filter(partner=partners[0]).order_by("pk").values_list("person_cpf", "person_name")[1234]
+    theirs = Order.objects.filter(partner=partners[0]).order_by("pk").values_list("person_cpf", "person_name")
+    big = theirs[min(1234, theirs.count() - 1)]  # a client of the big partner, whatever --orders is
     return {"staff": staff, "partner_user": users[0], "cpf": big[0], "name": big[1]}
 
 

@@ -24,6 +24,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from _shared import cpf
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tecnosign.settings")
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
@@ -47,14 +49,6 @@ from scheduling.slots import BRASILIA  # noqa: E402
 from tecnosign.audit.services import Actor  # noqa: E402
 
 UNUSABLE_HASH = "!bench"  # the orders' password hashes are never checked here
-
-
-def cpf(n: int) -> str:
-    digits = f"{n:09d}"
-    for _ in range(2):
-        total = sum(int(d) * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True))
-        digits += str(total * 10 % 11 % 10)
-    return digits
 
 
 def prepare(clients: int, slots: int) -> list[tuple[Order, datetime]]:

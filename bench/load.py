@@ -37,6 +37,8 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from _shared import cpf, scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "var" / "bench"
 READ_PAGES = ("link page", "order page", "slot availability")
@@ -65,34 +67,11 @@ def bench_env() -> dict[str, str]:
 
 
 def recreate_database() -> None:
-    import psycopg2
-
-    parts = urlsplit(SERVER)
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    connection.close()
+    scratch_database(SERVER, BENCH_DB, create=True)
 
 
 def drop_database() -> None:
-    import psycopg2
-
-    parts = urlsplit(SERVER)
-    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-    connection.close()
-
-
-def cpf(n: int) -> str:
-    digits = f"{n:09d}"
-    for _ in range(2):
-        total = sum(int(d) * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True))
-        digits += str(total * 10 % 11 % 10)
-    return digits
+    scratch_database(SERVER, BENCH_DB, create=False)
 
 
 def seed(*, bookable: int, pending: int, agents: int) -> dict:

@@ -22,6 +22,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from _shared import cpf
 from locust import HttpUser, between, constant_pacing, task
 
 DATA = json.loads(Path(os.environ["BENCH_LOAD_DATA"]).read_text())
@@ -30,14 +31,6 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SLOT = re.compile(r'name="slot" value="([^"]+)"')
 _orders = itertools.cycle(DATA["bookable"])  # one order per customer while there are enough
 _buyers = itertools.count(random.randrange(10**6) * 1000)
-
-
-def cpf(n: int) -> str:
-    digits = f"{n % 10**9:09d}"
-    for _ in range(2):
-        total = sum(int(d) * w for d, w in zip(digits, range(len(digits) + 1, 1, -1), strict=True))
-        digits += str(total * 10 % 11 % 10)
-    return digits
 
 
 def webhook(charge_id: str, amount: str, secret: str) -> tuple[bytes, dict]:
