@@ -32,6 +32,46 @@ def ca_name(common_name: str, *, unit: str) -> x509.Name:
     )
 
 
+_KEY_USAGE_BITS = (
+    "digital_signature",
+    "content_commitment",  # nonRepudiation
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _builder(
+    *,
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: RSAPublicKey,
+    serial: int,
+    not_before: datetime,
+    not_after: datetime,
+    path_length: int | None = None,
+    ca: bool,
+    usage: tuple[str, ...],
+) -> x509.CertificateBuilder:
+    """What every profile has: names, key, validity, basicConstraints and keyUsage (both critical), the bits in
+    `usage` set and the others clear."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=path_length), critical=True)
+        .add_extension(x509.KeyUsage(**{bit: bit in usage for bit in _KEY_USAGE_BITS}), critical=True)
+    )
+
+
 def _key_ids(builder: x509.CertificateBuilder, subject_key: RSAPublicKey, issuer_key: RSAPublicKey):
     return builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(subject_key), critical=False).add_extension(
         x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key), critical=False
@@ -71,29 +111,16 @@ def ca_certificate(
     urls: PublicationUrls | None = None,
 ) -> x509.Certificate:
     """A CA certificate (self-signed when `issuer` is `subject`), RFC 5280 §4.2.1.9 and §4.2.1.3."""
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+    builder = _builder(
+        subject=subject,
+        issuer=issuer,
+        public_key=public_key,
+        serial=x509.random_serial_number(),
+        not_before=not_before,
+        not_after=not_after,
+        ca=True,
+        path_length=path_length,
+        usage=("key_cert_sign", "crl_sign"),
     )
     builder = _publication(_key_ids(builder, public_key, issuer_key.public_key()), urls)
     return builder.sign(issuer_key, hashes.SHA256())
@@ -110,27 +137,15 @@ def ocsp_responder_certificate(
 ) -> x509.Certificate:
     """A delegated responder (RFC 6960 §4.2.2.2): id-kp-OCSPSigning, and id-pkix-ocsp-nocheck (§4.2.2.2.1)."""
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_cert.subject)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+        _builder(
+            subject=subject,
+            issuer=issuer_cert.subject,
+            public_key=public_key,
+            serial=x509.random_serial_number(),
+            not_before=not_before,
+            not_after=not_after,
+            ca=False,
+            usage=("digital_signature",),
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
         .add_extension(x509.OCSPNoCheck(), critical=False)
@@ -153,27 +168,15 @@ def holder_certificate(
 ) -> x509.Certificate:
     """The e-CPF / e-CNPJ certificate: DOC-ICP-04's subject, otherNames, key usages, policy, CRL and OCSP."""
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject_name(identity, issuing_ca=issuing_ca_name, ar_cnpj=ar_cnpj))
-        .issuer_name(issuer_cert.subject)
-        .public_key(public_key)
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # nonRepudiation
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+        _builder(
+            subject=subject_name(identity, issuing_ca=issuing_ca_name, ar_cnpj=ar_cnpj),
+            issuer=issuer_cert.subject,
+            public_key=public_key,
+            serial=serial,
+            not_before=not_before,
+            not_after=not_after,
+            ca=False,
+            usage=("digital_signature", "content_commitment", "key_encipherment"),
         )
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]),

@@ -1,23 +1,20 @@
 """Setting the scene for revocation tests: certificates issued at a chosen time, and the customer's requests."""
 
-import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
-from cryptography.hazmat.primitives import serialization
 from django.db import transaction
-from django.utils import timezone
 
-from issuance.backends import get_backend
-from issuance.models import Certificate, IssuanceRequest
+from issuance.models import Certificate
 from issuance.services import issuance_submit
 from issuance.services.a1 import a1_issue
-from issuance.tests.helpers import csr_for, holder_key
+from issuance.services.a3 import a3_issue_from_csr
+from issuance.tests.helpers import holder_key
 from orders.models import Order
-from orders.services.transitions import order_transition
 from orders.tests.factories import OrderFactory
 from tecnosign.audit.services import Actor
+from tokens.tests.a3 import csr_pem, released_a3_order
 
 ISSUANCE_PASSWORD = "Emissao#2026"  # the order factory's passwords
 REVOCATION_PASSWORD = "Revoga#2026x"
@@ -48,32 +45,13 @@ def issue_a1(on_commit, *, at: datetime, **fields) -> tuple[Order, Certificate]:
 
 
 def issue_a3(on_commit, *, at: datetime, **fields) -> tuple[Order, Certificate]:
-    """An A3 certificate, as the token issuance will record it: the CSR signed on the media, the CA's certificate.
-
-    A3 issuance on the token belongs to the tokens work and has no service yet; this stands in for it with the
-    same CA backend call and the same record the A1 issuance makes.
-    """
+    """An A3 order released, its media delivered, and its certificate issued at `at` on a key the token made, through
+    the service the install page and the workstation job call."""
     with time_machine.travel(at, tick=False):
-        order = hand_off(OrderFactory(status=Order.Status.VERIFIED, **fields), on_commit)
-        request = IssuanceRequest.objects.get(order=order)
-        issued = get_backend(request.backend).issue(reference=request.external_reference, csr=csr_for(holder_key()))
-        cert = issued.certificate
-        der = cert.public_bytes(serialization.Encoding.DER)
-        record = Certificate.objects.create(
-            order=order,
-            request=request,
-            backend=request.backend,
-            issuer=cert.issuer.rfc4514_string(),
-            serial=format(cert.serial_number, "X"),
-            subject=cert.subject.rfc4514_string(),
-            not_before=cert.not_valid_before_utc,
-            not_after=cert.not_valid_after_utc,
-            fingerprint_sha256=hashlib.sha256(der).hexdigest(),
-            certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-            issued_at=timezone.now(),
-        )
-        order = order_transition(order=order, to=Order.Status.ISSUED, note=f"A3 nº de série {record.serial}")
-    return order, record
+        order = released_a3_order(on_commit, **fields)
+        issued = a3_issue_from_csr(order=order, csr_pem=csr_pem(holder_key()), actor=Actor(label="cliente"))
+    order.refresh_from_db()
+    return order, issued.certificate
 
 
 def open_revocation(client, order: Order, document: str = CPF):

@@ -76,24 +76,24 @@ def send_cancellation(booking: Booking) -> None:
     )
 
 
-def send_reminder(booking: Booking, kind: str) -> None:
-    context = {**booking_context(booking), "day_before": kind == BookingTimer.Kind.DAY_BEFORE}
-    notify(
-        "booking_reminder",
-        to=booking.order.email,
-        key=f"booking:{booking.pk}:{kind}:email",
-        obj=booking,
-        context=context,
-    )
+def _to_customer(template: str, booking: Booking, *, key: str, context: dict, whatsapp_key: str) -> None:
+    """The e-mail, and the same on WhatsApp when that channel is on (its template: `<template>_whatsapp`)."""
+    notify(template, to=booking.order.email, key=key, obj=booking, context=context)
     if whatsapp_enabled():
         notify(
-            "booking_reminder_whatsapp",
+            f"{template}_whatsapp",
             to=booking.order.mobile,
-            key=f"booking:{booking.pk}:{kind}:whatsapp",
+            key=whatsapp_key,
             obj=booking,
             context=context,
             channel=OutboxMessage.Channel.WHATSAPP,
         )
+
+
+def send_reminder(booking: Booking, kind: str) -> None:
+    context = {**booking_context(booking), "day_before": kind == BookingTimer.Kind.DAY_BEFORE}
+    key = f"booking:{booking.pk}:{kind}"
+    _to_customer("booking_reminder", booking, key=f"{key}:email", context=context, whatsapp_key=f"{key}:whatsapp")
 
 
 def send_no_show(booking: Booking) -> None:
@@ -109,22 +109,8 @@ def send_no_show(booking: Booking) -> None:
 def send_agent_late(booking: Booking) -> None:
     """The customer's apology with a reschedule link, and the alert to staff."""
     context = booking_context(booking)
-    notify(
-        "booking_agent_late",
-        to=booking.order.email,
-        key=f"booking:{booking.pk}:agent-late",
-        obj=booking,
-        context=context,
-    )
-    if whatsapp_enabled():
-        notify(
-            "booking_agent_late_whatsapp",
-            to=booking.order.mobile,
-            key=f"booking:{booking.pk}:agent-late:whatsapp",
-            obj=booking,
-            context=context,
-            channel=OutboxMessage.Channel.WHATSAPP,
-        )
+    key = f"booking:{booking.pk}:agent-late"
+    _to_customer("booking_agent_late", booking, key=key, context=context, whatsapp_key=f"{key}:whatsapp")
     staff_context = {**context, "agent": booking.agent, "admin_url": settings.SITE_URL + _admin_url(booking)}
     for address in settings.STAFF_ALERT_EMAILS:
         notify(
