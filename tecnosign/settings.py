@@ -218,6 +218,9 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TecnoSign <nao-responda@tecnosign.com.br>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.items() if key.startswith("ANYMAIL_")}
+# SMS carries the one-time codes that prove the holder controls the mobile on file; the backend is a dotted path to
+# a class with `send(to=, text=)` (tecnosign/notifications/sms.py), the console one printing them for development.
+SMS_BACKEND = env_str("SMS_BACKEND", "tecnosign.notifications.sms.ConsoleBackend")
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", ["operacao@tecnosign.com.br"])
 # An outbox message claimed this long ago by a worker that never finished (killed) is sent again by the sweep.
 OUTBOX_STALE_CLAIM_SECONDS = env_int("OUTBOX_STALE_CLAIM_SECONDS", 10 * 60)
@@ -265,6 +268,8 @@ VIDEOCONFERENCE_ELIGIBILITY_RULE = env_str("VIDEOCONFERENCE_ELIGIBILITY_RULE", "
 # Failed order look-ups allowed per client IP in the window before the form is locked.
 ORDER_LOOKUP_MAX_FAILURES = env_int("ORDER_LOOKUP_MAX_FAILURES", 10)
 ORDER_LOOKUP_WINDOW_SECONDS = env_int("ORDER_LOOKUP_WINDOW_SECONDS", 15 * 60)
+# Wrong mobile codes allowed on one holder link (orders.services.holder_links) before that link is void.
+HOLDER_LINK_CODE_MAX_FAILURES = env_int("HOLDER_LINK_CODE_MAX_FAILURES", 5)
 # How long the "open your order" link in e-mails stays valid.
 ORDER_ACCESS_LINK_MAX_AGE = env_int("ORDER_ACCESS_LINK_MAX_AGE", 60 * 60 * 24 * 30)
 

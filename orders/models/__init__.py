@@ -1,6 +1,7 @@
 from .catalog import Product
 from .commissions import CommissionEntry
 from .documents import Document
+from .holder_links import HolderLink
 from .holders import HolderBiometrics
 from .order import Order
 from .partners import Partner, ReferralLink
@@ -10,6 +11,7 @@ __all__ = [
     "CommissionEntry",
     "Document",
     "HolderBiometrics",
+    "HolderLink",
     "Order",
     "Partner",
     "Payment",

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from tecnosign.queue import enqueue_on_commit
 
 from .models import OutboxMessage
+from .services import outbox_redact
 from .tasks import send_outbox_message
 
 
@@ -14,9 +15,22 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["retry_failed"]
     show_full_result_count = False
+    # The bodies are shown with their one-time links and codes masked: reading the outbox must not let staff act
+    # as the customer.
+    exclude = ["body_text", "body_html", "secrets"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
+        hidden = set(self.exclude)
+        fields = [field.name for field in self.model._meta.fields if field.name not in hidden]
+        return [*fields, "text_shown", "html_shown"]
+
+    @admin.display(description="texto")
+    def text_shown(self, message: OutboxMessage) -> str:
+        return outbox_redact(message, message.body_text)
+
+    @admin.display(description="HTML (código)")
+    def html_shown(self, message: OutboxMessage) -> str:
+        return outbox_redact(message, message.body_html)
 
     def has_add_permission(self, request):
         return False

@@ -8,6 +8,7 @@ class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "E-mail"
         WHATSAPP = "whatsapp", "WhatsApp"
+        SMS = "sms", "SMS"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pendente"
@@ -23,6 +24,9 @@ class OutboxMessage(models.Model):
     body_text = models.TextField("texto")
     body_html = models.TextField("HTML", blank=True)
     attachments = models.JSONField("anexos", default=list, blank=True)
+    # One-time links and codes the message carries: delivered as written, never shown to staff (the admin
+    # shows the bodies with these values masked), so that reading the outbox never lets anyone act as the holder.
+    secrets = models.JSONField(default=list, blank=True, editable=False)
     object_ref = models.CharField("objeto", max_length=80, blank=True, db_index=True)
     status = models.CharField("situação", max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField("tentativas", default=0)

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from .models import OutboxMessage
+from .sms import sms_send
 from .whatsapp import whatsapp_send
 
 logger = logging.getLogger(__name__)
@@ -48,11 +49,13 @@ def notify(
     channel: str = OutboxMessage.Channel.EMAIL,
     obj: models.Model | None = None,
     attachments: list[dict] | None = None,
+    secrets: list[str] | None = None,
 ) -> OutboxMessage:
     """Queue message `kind` for `to`, once per `key` (e.g. "order:42:created").
 
     Call it inside the transaction that made the change: the row commits with it, and delivery is
-    scheduled after commit. A second call with the same key returns the existing message.
+    scheduled after commit. A second call with the same key returns the existing message. `secrets` are the
+    one-time links or codes in the context: delivered, but masked wherever staff read the message.
     """
     subject, text, html = _render(kind, context)
     try:
@@ -66,6 +69,7 @@ def notify(
                 body_text=text,
                 body_html=html,
                 attachments=attachments or [],
+                secrets=[secret for secret in secrets or [] if secret],
                 object_ref=f"{obj._meta.label_lower}:{obj.pk}" if obj is not None else "",
             )
     except IntegrityError:
@@ -109,7 +113,24 @@ def _deliver_whatsapp(message: OutboxMessage) -> None:
     whatsapp_send(to=message.recipient, text=message.body_text)
 
 
-DELIVERY = {OutboxMessage.Channel.EMAIL: _deliver_email, OutboxMessage.Channel.WHATSAPP: _deliver_whatsapp}
+def _deliver_sms(message: OutboxMessage) -> None:
+    sms_send(to=message.recipient, text=message.body_text)
+
+
+DELIVERY = {
+    OutboxMessage.Channel.EMAIL: _deliver_email,
+    OutboxMessage.Channel.WHATSAPP: _deliver_whatsapp,
+    OutboxMessage.Channel.SMS: _deliver_sms,
+}
+
+REDACTED = "[oculto]"
+
+
+def outbox_redact(message: OutboxMessage, text: str) -> str:
+    """`text` (a body of `message`) as staff may read it: every one-time link or code replaced."""
+    for secret in sorted(message.secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 def outbox_deliver(message: OutboxMessage) -> None:

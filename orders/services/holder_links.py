@@ -1,0 +1,123 @@
+"""One-time links (and mobile codes) that prove control of the holder's contact on file.
+
+The order number, the certificate's serial and the CPF/CNPJ are printed or guessable; a link e-mailed to the
+address on file is not. A purpose that must also prove the mobile (a replacement certificate, an urgent revocation)
+pairs the link with a six-digit code sent by SMS, tried at most `HOLDER_LINK_CODE_MAX_FAILURES` times per link.
+
+Links are independent: asking for another does not void the earlier ones, so whoever floods the holder with links
+cannot stop the holder from using the one in their inbox. A link is used once (a conditional UPDATE decides two
+clicks at the same moment) and expires after its purpose's lifetime.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from tecnosign.errors import DomainError
+
+from ..models import HolderLink, Order
+
+P = HolderLink.Purpose
+
+
+class HolderLinkInvalid(DomainError):
+    code = "link_invalid"
+
+
+class HolderCodeWrong(DomainError):
+    code = "code_wrong"
+
+
+_INVALID = "Este link não vale mais: já foi usado ou expirou. Peça um novo; ele chega ao e-mail cadastrado no pedido."
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    link: HolderLink
+    token: str
+    code: str  # "" when the purpose does not ask for the mobile
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _code_digest(token: str, code: str) -> str:
+    # Keyed by the link's own token: six digits are cheap to enumerate, so a leaked table must not give them away.
+    return hmac.new(token.encode(), code.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def holder_link_issue(
+    *, order: Order, purpose: str, lifetime: timedelta, with_code: bool = False, subject: str = ""
+) -> IssuedLink:
+    """A new link for `order` (and its code when `with_code`). The caller puts them in the messages it sends."""
+    token = secrets.token_urlsafe(32)
+    code = f"{secrets.randbelow(10**6):06d}" if with_code else ""
+    now = timezone.now()
+    link = HolderLink.objects.create(
+        order=order,
+        purpose=P(purpose),
+        token_digest=_digest(token),
+        code_digest=_code_digest(token, code) if code else "",
+        subject=subject,
+        created_at=now,
+        expires_at=now + lifetime,
+    )
+    return IssuedLink(link=link, token=token, code=code)
+
+
+def holder_link_find(token: str, *, purpose: str) -> HolderLink | None:
+    """The link, while it can still be used (to show its page); None when unknown, used or expired."""
+    if not token:
+        return None
+    return (
+        HolderLink.objects.select_related("order__product")
+        .filter(token_digest=_digest(token), purpose=P(purpose), used_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+def holder_link_verify(*, token: str, purpose: str, code: str = "") -> HolderLink:
+    """The usable link for `token`, its mobile code checked: HolderLinkInvalid or HolderCodeWrong otherwise.
+
+    Call it before (outside) the transaction that acts on the link: a wrong code is counted at once and must stay
+    counted when that transaction rolls back. Then spend the link inside that transaction (`holder_link_spend`).
+    """
+    link = holder_link_find(token, purpose=purpose)
+    if link is None:
+        raise HolderLinkInvalid(_INVALID)
+    if not link.needs_code:
+        return link
+    limit = settings.HOLDER_LINK_CODE_MAX_FAILURES
+    if link.code_failures >= limit:
+        raise HolderLinkInvalid(
+            "O código foi digitado errado vezes demais e este link foi bloqueado. Peça um novo link.",
+            code="code_locked",
+        )
+    if hmac.compare_digest(link.code_digest, _code_digest(token, (code or "").strip())):
+        return link
+    HolderLink.objects.filter(pk=link.pk).update(code_failures=F("code_failures") + 1)
+    left = limit - link.code_failures - 1
+    raise HolderCodeWrong(
+        "Código incorreto. Confira o SMS enviado ao celular cadastrado. "
+        + (f"Restam {left} tentativas." if left > 1 else "Resta 1 tentativa." if left == 1 else "Peça um novo link."),
+        field="code",
+    )
+
+
+def holder_link_spend(link: HolderLink) -> HolderLink:
+    """Mark the verified link used, inside the transaction that does what it allows (a rollback gives it back).
+
+    A conditional UPDATE decides two uses at the same moment: the second gets HolderLinkInvalid.
+    """
+    now = timezone.now()
+    if not HolderLink.objects.filter(pk=link.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now):
+        raise HolderLinkInvalid(_INVALID)
+    link.used_at = now
+    return link
