@@ -5,7 +5,10 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
+
+from tecnosign.http import client_ip
 
 from .models import AuditChainHead, AuditEvent
 
@@ -22,8 +25,6 @@ class Actor:
 
     @classmethod
     def from_request(cls, request, *, label: str | None = None) -> "Actor":
-        from tecnosign.http import client_ip
-
         user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
         return cls(user=user, label=label or (user.get_username() if user else "cliente"), ip=client_ip(request))
 
@@ -45,6 +46,21 @@ def audit_record(
     note: str = "",
 ) -> AuditEvent:
     object_type, object_id = object_ref(obj)
+    return _write(
+        action=action, object_type=object_type, object_id=object_id, actor=actor, before=before, after=after, note=note
+    )
+
+
+def _write(
+    *,
+    action: str,
+    object_type: str,
+    object_id: str,
+    actor: Actor,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+) -> AuditEvent:
     event = AuditEvent.objects.create(
         actor=actor.user,
         actor_label=actor.label[:150],
@@ -58,6 +74,55 @@ def audit_record(
     )
     _seal_after_commit()
     return event
+
+
+# The sign-in pages, by URL name; a login anywhere else (a new partner signed in on registration) is named by its view.
+LOGIN_FORMS = {"admin:login": "admin", "partner-login": "partner"}
+# A username can be no longer (Django's field); anything typed beyond is cut, never stored whole.
+USERNAME_MAX_LENGTH = 150
+
+
+def _login_form(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    return LOGIN_FORMS.get(match.view_name, match.view_name) if match else ""
+
+
+def _request_ip(request) -> str | None:
+    return client_ip(request) if request is not None else None
+
+
+def audit_login(*, request, user) -> AuditEvent:
+    """A user signed in (staff at /admin/, a partner at /parceiros/entrar/): who, from where, through which page."""
+    username = user.get_username()
+    return _write(
+        action="auth.login",
+        object_type=user._meta.label_lower,
+        object_id=username[:64],
+        actor=Actor(user=user, label=username, ip=_request_ip(request)),
+        after={"form": _login_form(request)},
+    )
+
+
+def audit_login_failed(*, request, username: str) -> AuditEvent:
+    """A refused sign-in: the username typed (cut to a username's length) and where from; never the password."""
+    username = str(username or "")[:USERNAME_MAX_LENGTH]
+    return _write(
+        action="auth.login_failed",
+        object_type=get_user_model()._meta.label_lower,
+        object_id=username[:64],
+        actor=Actor(label="anônimo", ip=_request_ip(request)),
+        after={"form": _login_form(request), "username": username},
+    )
+
+
+def audit_logout(*, request, user) -> AuditEvent:
+    username = user.get_username()
+    return _write(
+        action="auth.logout",
+        object_type=user._meta.label_lower,
+        object_id=username[:64],
+        actor=Actor(user=user, label=username, ip=_request_ip(request)),
+    )
 
 
 def _seal_after_commit() -> None:
