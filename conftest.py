@@ -67,6 +67,12 @@ def _flush_past_the_audit_truncate_guard():
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoint_sink(settings, tmp_path):
+    """Each test signs its audit checkpoints into a directory of its own: its rows are rolled back, files are not."""
+    settings.AUDIT_CHECKPOINT_SINK = str(tmp_path / "audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
     yield

@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
     verbose_name = "Auditoria"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 (connects the sign-in receivers)
+        from . import checks, signals  # noqa: F401 (registers the settings check and the sign-in receivers)
