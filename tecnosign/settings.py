@@ -5,6 +5,8 @@ in-process, console e-mail. Production sets DEBUG=0 and the variables listed in 
 have no default there.
 """
 
+import base64
+import hashlib
 import os
 from datetime import date
 from pathlib import Path
@@ -421,3 +423,26 @@ CELERY_BEAT_SCHEDULE["booking-timers"] = {"task": "scheduling.timers_due", "sche
 REVOCATION_PASSWORD_MAX_FAILURES = env_int("REVOCATION_PASSWORD_MAX_FAILURES", 5)
 REVOCATION_PASSWORD_WINDOW_MINUTES = env_int("REVOCATION_PASSWORD_WINDOW_MINUTES", 15)
 REVOCATION_LOCK_MINUTES = env_int("REVOCATION_LOCK_MINUTES", 15)
+
+# Audit log checkpoints (tecnosign/audit/checkpoints.py) ----------------------------------------------
+# The chain's head, signed with Ed25519 every few minutes and kept outside the database, so that whoever owns the
+# tables cannot rewrite history and recompute the keyless chain unnoticed (`manage.py verify_audit_log`).
+# Keys: a PEM value, a path to a PEM file, or the raw 32-byte key in base64. The private key signs (required when
+# DEBUG is off: a system check); the public keys verify (comma-separated, to keep an old key after a rotation; empty:
+# the signing key's own). An auditor needs only the public key. DEBUG derives a dev-only key from SECRET_KEY.
+AUDIT_CHECKPOINT_SIGNING_KEY = env_str("AUDIT_CHECKPOINT_SIGNING_KEY") or (
+    base64.b64encode(hashlib.sha256(b"tecnosign-audit-checkpoint-dev:" + SECRET_KEY.encode()).digest()).decode()
+    if DEBUG
+    else ""
+)
+AUDIT_CHECKPOINT_VERIFY_KEY = env_list("AUDIT_CHECKPOINT_VERIFY_KEY", [])
+# Where checkpoints go, one write-once object each: a directory (files created exclusively, read-only) or
+# s3://bucket/prefix (S3 Object Lock in compliance mode, kept AUDIT_CHECKPOINT_RETENTION_DAYS).
+AUDIT_CHECKPOINT_SINK = env_str("AUDIT_CHECKPOINT_SINK", str(VAR_DIR / "audit-checkpoints"))
+AUDIT_CHECKPOINT_S3_ENDPOINT_URL = env_str("AUDIT_CHECKPOINT_S3_ENDPOINT_URL")
+AUDIT_CHECKPOINT_RETENTION_DAYS = env_int("AUDIT_CHECKPOINT_RETENTION_DAYS", 3660)
+# Events sealed since the last checkpoint are protected by the chain alone: this is the window.
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
+    "task": "audit.checkpoint",
+    "schedule": float(env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300)),
+}

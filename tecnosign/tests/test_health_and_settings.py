@@ -1,3 +1,4 @@
+import base64
 import os
 import subprocess
 import sys
@@ -53,10 +54,25 @@ def test_check_deploy_is_clean_with_production_variables():
         "SECRET_KEY": "x" * 20 + "production-secret-with-enough-entropy-1234567890",
         "ALLOWED_HOSTS": "portal.tecnosign.com.br",
         "SITE_URL": "https://portal.tecnosign.com.br",
+        # An Ed25519 private key (raw 32 bytes, base64) signing the audit checkpoints; required when DEBUG is off.
+        "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
     }
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_an_audit_checkpoint_signing_key():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tecnosign.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 20 + "production-secret-with-enough-entropy-1234567890",
+        "AUDIT_CHECKPOINT_SIGNING_KEY": "",
+    }
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "audit.E001" in result.stderr and "AUDIT_CHECKPOINT_SIGNING_KEY must be set" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

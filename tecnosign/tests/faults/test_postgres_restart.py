@@ -4,6 +4,7 @@ The portal runs on gunicorn (threads, persistent connections) against a private 
 keep requesting pages that read the database while the cluster is stopped and started again.
 """
 
+import base64
 import json
 import os
 import subprocess
@@ -60,6 +61,7 @@ def portal(private_postgres, tmp_path):
         "DJANGO_SETTINGS_MODULE": "tecnosign.tests.faults.server_settings",
         "DEBUG": "0",
         "SECRET_KEY": "fault-test-only-" + "x" * 40,
+        "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),  # required when DEBUG is off
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": private_postgres.url,
