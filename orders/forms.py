@@ -11,16 +11,9 @@ from .services.passwords import password_problems
 from .validators import normalize_cei, normalize_cnpj, normalize_cpf, normalize_mobile, normalize_pis
 
 
-class _HolderForm(forms.Form):
-    email = forms.EmailField(
-        label="E-mail", max_length=254, help_text="Enviaremos para ele o link de pagamento e as instruções."
-    )
-    mobile = forms.CharField(
-        label="Celular com DDD",
-        max_length=20,
-        help_text="Ex.: (11) 98765-4321. O link da videoconferência vai para ele.",
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel-national"}),
-    )
+class HolderSecretsForm(forms.Form):
+    """What only the holder gives: the two passwords and the LGPD consent (checkout, or a partner's order)."""
+
     issuance_password = forms.CharField(
         label="Senha de emissão",
         strip=False,
@@ -50,12 +43,6 @@ class _HolderForm(forms.Form):
         error_messages={"required": "É preciso aceitar o tratamento dos dados pessoais para continuar."},
     )
 
-    def clean_mobile(self):
-        return normalize_mobile(self.cleaned_data["mobile"])
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
-
     def clean(self):
         cleaned = super().clean()
         for field in ("issuance_password", "revocation_password"):
@@ -68,6 +55,24 @@ class _HolderForm(forms.Form):
                 for message in messages:
                     self.add_error(field, message)
         return cleaned
+
+
+class _HolderDataForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail", max_length=254, help_text="Enviaremos para ele o link de pagamento e as instruções."
+    )
+    mobile = forms.CharField(
+        label="Celular com DDD",
+        max_length=20,
+        help_text="Ex.: (11) 98765-4321. O link da videoconferência vai para ele.",
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel-national"}),
+    )
+
+    def clean_mobile(self):
+        return normalize_mobile(self.cleaned_data["mobile"])
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
 
     @staticmethod
     def _check_birth_date(value: date) -> date:
@@ -83,8 +88,8 @@ _DATE_WIDGET = forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, f
 _DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
-class CpfCheckoutForm(_HolderForm):
-    """e-CPF: the holder is the person."""
+class CpfHolderForm(_HolderDataForm):
+    """e-CPF: the holder is the person. The data alone, as a partner may send it (partners' API)."""
 
     person_name = forms.CharField(
         label="Nome completo", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
@@ -96,20 +101,7 @@ class CpfCheckoutForm(_HolderForm):
     )
     cei = forms.CharField(label="CEI (opcional)", max_length=15, required=False)
 
-    field_order = [
-        "person_name",
-        "person_cpf",
-        "person_birth_date",
-        "email",
-        "mobile",
-        "pis_nis",
-        "cei",
-        "issuance_password",
-        "issuance_password_confirm",
-        "revocation_password",
-        "revocation_password_confirm",
-        "lgpd_consent",
-    ]
+    field_order = ["person_name", "person_cpf", "person_birth_date", "email", "mobile", "pis_nis", "cei"]
 
     def clean_person_name(self):
         return " ".join(self.cleaned_data["person_name"].split())
@@ -141,7 +133,7 @@ class CpfCheckoutForm(_HolderForm):
         )
 
 
-class CnpjCheckoutForm(CpfCheckoutForm):
+class CnpjHolderForm(CpfHolderForm):
     """e-CNPJ: the company, and its legal representative (the administrator registered at Receita Federal)."""
 
     cnpj = forms.CharField(
@@ -151,7 +143,7 @@ class CnpjCheckoutForm(CpfCheckoutForm):
         label="Razão social", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "organization"})
     )
 
-    field_order = ["cnpj", "company_name", *CpfCheckoutForm.field_order]
+    field_order = ["cnpj", "company_name", *CpfHolderForm.field_order]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,6 +165,32 @@ class CnpjCheckoutForm(CpfCheckoutForm):
         return HolderData(
             **{**base.__dict__, "cnpj": self.cleaned_data["cnpj"], "company_name": self.cleaned_data["company_name"]}
         )
+
+
+SECRET_FIELDS = list(HolderSecretsForm.base_fields)
+
+
+class CpfCheckoutForm(CpfHolderForm, HolderSecretsForm):
+    """The e-CPF checkout: the holder's data, passwords and consent."""
+
+    field_order = [*CpfHolderForm.field_order, *SECRET_FIELDS]
+
+
+class CnpjCheckoutForm(CnpjHolderForm, HolderSecretsForm):
+    """The e-CNPJ checkout: the company, its representative, passwords and consent."""
+
+    field_order = [*CnpjHolderForm.field_order, *SECRET_FIELDS]
+
+
+class HolderConfirmationForm(HolderSecretsForm):
+    """The holder's step of a partner's order: the data shown is right, consent, and the two passwords."""
+
+    data_confirmed = forms.BooleanField(
+        label="Conferi os dados acima e estão corretos.",
+        error_messages={"required": "Confira os dados e marque esta opção. Se algo estiver errado, veja abaixo."},
+    )
+
+    field_order = ["data_confirmed", *SECRET_FIELDS]
 
 
 class OrderLookupForm(forms.Form):

@@ -28,7 +28,12 @@ JOURNEY: list[tuple[str, str]] = [
     (S.RELEASED, "Liberado para emissão"),
     (S.ISSUED, "Certificado emitido"),
 ]
-_JOURNEY_INDEX = {status: index for index, (status, _) in enumerate(JOURNEY)}
+# A partner's order starts one step earlier: the holder confirms it (data, consent, passwords) before paying.
+HOLDER_JOURNEY: list[tuple[str, str]] = [
+    (S.AWAITING_HOLDER, "Pedido feito pelo parceiro"),
+    (S.AWAITING_PAYMENT, "Dados confirmados pelo titular"),
+    *JOURNEY[1:],
+]
 # The last milestone a branch state has reached, for drawing progress.
 _BRANCH_POSITION = {
     S.PAYMENT_EXPIRED: S.AWAITING_PAYMENT,
@@ -116,12 +121,14 @@ def order_timeline(
     reached: dict[str, datetime] = {}
     for event in events:
         reached[event.after.get("status")] = event.created_at
+    journey = HOLDER_JOURNEY if S.AWAITING_HOLDER in reached or order.status == S.AWAITING_HOLDER else JOURNEY
+    index_of = {status: index for index, (status, _) in enumerate(journey)}
     if order.status == S.CANCELLED:
-        position = max((_JOURNEY_INDEX[status] for status in reached if status in _JOURNEY_INDEX), default=0)
+        position = max((index_of[status] for status in reached if status in index_of), default=0)
     else:
-        position = _JOURNEY_INDEX[_BRANCH_POSITION.get(order.status, order.status)]
+        position = index_of[_BRANCH_POSITION.get(order.status, order.status)]
     steps = []
-    for index, (status, label) in enumerate(JOURNEY):
+    for index, (status, label) in enumerate(journey):
         if index <= position:
             state = "done"
         elif index == position + 1 and order.status != S.CANCELLED:

@@ -3,6 +3,7 @@ from django.conf import settings
 
 from .payments.gateways.sandbox import SIGNATURE_HEADER, sign
 from .services.documents import documents_purge
+from .services.holder_confirmation import holder_confirmations_expire
 from .services.payments import payments_expire, webhook_receive
 
 
@@ -17,6 +18,11 @@ def sandbox_deliver_webhook(body: str) -> str:
 @shared_task(name="orders.payments_expire")
 def expire_payments() -> dict:
     return payments_expire()
+
+
+@shared_task(name="orders.holder_confirmations_expire")
+def expire_holder_confirmations() -> int:
+    return holder_confirmations_expire()
 
 
 @shared_task(name="orders.documents_purge")

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views, views_documents, views_payment
+from . import views, views_documents, views_holder, views_payment
 
 app_name = "orders"
 
 urlpatterns = [
     path("l/<str:code>/", views.link_page, name="link"),
     path("l/<str:code>/<slug:product_code>/", views.checkout, name="checkout"),
+    path("pedido/confirmar/<str:token>/", views_holder.holder_confirm, name="holder-confirm"),
+    path("pedido/confirmar/<str:token>/dados-errados/", views_holder.holder_decline, name="holder-decline"),
     path("pedido/", views.order_lookup_view, name="lookup"),
     path("pedido/acesso/<str:token>/", views.order_access, name="access"),
     path("pedido/<str:number>/", views.order_detail, name="detail"),

@@ -48,6 +48,7 @@ ORDER_FIELDS = (
 
 # The state of an order as a partner reads it on the dashboard, the CSV and the API.
 STATE_TEXT = {
+    S.AWAITING_HOLDER: "aguardando confirmação do cliente — link enviado ao e-mail dele",
     S.AWAITING_PAYMENT: "aguardando pagamento",
     S.PAYMENT_EXPIRED: "pagamento expirado — gerar nova cobrança",
     S.PAID: "pago — aguardando documentos",
@@ -164,6 +165,7 @@ class OrderRow:
     booking_start: datetime | None
     can_resend_payment: bool
     can_book: bool
+    can_resend_holder_link: bool
 
 
 def order_rows(orders) -> list[OrderRow]:
@@ -177,6 +179,8 @@ def order_rows(orders) -> list[OrderRow]:
             booking_start=starts.get(order.pk),
             can_resend_payment=order.status in PAYABLE,
             can_book=order.status in BOOKABLE,
+            # The client has yet to confirm the partner's order: the partner may have the link sent again.
+            can_resend_holder_link=order.status == S.AWAITING_HOLDER,
         )
         for order in orders
     ]

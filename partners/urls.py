@@ -13,6 +13,11 @@ urlpatterns = [
     path("pedidos.csv", views.orders_csv, name="orders-csv"),
     path("pedidos/<str:number>/", views.order_detail, name="order"),
     path("pedidos/<str:number>/reenviar-pagamento/", views.order_resend_payment, name="order-resend-payment"),
+    path(
+        "pedidos/<str:number>/reenviar-confirmacao/",
+        views.order_resend_holder_link,
+        name="order-resend-holder-link",
+    ),
     path("links/", views_links.links, name="links"),
     path("links/novo/", views_links.link_new, name="link-new"),
     path("links/<str:code>/", views_links.link_edit, name="link"),

@@ -1,5 +1,6 @@
 """The partner portal: registration, the dashboard of clients' orders, one order, the CSV export."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.paginator import Paginator
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.selectors import order_deadlines, order_history, order_status_events, order_timeline
+from orders.services.holder_confirmation import HolderLinkResendRefused, order_holder_link_resend
 from tecnosign.audit.services import Actor
 
 from .csv_export import csv_response
@@ -138,6 +140,8 @@ def order_detail(request, partner, number: str):
         "order": order,
         "timeline": order_timeline(order, events, order_deadlines(order)),
         "history": order_history(order, events),
+        "holder_confirmation_days": settings.HOLDER_CONFIRMATION_DAYS,
+        "holder_confirmation_links_per_day": settings.HOLDER_CONFIRMATION_LINKS_PER_DAY,
     }
     return render(request, "partners/order_detail.html", context)
 
@@ -157,6 +161,21 @@ def order_resend_payment(request, partner, number: str):
             messages.success(request, f"Enviamos o link de pagamento para {order.email}.")
         else:
             messages.info(request, f"O link de pagamento já foi reenviado hoje para {order.email}.")
+    return redirect("partners:order", number=order.number)
+
+
+@require_POST
+@partner_view()
+def order_resend_holder_link(request, partner, number: str):
+    order = partner_order(partner, number)
+    if order is None:
+        raise Http404
+    try:
+        order_holder_link_resend(partner=partner, order=order, actor=Actor.from_request(request))
+    except HolderLinkResendRefused as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Enviamos um novo link de confirmação para {order.email}.")
     return redirect("partners:order", number=order.number)
 
 

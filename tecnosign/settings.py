@@ -153,6 +153,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
     "audit-seal": {"task": "audit.seal", "schedule": 60.0},
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
+    "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
     "documents-purge": {"task": "orders.documents_purge", "schedule": 24 * 60 * 60.0},
 }
 
@@ -272,6 +273,10 @@ ORDER_LOOKUP_MAX_FAILURES = env_int("ORDER_LOOKUP_MAX_FAILURES", 10)
 ORDER_LOOKUP_WINDOW_SECONDS = env_int("ORDER_LOOKUP_WINDOW_SECONDS", 15 * 60)
 # Wrong mobile codes allowed on one holder link (orders.services.holder_links) before that link is void.
 HOLDER_LINK_CODE_MAX_FAILURES = env_int("HOLDER_LINK_CODE_MAX_FAILURES", 5)
+# A partner's order waits this long for its holder (each confirmation link lives this long; once the last one
+# lapses unused, the order is cancelled), and the partner may have at most this many links sent a day per order.
+HOLDER_CONFIRMATION_DAYS = env_int("HOLDER_CONFIRMATION_DAYS", 7)
+HOLDER_CONFIRMATION_LINKS_PER_DAY = env_int("HOLDER_CONFIRMATION_LINKS_PER_DAY", 3)
 # How long the "open your order" link in e-mails stays valid.
 ORDER_ACCESS_LINK_MAX_AGE = env_int("ORDER_ACCESS_LINK_MAX_AGE", 60 * 60 * 24 * 30)
 
@@ -389,7 +394,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "TecnoSign — API de parceiros",
     "DESCRIPTION": (
         "Links de venda, produtos e preços, pedidos dos clientes e extrato de comissões. "
-        "Autenticação: `Authorization: Bearer <chave>` (crie a chave na área do parceiro)."
+        "Autenticação: `Authorization: Bearer <chave>` (crie a chave na área do parceiro). "
+        "Um pedido feito pela API aguarda a confirmação do titular (`awaiting_holder`): as senhas e o "
+        "consentimento LGPD são dados só por ele, no link que enviamos ao seu e-mail."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -17,6 +17,8 @@ class Order(models.Model):
     """A certificate purchase, from checkout to issuance. Moves only through `orders.services.transitions`."""
 
     class Status(models.TextChoices):
+        # An order a partner made for a client: the holder confirms the data, consents and sets both passwords.
+        AWAITING_HOLDER = "awaiting_holder", "Aguardando confirmação do titular"
         AWAITING_PAYMENT = "awaiting_payment", "Aguardando pagamento"
         PAYMENT_EXPIRED = "payment_expired", "Pagamento expirado"
         PAID = "paid", "Pagamento confirmado"
@@ -65,16 +67,18 @@ class Order(models.Model):
     pis_nis = models.CharField("PIS/NIS", max_length=11, blank=True)
     cei = models.CharField("CEI", max_length=12, blank=True)
 
-    issuance_password_hash = models.CharField(max_length=256, editable=False)
-    revocation_password_hash = models.CharField(max_length=256, editable=False)
+    # Set by the holder only (checkout, or the confirmation link of a partner's order): empty until then.
+    issuance_password_hash = models.CharField(max_length=256, blank=True, editable=False)
+    revocation_password_hash = models.CharField(max_length=256, blank=True, editable=False)
 
     list_price = models.DecimalField("preço de tabela", max_digits=10, decimal_places=2)
     discount = models.DecimalField("desconto", max_digits=10, decimal_places=2, default=0)
     price = models.DecimalField("valor", max_digits=10, decimal_places=2)
     commission_percent = models.DecimalField("comissão (%)", max_digits=5, decimal_places=2, null=True, blank=True)
 
-    lgpd_consent_at = models.DateTimeField("consentimento LGPD em")
-    lgpd_consent_version = models.CharField("versão do termo LGPD", max_length=16)
+    # When the holder accepted the LGPD terms: at checkout, or when confirming a partner's order. Null until then.
+    lgpd_consent_at = models.DateTimeField("consentimento LGPD em", null=True, blank=True)
+    lgpd_consent_version = models.CharField("versão do termo LGPD", max_length=16, blank=True)
     created_at = models.DateTimeField("criado em", default=timezone.now, db_index=True)
     # A guarantee reissue (revocation/) points at the order whose certificate it replaces; one-to-one, so the
     # database refuses a second free reissue of the same original.
@@ -98,6 +102,22 @@ class Order(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="order_price_not_negative"),
+            # Only the holder sets the passwords and gives consent: an order past the holder's step has them all,
+            # and one still waiting for the holder has none (so no partner can have put them there).
+            models.CheckConstraint(
+                condition=models.Q(status__in=["awaiting_holder", "cancelled"])
+                | (
+                    ~models.Q(issuance_password_hash="")
+                    & ~models.Q(revocation_password_hash="")
+                    & models.Q(lgpd_consent_at__isnull=False)
+                ),
+                name="order_holder_secrets_once_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="awaiting_holder")
+                | models.Q(issuance_password_hash="", revocation_password_hash="", lgpd_consent_at__isnull=True),
+                name="order_no_secrets_before_holder",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-"""Checkout: turning a quick-sale form into an order awaiting payment."""
+"""Checkout: turning a quick-sale form into an order awaiting payment, or a partner's order awaiting its holder."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +14,7 @@ from tecnosign.notifications.services import notify
 from ..eligibility import videoconference_eligibility
 from ..models import Order, Product, ReferralLink
 from .access import order_access_url
+from .holder_confirmation import holder_confirmation_send
 from .links import link_check, link_claim_use, link_pricing, link_product
 from .passwords import hash_secret, password_problems
 
@@ -44,6 +45,17 @@ def _check_holder(product: Product, holder: HolderData) -> None:
         raise CheckoutError("Um e-CPF não leva CNPJ: escolha um e-CNPJ para a empresa.", field="cnpj")
 
 
+def _check_order(link: ReferralLink, product_code: str, holder: HolderData) -> Product:
+    """The rules every order meets, whoever enters it: the link sells the product, the holder fits it."""
+    link_check(link)
+    product = link_product(link, product_code)
+    _check_holder(product, holder)
+    eligibility = videoconference_eligibility(validity_months=product.validity_months, cpf=holder.person_cpf)
+    if not eligibility.eligible:
+        raise CheckoutError(eligibility.reason, field="product", code="not_eligible_for_videoconference")
+    return product
+
+
 def order_create(
     *,
     link: ReferralLink,
@@ -55,12 +67,7 @@ def order_create(
     actor: Actor,
 ) -> Order:
     """Create an order in `awaiting_payment`. The price comes from the catalog and the link, never the client."""
-    link_check(link)
-    product = link_product(link, product_code)
-    _check_holder(product, holder)
-    eligibility = videoconference_eligibility(validity_months=product.validity_months, cpf=holder.person_cpf)
-    if not eligibility.eligible:
-        raise CheckoutError(eligibility.reason, field="product", code="not_eligible_for_videoconference")
+    product = _check_order(link, product_code, holder)
     problems = password_problems(issuance_password, revocation_password)
     if problems:
         field, messages = next(iter(problems.items()))
@@ -81,6 +88,7 @@ def order_create(
             pricing=pricing,
             issuance_hash=issuance_hash,
             revocation_hash=revocation_hash,
+            consent_at=timezone.now(),
         )
         audit_record(
             action="order.created",
@@ -99,12 +107,51 @@ def order_create(
     return order
 
 
-def _insert_order(*, product, link, holder, pricing, issuance_hash, revocation_hash) -> Order:
+def order_create_for_holder(*, link: ReferralLink, product_code: str, holder: HolderData, actor: Actor) -> Order:
+    """A partner's order for a client: created in `awaiting_holder`, without passwords or consent.
+
+    The same rules and price as checkout. The holder gets a one-time link to confirm the data, accept the LGPD
+    terms and set both passwords (`holder_confirmation`); the partner never sees or sets them.
+    """
+    product = _check_order(link, product_code, holder)
+    pricing = link_pricing(link, product)
+    with transaction.atomic():
+        link_claim_use(link)
+        order = _insert_order(
+            product=product,
+            link=link,
+            holder=holder,
+            pricing=pricing,
+            status=Order.Status.AWAITING_HOLDER,
+        )
+        audit_record(
+            action="order.created",
+            obj=order,
+            actor=actor,
+            after={"status": order.status, "product": product.code, "price": str(order.price)},
+            note=f"Pedido do parceiro pelo link {link.code}, aguardando o titular",
+        )
+        holder_confirmation_send(order=order, actor=actor, note="Link de confirmação enviado ao titular")
+    return order
+
+
+def _insert_order(
+    *,
+    product,
+    link,
+    holder,
+    pricing,
+    status=Order.Status.AWAITING_PAYMENT,
+    issuance_hash="",
+    revocation_hash="",
+    consent_at=None,
+) -> Order:
     # The number is random; on the rare collision draw again rather than fail the customer's purchase.
     for _ in range(5):
         try:
             with transaction.atomic():
                 return Order.objects.create(
+                    status=status,
                     product=product,
                     link=link,
                     partner=link.partner,
@@ -123,8 +170,8 @@ def _insert_order(*, product, link, holder, pricing, issuance_hash, revocation_h
                     discount=pricing.discount,
                     price=pricing.price,
                     commission_percent=pricing.commission_percent,
-                    lgpd_consent_at=timezone.now(),
-                    lgpd_consent_version=settings.LGPD_CONSENT_VERSION,
+                    lgpd_consent_at=consent_at,
+                    lgpd_consent_version=settings.LGPD_CONSENT_VERSION if consent_at else "",
                 )
         except IntegrityError:
             continue

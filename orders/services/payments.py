@@ -37,9 +37,13 @@ def boleto_clearing_deadline(due: datetime.date) -> datetime:
 
 
 def order_payment_deadline(order: Order) -> datetime:
-    """Without a live charge, an order may wait as long as a boleto made at checkout would."""
-    created = timezone.localdate(order.created_at)
-    return boleto_clearing_deadline(add_business_days(created, settings.BOLETO_DUE_BUSINESS_DAYS))
+    """Without a live charge, an order may wait as long as a boleto made at checkout would.
+
+    Counted from the holder's commitment (the LGPD consent): checkout, or the confirmation of a partner's order,
+    which may come days after the partner made it.
+    """
+    committed = timezone.localdate(order.lgpd_consent_at)
+    return boleto_clearing_deadline(add_business_days(committed, settings.BOLETO_DUE_BUSINESS_DAYS))
 
 
 def _money(value: Decimal) -> str:
@@ -215,7 +219,7 @@ def payments_expire(*, now: datetime | None = None) -> dict[str, int]:
     lapsed = Payment.objects.filter(status=P.PENDING, expires_at__lt=now).update(status=P.EXPIRED)
     expired_orders = 0
     candidates = (
-        Order.objects.filter(status=S.AWAITING_PAYMENT, created_at__lt=now - timedelta(days=5))
+        Order.objects.filter(status=S.AWAITING_PAYMENT, lgpd_consent_at__lt=now - timedelta(days=5))
         .exclude(payments__status=P.PENDING)
         .exclude(payments__method=Payment.Method.BOLETO, payments__expires_at__gte=now)
         .order_by("pk")

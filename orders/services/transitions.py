@@ -1,6 +1,7 @@
-"""The order's state machine: one table of allowed moves, one function that makes a move."""
+"""The order's state machine: one table of allowed moves, the functions that make a move (locking or claiming)."""
 
 from django.db import transaction
+from django.db.models import Expression, Q
 from django.utils import timezone
 
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
@@ -11,6 +12,8 @@ from ..models import Order
 S = Order.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
+    # A partner's order waits for the holder's confirmation (data, consent, passwords) before it can be paid.
+    S.AWAITING_HOLDER: frozenset({S.AWAITING_PAYMENT, S.CANCELLED}),
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.PAYMENT_EXPIRED, S.CANCELLED}),
     S.PAYMENT_EXPIRED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.CANCELLED}),
     # PAID → VERIFIED: a guarantee reissue for the same holder reuses the original's validation (revocation/).
@@ -35,11 +38,25 @@ class IllegalTransition(DomainError):
     code = "illegal_transition"
 
 
-def order_transition(*, order: Order, to: str, actor: Actor = SYSTEM, note: str = "") -> Order:
+def _audit_move(order: Order, *, previous: str, target: Order.Status, actor: Actor, note: str) -> None:
+    audit_record(
+        action="order.status",
+        obj=order,
+        actor=actor,
+        before={"status": previous},
+        after={"status": target.value},
+        note=note,
+    )
+
+
+def order_transition(
+    *, order: Order, to: str, actor: Actor = SYSTEM, note: str = "", fields: dict | None = None
+) -> Order:
     """Move `order` to status `to`, or raise IllegalTransition and change nothing.
 
     Locks the row, so two concurrent moves are applied one after the other and the second sees the
-    first's result. Returns the locked, updated instance.
+    first's result. `fields` are written in the same UPDATE as the status (a constraint may tie them to it).
+    Returns the locked, updated instance.
     """
     target = Order.Status(to)
     with transaction.atomic():
@@ -50,15 +67,38 @@ def order_transition(*, order: Order, to: str, actor: Actor = SYSTEM, note: str 
                 f"“{target.label}”."
             )
         previous = locked.status
+        for name, value in (fields or {}).items():
+            setattr(locked, name, value)
         locked.status = target
         locked.status_changed_at = timezone.now()
-        locked.save(update_fields=["status", "status_changed_at"])
-        audit_record(
-            action="order.status",
-            obj=locked,
-            actor=actor,
-            before={"status": previous},
-            after={"status": target.value},
-            note=note,
-        )
+        locked.save(update_fields=["status", "status_changed_at", *(fields or {})])
+        _audit_move(locked, previous=previous, target=target, actor=actor, note=note)
     return locked
+
+
+def order_transition_claim(
+    *,
+    order_id: int,
+    source: str,
+    to: str,
+    condition: Q | Expression | None = None,
+    actor: Actor = SYSTEM,
+    note: str = "",
+) -> Order | None:
+    """Move the order from `source` to `to` if it is still in `source` (and matches `condition`); None otherwise.
+
+    For scheduled work: one conditional UPDATE claims the move, so a beat run twice, or racing a person acting
+    on the same order, moves it once and the loser changes nothing.
+    """
+    source, target = Order.Status(source), Order.Status(to)
+    if target not in TRANSITIONS[source]:
+        raise IllegalTransition(f"“{source.label}” não pode passar para “{target.label}”.")
+    with transaction.atomic():
+        claimed = Order.objects.filter(condition or Q(), pk=order_id, status=source).update(
+            status=target, status_changed_at=timezone.now()
+        )
+        if not claimed:
+            return None
+        order = Order.objects.get(pk=order_id)
+        _audit_move(order, previous=source.value, target=target, actor=actor, note=note)
+    return order

@@ -1,9 +1,10 @@
 from decimal import Decimal
 
+import phonenumbers
 from django import template
 from django.utils.formats import number_format
 
-from ..validators import format_document
+from ..validators import format_document, format_mobile
 
 register = template.Library()
 
@@ -19,3 +20,12 @@ def brl(value) -> str:
 @register.filter
 def document(value: str) -> str:
     return format_document(value) if value else ""
+
+
+@register.filter
+def phone(value: str) -> str:
+    """A stored E.164 number as Brazilians write it, "(11) 98765-4321"; anything else as it is."""
+    try:
+        return format_mobile(value)
+    except phonenumbers.NumberParseException:
+        return value

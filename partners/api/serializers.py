@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.forms import CnpjCheckoutForm, CpfCheckoutForm
+from orders.forms import SECRET_FIELDS, CnpjHolderForm, CpfHolderForm
 from orders.models import CommissionEntry, Order, Product, ReferralLink
 from orders.services.links import LinkUnavailable, ProductNotAllowed, link_check, link_pricing, link_product
 
@@ -135,8 +135,25 @@ class OrderDetailSerializer(OrderSerializer):
     history = HistoryEntrySerializer(many=True)
 
 
+# What only the holder gives, on the page of the link we e-mail them. Refused from a partner, not ignored:
+# an integration that still sends them must learn that the holder sets them.
+HOLDER_ONLY = {
+    "issuance_password": "A senha de emissão é criada pelo titular",
+    "revocation_password": "A senha de revogação é criada pelo titular",
+    "lgpd_consent": "O consentimento LGPD é dado pelo titular",
+}
+HOLDER_ONLY_SUFFIX = (
+    ", na página do link que enviamos ao e-mail dele para confirmar o pedido. Não envie este campo: nem o parceiro "
+    "nem a TecnoSign conhecem as senhas do titular."
+)
+
+
 class OrderCreateSerializer(serializers.Serializer):
-    """An order on behalf of a client, through the same forms and checkout service as the web page."""
+    """An order on behalf of a client, through the same holder forms and rules as the web page.
+
+    The client's passwords and LGPD consent are not the partner's to give: the order waits for the holder
+    (`awaiting_holder`), who receives a link to confirm the data, consent and set both passwords.
+    """
 
     link = serializers.SlugRelatedField(slug_field="code", queryset=ReferralLink.objects.none())
     product = serializers.CharField(max_length=60, help_text="Código do produto (veja /links/{code}/products/).")
@@ -156,13 +173,26 @@ class OrderCreateSerializer(serializers.Serializer):
     mobile = serializers.CharField(max_length=20)
     pis_nis = serializers.CharField(max_length=14, required=False, allow_blank=True, default="")
     cei = serializers.CharField(max_length=15, required=False, allow_blank=True, default="")
-    issuance_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    revocation_password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-    lgpd_consent = serializers.BooleanField(help_text="O cliente aceitou o tratamento dos dados (LGPD).")
 
     def __init__(self, *args, partner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["link"].queryset = ReferralLink.objects.filter(partner=partner).select_related("partner", "product")
+
+    def to_internal_value(self, data):
+        sent = [name for name in (*HOLDER_ONLY, *SECRET_FIELDS) if isinstance(data, dict) and name in data]
+        if sent:
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        serializers.ErrorDetail(
+                            HOLDER_ONLY.get(name, "As senhas são criadas pelo titular") + HOLDER_ONLY_SUFFIX,
+                            code="set_by_holder",
+                        )
+                    ]
+                    for name in sent
+                }
+            )
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         link = attrs["link"]
@@ -178,14 +208,9 @@ class OrderCreateSerializer(serializers.Serializer):
                 {"price": [f"O preço deste produto neste link é {pricing.price}, não {attrs['price']}."]},
                 code="price_mismatch",
             )
-        form_class = CnpjCheckoutForm if product.is_for_company else CpfCheckoutForm
+        form_class = CnpjHolderForm if product.is_for_company else CpfHolderForm
         form_data = {name: attrs.get(name, "") for name in form_class.base_fields}
-        form_data.update(
-            person_birth_date=attrs["person_birth_date"].isoformat(),
-            issuance_password_confirm=attrs["issuance_password"],
-            revocation_password_confirm=attrs["revocation_password"],
-            lgpd_consent="on" if attrs["lgpd_consent"] else "",
-        )
+        form_data.update(person_birth_date=attrs["person_birth_date"].isoformat())
         form = form_class(data=form_data)
         if not form.is_valid():
             raise serializers.ValidationError(

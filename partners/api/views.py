@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
@@ -12,7 +13,8 @@ from rest_framework.views import APIView
 
 from orders.models import Order, ReferralLink
 from orders.selectors import order_history, order_status_events, order_timeline
-from orders.services.checkout import order_create
+from orders.services.checkout import order_create_for_holder
+from orders.services.holder_confirmation import order_holder_link_resend
 from orders.services.links import link_pricing, link_products
 from orders.validity import certificate_validity
 
@@ -170,8 +172,13 @@ class OrderViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Fazer um pedido para um cliente",
-        description="As mesmas regras do formulário do link: CPF/CNPJ, celular, senhas, LGPD, produto do link, "
-        "preço do catálogo com o benefício do link.",
+        description="As mesmas regras do formulário do link: CPF/CNPJ, celular, produto do link, preço do catálogo "
+        "com o benefício do link. O pedido nasce em `awaiting_holder` (aguardando confirmação do titular): "
+        "enviamos ao e-mail do cliente um link para conferir os dados, aceitar o termo LGPD e criar as senhas de "
+        "emissão e de revogação; só então o pedido passa a `awaiting_payment`. As senhas e o consentimento são "
+        "do titular: enviar `issuance_password`, `revocation_password` ou `lgpd_consent` é recusado (400, código "
+        "`set_by_holder`). Sem confirmação, o pedido é cancelado quando o último link enviado expira "
+        f"({settings.HOLDER_CONFIRMATION_DAYS} dias depois do envio).",
         request=OrderCreateSerializer,
         responses={201: OrderDetailSerializer, **ERRORS},
         filters=False,
@@ -180,13 +187,10 @@ class OrderViewSet(viewsets.GenericViewSet):
         serializer = OrderCreateSerializer(data=request.data, partner=_partner(request))
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        order = order_create(
+        order = order_create_for_holder(
             link=data["link"],
             product_code=data["product_obj"].code,
             holder=data["holder"],
-            issuance_password=data["issuance_password"],
-            revocation_password=data["revocation_password"],
-            lgpd_consent=data["lgpd_consent"],
             actor=api_actor(request),
         )
         return Response(self._detail(self._order(order.number)), status=status.HTTP_201_CREATED)
@@ -205,6 +209,27 @@ class OrderViewSet(viewsets.GenericViewSet):
     def resend_payment_link(self, request, number=None):
         sent = order_payment_link_resend(partner=_partner(request), order=self._order(number), actor=api_actor(request))
         return Response({"sent": sent})
+
+    @extend_schema(
+        summary="Reenviar ao cliente o link de confirmação",
+        description="Para um pedido em `awaiting_holder`: um novo link vai ao e-mail do cliente, válido pelo prazo "
+        f"de confirmação a partir de agora (os anteriores continuam valendo). No máximo "
+        f"{settings.HOLDER_CONFIRMATION_LINKS_PER_DAY} links por pedido em 24 horas; além disso, 400 com o código "
+        "`too_many_links`. O link nunca é mostrado ao parceiro.",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "HolderLinkResendResult",
+                {"sent": serializers.BooleanField(), "expires_at": serializers.DateTimeField()},
+            ),
+            **ERRORS,
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="resend-holder-link")
+    def resend_holder_link(self, request, number=None):
+        link = order_holder_link_resend(partner=_partner(request), order=self._order(number), actor=api_actor(request))
+        return Response({"sent": True, "expires_at": serializers.DateTimeField().to_representation(link.expires_at)})
 
 
 @extend_schema(

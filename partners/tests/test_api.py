@@ -24,9 +24,6 @@ def order_payload(link, **changes):
         "person_birth_date": "1985-04-12",
         "email": "Maria@Exemplo.com.br",
         "mobile": "(11) 98765-4321",
-        "issuance_password": "Emissao#2026",
-        "revocation_password": "Revoga#2026x",
-        "lgpd_consent": True,
         **changes,
     }
 
@@ -128,7 +125,7 @@ def test_link_limits_answer_per_field(api, partner):
     assert not ReferralLink.objects.exists()
 
 
-def test_order_on_behalf_of_a_client_uses_the_checkout_rules_and_service(api, link, product, on_commit):
+def test_order_on_behalf_of_a_client_uses_the_checkout_rules_and_waits_for_the_holder(api, link, product, on_commit):
     with on_commit():
         with_mail = api.post("/api/v1/orders/", order_payload(link, price="159.90"))
 
@@ -137,8 +134,14 @@ def test_order_on_behalf_of_a_client_uses_the_checkout_rules_and_service(api, li
     order = Order.objects.get(number=body["number"])
     assert (order.person_cpf, order.mobile, order.email) == ("52998224725", "+5511987654321", "maria@exemplo.com.br")
     assert order.price == Decimal("159.90") and order.commission_percent == Decimal("10.00")
-    assert body["state"] == "aguardando pagamento" and body["timeline"][0]["state"] == "done"
-    assert "issuance_password" not in body and "Emissao#2026" not in with_mail.text
+    assert (body["status"], body["status_label"]) == ("awaiting_holder", "Aguardando confirmação do titular")
+    assert body["state"].startswith("aguardando confirmação do cliente")
+    assert [(step["status"], step["state"]) for step in body["timeline"][:3]] == [
+        ("awaiting_holder", "done"),
+        ("awaiting_payment", "current"),
+        ("paid", "todo"),
+    ]
+    assert "password" not in with_mail.text and "/pedido/confirmar/" not in with_mail.text
     assert mail.outbox[-1].to == ["maria@exemplo.com.br"] and order.number in mail.outbox[-1].subject
     assert (
         AuditEvent.objects.filter(action="order.created", object_id=str(order.pk))
@@ -152,13 +155,11 @@ def test_order_on_behalf_of_a_client_uses_the_checkout_rules_and_service(api, li
     [
         ({"person_cpf": "111.111.111-11"}, "person_cpf", "CPF inválido. Confira os 11 dígitos."),
         ({"mobile": "(11) 3333-4444"}, "mobile", "Celular inválido"),
-        ({"revocation_password": "Emissao#2026"}, "revocation_password", "diferente da senha de emissão"),
-        ({"lgpd_consent": False}, "lgpd_consent", "tratamento dos dados pessoais"),
         ({"product": "e-cpf-a3-token-24m"}, "product", "não está disponível neste link"),
         ({"price": "1.00"}, "price", "O preço deste produto neste link é 159.90"),
         ({"cnpj": "11.222.333/0001-81"}, "cnpj", "Um e-CPF não leva CNPJ"),
     ],
-    ids=["cpf", "mobile", "passwords", "lgpd", "product", "tampered-price", "cnpj-on-ecpf"],
+    ids=["cpf", "mobile", "product", "tampered-price", "cnpj-on-ecpf"],
 )
 def test_bad_orders_are_400_with_the_field_and_nothing_is_written(api, partner, product, changes, field, message):
     link = LinkFactory(partner=partner, product=product)  # sells only the e-CPF A1

@@ -45,6 +45,8 @@ DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 DEADLOCK_RETRIES = 3
 
 _STATUS_REASONS = {
+    S.AWAITING_HOLDER: "O titular ainda não confirmou o pedido. Depois da confirmação e do pagamento, envie o "
+    "documento e agende.",
     S.AWAITING_PAYMENT: "O pagamento do pedido ainda não foi confirmado. Depois dele, envie o documento e agende.",
     S.PAYMENT_EXPIRED: "O prazo de pagamento terminou. Gere uma nova cobrança para continuar.",
     S.PAID: "Envie o documento de identidade antes de agendar: ele precisa estar anexado no agendamento.",

@@ -64,12 +64,15 @@ def orders_bulk(n, *, partner=None, link=None, product, statuses=tuple(S), cnpj=
     rows = []
     for k in range(n):
         i = next(_serial)
+        status = statuses[k % len(statuses)]
+        # A partner's order waiting for its holder has no passwords nor consent yet (a database constraint).
+        confirmed = status != S.AWAITING_HOLDER
         rows.append(
             Order(
                 product=product,
                 link=link,
                 partner=partner,
-                status=statuses[k % len(statuses)],
+                status=status,
                 person_name=f"Cliente {i}",
                 person_cpf=valid_cpf(i),
                 person_birth_date=date(1985, 4, 12),
@@ -77,13 +80,13 @@ def orders_bulk(n, *, partner=None, link=None, product, statuses=tuple(S), cnpj=
                 cnpj=valid_cnpj(i) if cnpj else "",
                 email=f"cliente{i}@exemplo.com.br",
                 mobile="+5511987654321",
-                issuance_password_hash="!",
-                revocation_password_hash="!",
+                issuance_password_hash="!" if confirmed else "",
+                revocation_password_hash="!" if confirmed else "",
                 list_price=product.price,
                 price=product.price,
                 commission_percent=link.commission_percent if link else None,
-                lgpd_consent_at=now,
-                lgpd_consent_version="2026-07",
+                lgpd_consent_at=now if confirmed else None,
+                lgpd_consent_version="2026-07" if confirmed else "",
                 created_at=now - timedelta(minutes=i),
                 **fields,
             )

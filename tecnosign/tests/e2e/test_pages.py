@@ -6,9 +6,10 @@ The scene of each page is set with the services (and factories where a state is 
 reached and checked in Chromium. The admin pages are screenshotted by the journey test."""
 
 import importlib
+import re
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
@@ -17,6 +18,7 @@ from django.utils import timezone
 from issuance.services.a1 import a1_issue
 from orders.catalog import catalog_load
 from orders.models import Order, Product
+from orders.services.checkout import HolderData, order_create_for_holder
 from orders.services.payments import payment_start
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory
 from revocation.services.details import Details
@@ -25,6 +27,7 @@ from revocation.tests.helpers import hand_off
 from scheduling.services.booking import booking_create
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.services import Actor
+from tecnosign.notifications.models import OutboxMessage
 
 from .browser import LAYOUT_AND_FORMS, axe_violations, inspect_page
 from .steps import ISSUANCE_PASSWORD, REVOCATION_PASSWORD, STAFF_PASSWORD, fill_holder
@@ -131,6 +134,24 @@ def _submit(button: str, wait: str = "#form-errors", **fields):
     return submit
 
 
+def _holder_confirmation_path() -> str:
+    """A partner's order through the API's service; the path of the confirmation link e-mailed to its holder."""
+    partner = PartnerFactory(name="Contabilidade Horizonte Ltda", phone="+5511912345678")
+    order_create_for_holder(
+        link=LinkFactory(partner=partner),
+        product_code=E_CPF_A1,
+        holder=HolderData(
+            person_name="Maria da Silva",
+            person_cpf="52998224725",
+            person_birth_date=date(1985, 4, 12),
+            email="maria@exemplo.com.br",
+            mobile="+5511987654321",
+        ),
+        actor=Actor(label="API tsk_teste"),
+    )
+    return re.search(r"/pedido/confirmar/[^/\s]+/", OutboxMessage.objects.get(kind="holder_confirmation").body_text)[0]
+
+
 def home(settings):
     return Scene(_goto("/"), "a:has-text('Acessar meu pedido')")
 
@@ -147,6 +168,22 @@ def checkout_with_errors(settings):
 
 def order_lookup(settings):
     return Scene(_goto("/pedido/"), "button:has-text('Ver pedido')")
+
+
+def holder_confirmation(settings):
+    return Scene(_goto(_holder_confirmation_path()), "button:has-text('Confirmar e seguir para o pagamento')")
+
+
+def holder_confirmation_with_errors(settings):
+    opened = _then(
+        _goto(_holder_confirmation_path()),
+        _submit(
+            "Confirmar e seguir para o pagamento",
+            id_issuance_password=ISSUANCE_PASSWORD,
+            id_issuance_password_confirm="Outra#Senha2026",
+        ),
+    )
+    return Scene(opened, "button:has-text('Confirmar e seguir para o pagamento')", expect_errors=True)
 
 
 def order_awaiting_payment(settings):
@@ -298,6 +335,8 @@ PAGES = [
     link_page,
     checkout_with_errors,
     order_lookup,
+    holder_confirmation,
+    holder_confirmation_with_errors,
     order_awaiting_payment,
     order_boleto_pending,
     order_pix_pending,

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -36,9 +36,12 @@ from issuance.models import Certificate, CertificateAuthority
 from orders.models import Order, Payment
 from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
 from orders.services.access import SESSION_KEY
+from orders.services.checkout import HolderData, order_create_for_holder
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory, UserFactory, valid_cpf
 from revocation.tests.helpers import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, issue_a1
 from scheduling.tests.factories import make_agent, ready_order
+from tecnosign.audit.services import Actor
+from tecnosign.notifications.models import OutboxMessage
 from tokens.tests.a3 import released_a3_order
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
@@ -111,6 +114,8 @@ class Scene:
     orders: dict[str, Order]
     certificate: Certificate
     partner_order: Order
+    holder_order: Order  # a partner's order waiting for its holder
+    holder_token: str  # the confirmation link's token e-mailed to that holder
     link_code: str
     product_code: str
     reset_path: str
@@ -148,6 +153,21 @@ def scene(local_ca, settings, django_capture_on_commit_callbacks):
             "a3": released_a3_order(run_on_commit, person_cpf=valid_cpf(905)),
         }
         partner_order = ready_order(link=link, person_cpf=valid_cpf(906))
+        holder_order = order_create_for_holder(
+            link=link,
+            product_code=orders["awaiting"].product.code,
+            holder=HolderData(
+                person_name="Rui Titular",
+                person_cpf=valid_cpf(907),
+                person_birth_date=date(1979, 3, 4),
+                email="rui@exemplo.com.br",
+                mobile="+5511987654321",
+            ),
+            actor=Actor(label="API tsk_teste"),
+        )
+        holder_token = re.search(
+            r"/pedido/confirmar/([^/\s]+)/", OutboxMessage.objects.get(kind="holder_confirmation").body_text
+        ).group(1)
         customer = _customer(orders.values())
         with run_on_commit():
             customer.post(f"/pedido/{orders['awaiting'].number}/pagamento/", {"method": "pix"})
@@ -172,6 +192,8 @@ def scene(local_ca, settings, django_capture_on_commit_callbacks):
         orders=orders,
         certificate=certificate,
         partner_order=partner_order,
+        holder_order=holder_order,
+        holder_token=holder_token,
         link_code=link.code,
         product_code=orders["awaiting"].product.code,
         ca_slug=CertificateAuthority.objects.get(role=CertificateAuthority.Role.ISSUING).slug,
@@ -232,6 +254,21 @@ TARGETS: dict[str, Target] = {
     ),
     "orders:access": Target(lambda s: "/pedido/acesso/eyJvIjoxfQ:abc:def/", who="anyone", form=False),
     "orders:detail": Target(lambda s: f"/pedido/{o('awaiting')(s)}/", form=False),
+    "orders:holder-confirm": Target(
+        lambda s: f"/pedido/confirmar/{s.holder_token}/",
+        who="anyone",
+        fields={
+            **{f"issuance_password{s}": "Emissao#2026x" for s in ("", "_confirm")},
+            **{f"revocation_password{s}": "Revoga#2026y" for s in ("", "_confirm")},
+        },
+        accepts=True,
+    ),
+    "orders:holder-decline": Target(
+        lambda s: f"/pedido/confirmar/{s.holder_token}/dados-errados/",
+        who="anyone",
+        page=lambda s: f"/pedido/confirmar/{s.holder_token}/",
+        accepts=True,
+    ),
     "orders:pay": Target(
         lambda s: f"/pedido/{o('awaiting')(s)}/pagamento/", page=lambda s: f"/pedido/{o('awaiting')(s)}/", accepts=True
     ),
@@ -354,6 +391,12 @@ TARGETS: dict[str, Target] = {
         lambda s: f"/parceiros/pedidos/{o('awaiting')(s)}/reenviar-pagamento/",
         who="partner",
         page=lambda s: f"/parceiros/pedidos/{o('awaiting')(s)}/",
+    ),
+    "partners:order-resend-holder-link": Target(
+        lambda s: f"/parceiros/pedidos/{s.holder_order.number}/reenviar-confirmacao/",
+        who="partner",
+        page=lambda s: f"/parceiros/pedidos/{s.holder_order.number}/",
+        accepts=True,
     ),
     "partners:links": Target(lambda s: "/parceiros/links/", who="partner", form=False),
     "partners:link-new": Target(
