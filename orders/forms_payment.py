@@ -1,6 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from stdnum import luhn
+
+from tecnosign.uploads import human_size
 
 from .models import Document
 from .payments.gateways.base import CardData
@@ -88,7 +91,6 @@ class DocumentUploadForm(forms.Form):
     )
     files = MultipleFileField(
         label="Arquivos (PDF, JPEG ou PNG)",
-        help_text="Frente e verso podem ir em arquivos separados. Até 10 MB por arquivo.",
         error_messages={"required": "Escolha pelo menos um arquivo."},
     )
     replaces = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -96,6 +98,21 @@ class DocumentUploadForm(forms.Form):
     def __init__(self, *args, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, label) for k, label in Document.Kind.choices if k in kinds]
+        self.fields["files"].help_text = (
+            f"Frente e verso podem ir em arquivos separados. Até {settings.DOCUMENT_MAX_FILES_PER_UPLOAD} arquivos "
+            f"por envio, de até {human_size(settings.DOCUMENT_MAX_BYTES)} cada."
+        )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        limit = settings.DOCUMENT_MAX_FILES_PER_UPLOAD
+        if len(files) > limit:
+            # All or nothing: which of the files would be kept is not for the portal to guess.
+            raise forms.ValidationError(
+                f"Envie no máximo {limit} arquivos de cada vez (você escolheu {len(files)}). Nenhum arquivo foi "
+                "salvo: escolha só os necessários e envie de novo."
+            )
+        return files
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,6 @@
 """Uploading documents from the order page, and staff viewing them through the admin."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +10,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from tecnosign.audit.services import Actor, audit_record
+from tecnosign.uploads import upload_limited
 
 from .decorators import customer_order_view
 from .forms_payment import DocumentUploadForm
@@ -22,6 +24,7 @@ def _back(order: Order):
     return response
 
 
+@upload_limited(back="orders:detail", anchor="documentos", max_files=lambda: settings.DOCUMENT_MAX_FILES_PER_UPLOAD)
 @require_POST
 @customer_order_view
 def documents_upload(request, order: Order):

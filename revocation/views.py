@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -13,7 +13,8 @@ from issuance.models import Certificate
 from issuance.services.revocation import AlreadyRevoked, RevocationFailed
 from orders.services.access import grant_access, has_access
 from tecnosign.audit.services import Actor, audit_record
-from tecnosign.http import client_ip
+from tecnosign.http import client_ip, private_file_response
+from tecnosign.uploads import upload_limited
 
 from .forms import LetterRequestForm, LetterUploadForm, LookupForm, PasswordRevocationForm
 from .letter_pdf import letter_pdf
@@ -178,6 +179,7 @@ def letter_download(request, serial: str):
     return response
 
 
+@upload_limited(back="revocation:certificate", anchor="carta")
 @require_POST
 def letter_send(request, serial: str):
     certificate = _certificate_or_redirect(request, serial)
@@ -228,9 +230,6 @@ def letter_file(request, pk: int):
     audit_record(
         action="revocation.letter_viewed", obj=letter.order, actor=Actor.from_request(request), after={"request": pk}
     )
-    response = FileResponse(
+    return private_file_response(
         letter.letter.open("rb"), content_type=letter.letter_content_type, filename=letter.letter_original_name
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import FileResponse
 
 
 def client_ip(request) -> str | None:
@@ -9,3 +10,17 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def private_file_response(file, *, content_type: str, filename: str, as_attachment: bool = False) -> FileResponse:
+    """A customer's uploaded file for staff: never cached, never sniffed, and inert even if active content got in.
+
+    `Content-Security-Policy: sandbox` makes the browser treat the file as a page of a unique origin with scripts,
+    forms, plug-ins and pop-ups off, and `default-src 'none'` lets it load nothing; uploads are refused with active
+    content already (tecnosign.uploads), this is the second line.
+    """
+    response = FileResponse(file, content_type=content_type, filename=filename, as_attachment=as_attachment)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

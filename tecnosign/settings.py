@@ -78,10 +78,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tecnosign.caching.PrivatePagesNoStoreMiddleware",  # personal data and documents: Cache-Control no-store
     "tecnosign.outage.DatabaseUnavailableMiddleware",  # a database outage is a 503 in Portuguese, never a 500
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "tecnosign.uploads.UploadLimitMiddleware",  # before the CSRF check reads the body: too large is refused unread
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -202,7 +204,12 @@ if env_str("PRIVATE_STORAGE") == "s3":
 else:
     _PRIVATE_STORAGE = {
         "BACKEND": "orders.storage.PrivateFileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_STORAGE_ROOT, "file_permissions_mode": 0o600},
+        # Only the portal's own user reads documents: folders 0700, files 0600, whatever the process umask.
+        "OPTIONS": {
+            "location": PRIVATE_STORAGE_ROOT,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
     }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -302,6 +309,8 @@ BOLETO_CLEARING_BUSINESS_DAYS = env_int("BOLETO_CLEARING_BUSINESS_DAYS", 2)
 # Documents ------------------------------------------------------------------------------------------
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 5)
+# Photos above this many pixels are refused before they are decoded (a small PNG may inflate to gigabytes).
+DOCUMENT_MAX_IMAGE_PIXELS = env_int("DOCUMENT_MAX_IMAGE_PIXELS", 70_000_000)
 # Documents of orders that never reached issuance are purged after this many days (ICP-BRASIL.md).
 DOCUMENT_PURGE_DAYS = env_int("DOCUMENT_PURGE_DAYS", 90)
 # Dossiers of issued certificates are kept this many years after expiry or revocation.

@@ -60,7 +60,10 @@ class Payment(models.Model):
 
 
 class PaymentEvent(models.Model):
-    """A webhook as received, kept raw for audit. The unique event id makes processing idempotent."""
+    """A webhook as received, kept raw for audit. The unique event id makes processing idempotent.
+
+    `occurred_at` is the provider's time of the event, `received_at` ours: events are judged by the former.
+    """
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", "Aplicado"
@@ -68,6 +71,7 @@ class PaymentEvent(models.Model):
         AMOUNT_MISMATCH = "amount_mismatch", "Valor divergente"
         UNKNOWN_CHARGE = "unknown_charge", "Cobrança desconhecida"
         LATE_AFTER_CANCEL = "late_after_cancel", "Pago após substituição (estornar)"
+        SUPERSEDED = "superseded", "Superado (o gateway já informou o estorno)"
 
     gateway = models.CharField(max_length=32)
     event_id = models.CharField("evento", max_length=128)

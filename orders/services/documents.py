@@ -1,4 +1,4 @@
-"""The customer's documents: checked by content, stored privately, kept or purged by the retention rules."""
+"""The customer's documents: checked by content (tecnosign.uploads), stored privately, kept or purged by retention."""
 
 import hashlib
 import logging
@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from tecnosign.errors import DomainError
+from tecnosign.uploads import UploadRefused, upload_check
 
 from ..models import Document, Order
 from .transitions import order_transition
@@ -23,12 +23,6 @@ D = Document.Kind
 UPLOAD_STATES = {S.PAID, S.DOCUMENTS_RECEIVED, S.SCHEDULED, S.NO_SHOW, S.REJECTED}
 # Orders that ended without a certificate: their documents are purged after DOCUMENT_PURGE_DAYS.
 ENDED_WITHOUT_ISSUANCE = {S.CANCELLED, S.PAYMENT_EXPIRED, S.REJECTED}
-
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
 
 class DocumentRefused(DomainError):
@@ -46,38 +40,6 @@ def current_documents(order: Order):
 def missing_kinds(order: Order) -> list[str]:
     present = set(current_documents(order).values_list("kind", flat=True))
     return [kind for kind in required_kinds(order) if kind not in present]
-
-
-def sniff_content_type(uploaded: UploadedFile) -> str:
-    """The real type, from the first bytes and a full parse; the name and the browser's claim are ignored."""
-    uploaded.seek(0)
-    head = uploaded.read(16)
-    content_type = next((kind for magic, kind in _SIGNATURES if head.startswith(magic)), None)
-    if content_type is None:
-        raise DocumentRefused(
-            f"O arquivo “{uploaded.name}” não é PDF, JPEG nem PNG. Envie uma foto ou um PDF do documento."
-        )
-    uploaded.seek(0)
-    if content_type == "application/pdf":
-        uploaded.seek(max(uploaded.size - 1024, 0))
-        if b"%%EOF" not in uploaded.read():
-            raise DocumentRefused(f"O PDF “{uploaded.name}” está incompleto ou corrompido. Gere o arquivo de novo.")
-    else:
-        try:
-            with Image.open(uploaded) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise DocumentRefused(f"A imagem “{uploaded.name}” está corrompida. Tire a foto de novo.") from exc
-    uploaded.seek(0)
-    return content_type
-
-
-def _check_size(uploaded: UploadedFile) -> None:
-    if not uploaded.size:
-        raise DocumentRefused(f"O arquivo “{uploaded.name}” está vazio.")
-    if uploaded.size > settings.DOCUMENT_MAX_BYTES:
-        limit_mb = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
-        raise DocumentRefused(f"O arquivo “{uploaded.name}” passa de {limit_mb} MB. Envie um arquivo menor.")
 
 
 def _sha256(uploaded: UploadedFile) -> str:
@@ -103,8 +65,10 @@ def document_attach(
         raise DocumentRefused("Este tipo de documento não se aplica a este pedido.")
     if kind == D.IDENTITY and identity_type not in Document.IdentityType.values:
         raise DocumentRefused("Informe qual é o documento de identidade (RG, CNH, passaporte…).")
-    _check_size(uploaded)
-    content_type = sniff_content_type(uploaded)
+    try:
+        content_type = upload_check(uploaded)
+    except UploadRefused as error:
+        raise DocumentRefused(error.message, code=error.code) from error
     digest = _sha256(uploaded)
     original_name = (uploaded.name or "documento")[-255:]
 

@@ -112,7 +112,12 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
 
 
 def webhook_receive(*, gateway_name: str, body: bytes, headers) -> str:
-    """Authenticate, store and apply one webhook. Returns the outcome; raises WebhookRejected (→ 400)."""
+    """Authenticate, store and apply one webhook. Returns the outcome; raises WebhookRejected (→ 400).
+
+    Every authentic event is stored, in whatever order it arrives; a duplicate (same event id) is stored once and
+    applied once. Gateways deliver out of order and retry for hours, so what an event does is judged against the
+    provider's own time (`occurred_at`), not the arrival: see `_apply`.
+    """
     gateway = get_gateway(gateway_name)
     event = gateway.verify_webhook(body=body, headers=headers)
     with transaction.atomic():
@@ -145,6 +150,14 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers) -> str:
 
 
 def _apply(payment: Payment, event: GatewayEvent) -> str:
+    """Apply one event to its (locked) payment so that the result is the provider's last word on the charge.
+
+    A provider refunds only a charge that was paid, so in its time a `refunded` always comes after the `paid`: a
+    refund wins whatever the arrival order, and is never lost. A `paid` that arrives after the refund was applied
+    is older news (stored, outcome `superseded`, nothing changes); one the provider dated after the refund makes no
+    sense and is flagged to staff. A `paid` in turn wins over `pending`, `failed` and `expired` whenever they
+    arrive: money received is never undone by a stale failure.
+    """
     if event.status == "paid":
         return _apply_paid(payment, event)
     if event.status in ("failed", "expired"):
@@ -172,8 +185,18 @@ def _flag(payment: Payment, reason: str) -> None:
 
 
 def _apply_paid(payment: Payment, event: GatewayEvent) -> str:
-    if payment.status in (P.PAID, P.REFUNDED):
+    if payment.status == P.PAID:
         return E.IGNORED
+    if payment.status == P.REFUNDED:
+        refunded_at = (
+            PaymentEvent.objects.filter(payment=payment, status="refunded", outcome=E.APPLIED)
+            .order_by("occurred_at")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+        if refunded_at and event.occurred_at > refunded_at:
+            _flag(payment, "O gateway informou pagamento depois do estorno desta cobrança: verificar no gateway.")
+        return E.SUPERSEDED
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     if event.amount != payment.amount:
         paid = _money(event.amount) if event.amount is not None else "sem valor"
@@ -201,15 +224,56 @@ def _apply_paid(payment: Payment, event: GatewayEvent) -> str:
 
 
 def _apply_refund(payment: Payment) -> str:
-    updated = Payment.objects.filter(pk=payment.pk, status=P.PAID).update(status=P.REFUNDED)
-    if not updated:
+    """The money went back to the customer: undo what the payment did, and tell staff when that is not simple.
+
+    Paid and still waiting for documents (`paid`): the order is cancelled and the partner's commission reversed, as
+    a customer who gives up. Further along (documents, a booking, a validation…): the same, and staff are alerted,
+    since someone may be working on it; past the point of cancelling (verified, issued…), staff are alerted to
+    decide. A refund of a charge the portal never saw paid: `_apply_refund_unpaid`.
+    """
+    if payment.status == P.REFUNDED:
         return E.IGNORED
+    if payment.status != P.PAID:
+        return _apply_refund_unpaid(payment)
+    Payment.objects.filter(pk=payment.pk, status=P.PAID).update(status=P.REFUNDED)
     order = Order.objects.select_for_update().get(pk=payment.order_id)
+    status_then = order.get_status_display()
     commission_reverse(order=order, reason=f"Pagamento do pedido {order.number} estornado")
-    if S.CANCELLED in TRANSITIONS[order.status]:
-        order_transition(order=order, to=S.CANCELLED, note="Pagamento estornado")
-    else:
-        _flag(payment, f"Estorno recebido com o pedido em “{order.get_status_display()}”.")
+    if S.CANCELLED not in TRANSITIONS[order.status]:
+        _flag(payment, f"Estorno recebido com o pedido em “{status_then}”.")
+        return E.APPLIED
+    moved_on = order.status != S.PAID
+    order_transition(order=order, to=S.CANCELLED, note="Pagamento estornado")
+    if moved_on:
+        _flag(payment, f"Estorno recebido com o pedido em “{status_then}”: o pedido foi cancelado.")
+    return E.APPLIED
+
+
+def _apply_refund_unpaid(payment: Payment) -> str:
+    """A refund that arrived before the payment it reverses (or for a charge replaced before it was paid).
+
+    The charge is marked refunded at once, so the `paid` that arrives later finds it refunded and changes nothing:
+    the refund is never lost. The order was never paid from our side — no commission was accrued, no work started —
+    so it is left as it is: still awaiting payment (the customer may pay with a new charge) or already paid through
+    another charge. It is not cancelled, as the customer did nothing wrong. Money did move at the provider, though
+    (in and back out, or a refund of a charge we never saw paid): staff are alerted to check it there.
+    """
+    previous = payment.status
+    Payment.objects.filter(pk=payment.pk).update(status=P.REFUNDED)
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    audit_record(
+        action="payment.refunded_unpaid",
+        obj=order,
+        actor=SYSTEM,
+        before={"payment": payment.pk, "status": previous},
+        after={"payment": payment.pk, "status": P.REFUNDED.value},
+        note="Estorno recebido antes da confirmação do pagamento",
+    )
+    _flag(
+        payment,
+        "Estorno recebido antes da confirmação do pagamento: o pedido não foi dado como pago. Verificar a cobrança "
+        "no gateway.",
+    )
     return E.APPLIED
 
 

@@ -1,32 +1,22 @@
 """Uploading identity documents from the order page, and who may see them."""
 
-import io
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from orders.models import Document, Order
 from orders.services.documents import documents_purge
 from tecnosign.audit.models import AuditEvent
 
 from .factories import CnpjProductFactory, OrderFactory, UserFactory
+from .files import clean_pdf, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
-
-
-def jpeg_bytes() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 40), (200, 180, 160)).save(buffer, format="JPEG")
-    return buffer.getvalue()
+PDF = clean_pdf()
 
 
 @pytest.fixture

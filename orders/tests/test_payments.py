@@ -16,6 +16,8 @@ from orders.models import CommissionEntry, Order, Payment, PaymentEvent
 from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
 from orders.payments.pix import parse_tlv
 from orders.services.payments import payments_expire
+from orders.services.transitions import order_transition
+from tecnosign.audit.models import AuditEvent
 
 from .factories import DiscountLinkFactory, OrderFactory
 
@@ -31,9 +33,14 @@ def post_webhook(client, body: bytes, *, secret: str = SECRET, timestamp: int | 
     )
 
 
-def paid_body(payment: Payment, *, amount=None, status="paid", event_id=None) -> bytes:
+def paid_body(payment: Payment, *, amount=None, status="paid", event_id=None, occurred_at=None) -> bytes:
     body = json.loads(
-        event_body(charge_id=payment.charge_id, status=status, amount=payment.amount if amount is None else amount)
+        event_body(
+            charge_id=payment.charge_id,
+            status=status,
+            amount=payment.amount if amount is None else amount,
+            occurred_at=occurred_at,
+        )
     )
     if event_id:
         body["id"] = event_id
@@ -213,6 +220,113 @@ def test_refund_reverses_the_commission_and_cancels_the_order(client, customer):
         ("accrual", Decimal("15.99")),
         ("reversal", Decimal("-15.99")),
     ]
+
+
+def staff_alerts() -> list:
+    return [m for m in mail.outbox if m.to == ["operacao@tecnosign.test"]]
+
+
+def test_a_refund_that_arrives_before_its_payment_is_kept_and_the_order_is_not_paid(client, customer, on_commit):
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    payment = Payment.objects.get()
+    paid_at = timezone.now() - timedelta(minutes=3)
+    refunded = paid_body(payment, status="refunded", occurred_at=paid_at + timedelta(minutes=2))
+    paid = paid_body(payment, occurred_at=paid_at)
+
+    with on_commit():
+        first = post_webhook(client, refunded)  # the gateway's retries delivered the refund first
+        late = post_webhook(client, paid)
+        duplicate = post_webhook(client, refunded)
+    replayed = post_webhook(client, paid, timestamp=int(time.time()) - 301)
+
+    assert (first.json()["outcome"], late.json()["outcome"]) == ("applied", "superseded")
+    assert duplicate.json()["outcome"] == "duplicate" and replayed.status_code == 400
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT
+    assert payment.status == Payment.Status.REFUNDED and payment.paid_at is None
+    assert payment.flagged and "Estorno recebido antes da confirmação do pagamento" in payment.flag_reason
+    assert sorted(PaymentEvent.objects.values_list("status", "outcome")) == [
+        ("paid", "superseded"),
+        ("refunded", "applied"),
+    ]
+    [alert] = staff_alerts()
+    assert order.number in alert.subject + alert.body
+    assert not any("Pagamento confirmado" in m.subject for m in mail.outbox)
+    assert not CommissionEntry.objects.exists()
+    assert AuditEvent.objects.filter(action="payment.refunded_unpaid", object_id=str(order.pk)).count() == 1
+    assert not AuditEvent.objects.filter(action="order.status", object_id=str(order.pk)).exists()
+
+
+def test_paid_then_refunded_in_order_cancels_the_order_as_before(client, customer, on_commit):
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    payment = Payment.objects.get()
+    paid_at = timezone.now() - timedelta(minutes=3)
+
+    with on_commit():
+        paid = post_webhook(client, paid_body(payment, occurred_at=paid_at))
+        refund = post_webhook(client, paid_body(payment, status="refunded", occurred_at=paid_at + timedelta(minutes=2)))
+
+    assert paid.json()["outcome"] == refund.json()["outcome"] == "applied"
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED and payment.status == Payment.Status.REFUNDED
+    assert sorted(CommissionEntry.objects.values_list("kind", flat=True)) == ["accrual", "reversal"]
+    assert not payment.flagged and not staff_alerts()
+
+
+def test_a_refund_after_the_order_moved_on_reverses_the_commission_and_alerts_staff(client, customer, on_commit):
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    payment = Payment.objects.get()
+    post_webhook(client, paid_body(payment))
+    order_transition(order=order, to=Order.Status.DOCUMENTS_RECEIVED, note="Documentos enviados")
+
+    with on_commit():
+        refund = post_webhook(client, paid_body(payment, status="refunded"))
+
+    assert refund.json()["outcome"] == "applied"
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert sorted(CommissionEntry.objects.values_list("kind", "amount")) == [
+        ("accrual", Decimal("15.99")),
+        ("reversal", Decimal("-15.99")),
+    ]
+    assert payment.flagged and "Documentos recebidos" in payment.flag_reason
+    assert len(staff_alerts()) == 1
+
+
+def test_a_payment_the_gateway_dates_after_the_refund_changes_nothing_and_is_flagged(client, customer, on_commit):
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    payment = Payment.objects.get()
+    refunded_at = timezone.now() - timedelta(minutes=3)
+
+    with on_commit():
+        post_webhook(client, paid_body(payment, status="refunded", occurred_at=refunded_at))
+        late = post_webhook(client, paid_body(payment, occurred_at=refunded_at + timedelta(minutes=1)))
+
+    assert late.json()["outcome"] == "superseded"
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT and payment.status == Payment.Status.REFUNDED
+    assert "depois do estorno" in payment.flag_reason and len(staff_alerts()) == 2
+
+
+def test_a_webhook_without_the_event_time_is_refused(client, customer):
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    body = json.loads(paid_body(Payment.objects.get()))
+    del body["occurred_at"]
+
+    response = post_webhook(client, json.dumps(body).encode())
+
+    assert response.status_code == 400 and not PaymentEvent.objects.exists()
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT
 
 
 def test_boleto_expiry_across_a_holiday_and_a_new_boleto(customer, on_commit):

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from issuance.models import Certificate
 from orders.services.access import order_access_url
-from orders.services.documents import DocumentRefused, sniff_content_type
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
+from tecnosign.uploads import UploadRefused, upload_check
 
 from ..models import RevocationRequest
 from .details import Details, details_for_reissue, reason_check
@@ -70,16 +70,11 @@ def letter_cancel(*, request: RevocationRequest, actor: Actor) -> None:
 
 
 def letter_upload(*, request: RevocationRequest, uploaded: UploadedFile, actor: Actor) -> RevocationRequest:
-    """Store the signed, notarised scan (PDF/JPEG/PNG by content) and put the request in the staff's queue."""
-    if not uploaded.size:
-        raise LetterRefused(f"O arquivo “{uploaded.name}” está vazio.")
-    if uploaded.size > settings.DOCUMENT_MAX_BYTES:
-        limit_mb = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
-        raise LetterRefused(f"O arquivo “{uploaded.name}” passa de {limit_mb} MB. Envie um arquivo menor.")
+    """Store the signed, notarised scan (a sound PDF/JPEG/PNG by content) and put the request in the staff's queue."""
     try:
-        content_type = sniff_content_type(uploaded)
-    except DocumentRefused as error:
-        raise LetterRefused(error.message) from error
+        content_type = upload_check(uploaded)  # the same check as the customers' documents
+    except UploadRefused as error:
+        raise LetterRefused(error.message, code=error.code) from error
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
         digest.update(chunk)

@@ -7,7 +7,11 @@ window.TecnoSignAgent = (function () {
   "use strict";
 
   var encoder = new TextEncoder();
+  // The pairing (agent URL and code) lives in sessionStorage only: it goes with the tab. The pairing code opens the
+  // agent, so it is never written to localStorage (on disk, for anyone who uses the computer later); "lembrar"
+  // keeps just the agent's address there.
   var STORAGE_KEY = "tecnosign-agente";
+  var URL_KEY = "tecnosign-agente-endereco";
 
   function $(id) { return document.getElementById(id); }
 
@@ -122,16 +126,15 @@ window.TecnoSignAgent = (function () {
       state.key = await crypto.subtle.importKey("raw", secretFromCode(code), { name: "HMAC", hash: "SHA-256" },
         false, ["sign"]);
       var status = await call("GET", "/v1/status");
-      var store = remember ? localStorage : sessionStorage;
-      (remember ? sessionStorage : localStorage).removeItem(STORAGE_KEY);
-      store.setItem(STORAGE_KEY, JSON.stringify({ url: state.url, code: code }));
+      sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ url: state.url, code: code }));
+      if (remember) { localStorage.setItem(URL_KEY, state.url); } else { localStorage.removeItem(URL_KEY); }
       $("agente-esquecer").hidden = false;
       await refreshTokens();  // the list is there by the time the page says it is connected
       say("Agente conectado (" + status.module.description + " " + status.module.version + ").", "success");
     }
 
     function forget() {
-      localStorage.removeItem(STORAGE_KEY);
+      localStorage.removeItem(URL_KEY);
       sessionStorage.removeItem(STORAGE_KEY);
       state.key = null;
       $("agente-codigo").value = "";
@@ -205,12 +208,12 @@ window.TecnoSignAgent = (function () {
 
     // -- wiring ---------------------------------------------------------------------------------------
 
-    var saved = JSON.parse(localStorage.getItem(STORAGE_KEY) || sessionStorage.getItem(STORAGE_KEY) || "null");
-    $("agente-url").value = (saved && saved.url) || root.dataset.defaultUrl;
-    if (saved) {
-      $("agente-codigo").value = saved.code;
-      $("agente-lembrar").checked = !!localStorage.getItem(STORAGE_KEY);
-    }
+    localStorage.removeItem(STORAGE_KEY);  // where earlier versions of this page kept the code: wiped on sight
+    var saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "null");
+    var rememberedUrl = localStorage.getItem(URL_KEY);
+    $("agente-url").value = (saved && saved.url) || rememberedUrl || root.dataset.defaultUrl;
+    $("agente-lembrar").checked = !!rememberedUrl;
+    if (saved) { $("agente-codigo").value = saved.code; }
     if (!window.crypto || !crypto.subtle) {
       say("Este navegador não permite falar com o agente (é preciso HTTPS e um navegador atualizado).", "error");
       return null;
@@ -226,7 +229,7 @@ window.TecnoSignAgent = (function () {
       refreshTokens: refreshTokens, AgentError: AgentError
     };
     api.reconnect = function () {
-      if (saved) { guarded(function () { return connect(saved.url, saved.code, !!localStorage.getItem(STORAGE_KEY)); })(); }
+      if (saved) { guarded(function () { return connect(saved.url, saved.code, !!localStorage.getItem(URL_KEY)); })(); }
     };
     return api;
   }

@@ -17,7 +17,7 @@ def browser_page():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-        page = browser.new_page()
+        page = browser.new_context().new_page()  # a context of its own: a test may open a second tab in it
         page.set_default_timeout(20_000)
         yield page
         browser.close()
@@ -31,12 +31,20 @@ def portal_agent(live_server, softhsm, tmp_path):
     running.stop()
 
 
-def _connect(page, live_server, agent):
+LOCAL_STORAGE = "() => Object.fromEntries(Object.keys(localStorage).map(key => [key, localStorage.getItem(key)]))"
+SESSION_STORAGE = LOCAL_STORAGE.replace("localStorage", "sessionStorage")
+
+
+def _connect(page, live_server, agent, *, remember=False):
     page.goto(f"{live_server.url}/token/")
     page.fill("#agente-url", agent.url)
     page.fill("#agente-codigo", agent.pairing_code.lower())
+    if remember:
+        page.check("#agente-lembrar")
     page.click("#form-conectar button[type=submit]")
     page.wait_for_selector("#agente-mensagem .alert-success")
+    # The pairing code opens the agent: it stays in this tab's sessionStorage, never on disk.
+    assert page.evaluate(LOCAL_STORAGE) == ({"tecnosign-agente-endereco": agent.url} if remember else {})
 
 
 def test_the_customer_pairs_and_changes_the_pin_from_the_browser(browser_page, live_server, portal_agent, softhsm):
@@ -62,6 +70,33 @@ def test_the_customer_pairs_and_changes_the_pin_from_the_browser(browser_page, l
 
     assert page.inner_text("#agente-mensagem") == "PIN trocado."
     assert portal_agent.client().list_objects(softhsm.serial, pin="Nova#2026")["logged_in"] is True
+
+
+def test_the_pairing_code_is_kept_for_the_tab_only_and_lembrar_keeps_just_the_address(
+    browser_page, live_server, portal_agent
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/token/")
+    # What an earlier version of the page left behind when "lembrar" was ticked: the code itself.
+    page.evaluate("() => localStorage.setItem('tecnosign-agente', JSON.stringify({url: 'x', code: 'ABCD-EFGH'}))")
+
+    _connect(page, live_server, portal_agent, remember=True)
+    in_this_tab = page.evaluate(SESSION_STORAGE)
+    page.reload()
+    page.wait_for_selector("#agente-mensagem .alert-success")  # the same tab reconnects by itself
+    other_tab = page.context.new_page()  # same computer (localStorage), a new tab (empty sessionStorage)
+    other_tab.set_default_timeout(20_000)
+    other_tab.goto(f"{live_server.url}/token/")
+
+    code = portal_agent.pairing_code.lower()
+    assert code in in_this_tab["tecnosign-agente"]
+    assert page.evaluate(LOCAL_STORAGE) == {"tecnosign-agente-endereco": portal_agent.url}
+    assert other_tab.input_value("#agente-url") == portal_agent.url and other_tab.is_checked("#agente-lembrar")
+    assert other_tab.input_value("#agente-codigo") == ""
+    assert other_tab.is_hidden("#secao-midias")
+
+    page.click("#agente-esquecer")
+    assert page.evaluate(LOCAL_STORAGE) == {} and page.evaluate(SESSION_STORAGE) == {}
 
 
 def test_the_customer_erases_the_media_after_seeing_what_goes(browser_page, live_server, portal_agent, softhsm):

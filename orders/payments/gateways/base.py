@@ -36,13 +36,17 @@ class ChargeResult:
 
 @dataclass(frozen=True)
 class GatewayEvent:
-    """A verified webhook, in the portal's words."""
+    """A verified webhook, in the portal's words.
+
+    `occurred_at` is when the event happened at the provider (aware), which orders events that arrive out of order;
+    an adapter refuses a webhook that does not say.
+    """
 
     event_id: str
     charge_id: str
     status: str  # pending, paid, failed, expired, refunded
     amount: Decimal | None
-    occurred_at: datetime | None
+    occurred_at: datetime
 
 
 class PaymentGateway(ABC):
