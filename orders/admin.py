@@ -113,9 +113,9 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_select_related = ["order"]
     actions = ["sandbox_confirm", "sandbox_fail"]
 
-    def has_change_permission(self, request, obj=None):
-        # Needed to run the actions; the fields themselves stay read-only.
-        return request.user.has_perm("orders.change_payment")
+    def has_sandbox_permission(self, request) -> bool:
+        # A sandbox confirmation is a payment without money: a test tool for whoever runs the installation, no role's.
+        return request.user.is_superuser
 
     def _sandbox(self, request, queryset, status: str) -> None:
         sent = 0
@@ -127,11 +127,11 @@ class PaymentAdmin(ReadOnlyAdmin):
             request, f"{sent} webhook(s) do sandbox enviado(s) (só cobranças pendentes do sandbox).", level
         )
 
-    @admin.action(description="Sandbox: confirmar pagamento")
+    @admin.action(description="Sandbox: confirmar pagamento", permissions=["sandbox"])
     def sandbox_confirm(self, request, queryset):
         self._sandbox(request, queryset, "paid")
 
-    @admin.action(description="Sandbox: recusar pagamento")
+    @admin.action(description="Sandbox: recusar pagamento", permissions=["sandbox"])
     def sandbox_fail(self, request, queryset):
         self._sandbox(request, queryset, "failed")
 

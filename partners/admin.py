@@ -45,6 +45,9 @@ class PartnerAdmin(admin.ModelAdmin):
         state = f"paga em {timezone.localtime(payout.paid_at):%d/%m/%Y}" if payout else "a pagar"
         return f"{month:%m/%Y}: R$ {net:.2f} ({state})".replace(".", ",")
 
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("orders.review_partner")
+
     def _set_status(self, request, queryset, status: str, reason: str = "") -> None:
         actor = Actor.from_request(request)
         for partner in queryset:
@@ -68,15 +71,15 @@ class PartnerAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/partners/partner/status_reason.html", context)
 
-    @admin.action(description="Aprovar parceiros selecionados")
+    @admin.action(description="Aprovar parceiros selecionados", permissions=["review"])
     def approve(self, request, queryset):
         self._set_status(request, queryset, Partner.Status.APPROVED)
 
-    @admin.action(description="Suspender parceiros selecionados")
+    @admin.action(description="Suspender parceiros selecionados", permissions=["review"])
     def suspend(self, request, queryset):
         return self._with_reason(request, queryset, Partner.Status.SUSPENDED, "Suspender parceiros")
 
-    @admin.action(description="Recusar parceiros selecionados")
+    @admin.action(description="Recusar parceiros selecionados", permissions=["review"])
     def reject(self, request, queryset):
         return self._with_reason(request, queryset, Partner.Status.REJECTED, "Recusar parceiros")
 
@@ -178,7 +181,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Revogar chaves selecionadas")
+    @admin.action(description="Revogar chaves selecionadas", permissions=["change"])
     def revoke(self, request, queryset):
         actor = Actor.from_request(request)
         for token in queryset:

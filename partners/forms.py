@@ -210,6 +210,20 @@ class OrderFilterForm(forms.Form):
         )
 
 
+class FullExportForm(forms.Form):
+    """The partner's explicit choice to take the clients' CPF, e-mail and mobile in full, and what it binds them to."""
+
+    confirm = forms.BooleanField(
+        label=(
+            "Preciso dos dados completos para atender estes clientes e, pela LGPD, passo a responder pelo uso e "
+            "pela guarda deles."
+        ),
+        error_messages={
+            "required": "Para baixar CPF, e-mail e celular completos, marque a declaração de responsabilidade (LGPD)."
+        },
+    )
+
+
 class PartnerProfileForm(forms.Form):
     contact_name = forms.CharField(label="Nome do responsável", max_length=150)
     phone = forms.CharField(label="Celular com DDD", max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))

@@ -11,6 +11,7 @@ urlpatterns = [
     path("credenciamento/", views.register, name="register"),
     path("perfil/", views.profile, name="profile"),
     path("pedidos.csv", views.orders_csv, name="orders-csv"),
+    path("pedidos-completos.csv", views.orders_csv_full, name="orders-csv-full"),
     path("pedidos/<str:number>/", views.order_detail, name="order"),
     path("pedidos/<str:number>/reenviar-pagamento/", views.order_resend_payment, name="order-resend-payment"),
     path(

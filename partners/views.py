@@ -6,6 +6,7 @@ from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,9 +16,10 @@ from tecnosign.audit.services import Actor
 
 from .csv_export import csv_response
 from .decorators import partner_view
-from .forms import OrderFilterForm, PartnerProfileForm, PartnerRegistrationForm
+from .forms import FullExportForm, OrderFilterForm, PartnerProfileForm, PartnerRegistrationForm
+from .masking import mask_cpf, mask_email, mask_mobile
 from .selectors import order_rows, partner_order, partner_orders
-from .services.orders import ResendRefused, order_payment_link_resend
+from .services.orders import ResendRefused, order_payment_link_resend, orders_export_full_record
 from .services.registration import RegistrationConflict, partner_register, partner_update_profile
 
 ORDERS_PER_PAGE = 25
@@ -70,24 +72,44 @@ def dashboard(request, partner):
         "rows": order_rows(page.object_list),
         "query": query.urlencode(),
         "filtered": any(vars(filters).values()),
+        "full_export_form": FullExportForm(),
     }
     return render(request, "partners/dashboard.html", context)
 
 
 @partner_view()
 def orders_csv(request, partner):
+    """The clients' orders as a spreadsheet, their CPF, e-mail and mobile masked: enough to follow each sale."""
     form, _ = _filter_form(request, partner)
-    orders = partner_orders(partner, form.filters())
+    return _orders_csv(partner_orders(partner, form.filters()), full=False)
 
+
+@require_POST
+@partner_view()
+def orders_csv_full(request, partner):
+    """The same spreadsheet with CPF, e-mail and mobile in full: only on the partner's declared, audited choice."""
+    form, _ = _filter_form(request, partner)  # the dashboard's filters travel in the query string
+    confirmation = FullExportForm(request.POST)
+    if not confirmation.is_valid():
+        messages.error(request, confirmation.errors["confirm"][0])
+        query = request.GET.urlencode()
+        return redirect(reverse("partners:dashboard") + (f"?{query}" if query else ""))
+    filters = form.filters()
+    orders = partner_orders(partner, filters)
+    orders_export_full_record(partner=partner, filters=filters, rows=orders.count(), actor=Actor.from_request(request))
+    return _orders_csv(orders, full=True)
+
+
+def _orders_csv(orders, *, full: bool):
     def rows():
         # Chunks keep memory flat; each chunk's booking times are read in one query.
         chunk = []
         for order in orders.iterator(chunk_size=500):
             chunk.append(order)
             if len(chunk) == 500:
-                yield from _csv_rows(chunk)
+                yield from _csv_rows(chunk, full=full)
                 chunk = []
-        yield from _csv_rows(chunk)
+        yield from _csv_rows(chunk, full=full)
 
     header = [
         "Pedido",
@@ -104,21 +126,22 @@ def orders_csv(request, partner):
         "Comissão (%)",
         "Situação",
     ]
-    filename = f"pedidos-{timezone.localdate():%Y-%m-%d}.csv"
+    filename = f"pedidos{'-completos' if full else ''}-{timezone.localdate():%Y-%m-%d}.csv"
     return csv_response(filename, header, rows())
 
 
-def _csv_rows(orders):
+def _csv_rows(orders, *, full: bool):
     for row in order_rows(orders):
         order = row.order
         yield [
             order.number,
             order.created_at,
             order.holder_name,
-            order.holder_document_display,
+            # A company's CNPJ is public registry data; a person's CPF, e-mail and mobile are not.
+            order.holder_document_display if full or order.is_company else mask_cpf(order.person_cpf),
             order.person_name,
-            order.email,
-            order.mobile_display,
+            order.email if full else mask_email(order.email),
+            order.mobile_display if full else mask_mobile(order.mobile),
             order.product.name,
             order.link.name if order.link else "",
             order.price,

@@ -11,7 +11,9 @@ class SchedulingConfig(AppConfig):
         from . import checks  # noqa: F401 (registers the settings check)
         from .roles import ensure_roles
 
-        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="scheduling-roles")
+        # After every app's migrations, not only this one's: each app's permissions are created at its own
+        # post_migrate, and the roles take permissions from apps installed after this one (issuance, partners).
+        post_migrate.connect(ensure_roles, dispatch_uid="scheduling-roles")
 
     def load_demo(self) -> list[str]:
         """Called by `manage.py load_demo`: the demo agent's weekly hours."""

@@ -2,6 +2,9 @@
 
 Created (and topped up, never trimmed) after every `migrate`, so production gets them without demo data:
 staff are then put in a group in the admin. Superusers are not a role; they see everything.
+
+Every admin action declares the permission it needs (`tecnosign/tests/test_admin_action_permissions.py`
+holds which role may run which action): a permission given here hands out the actions that require it.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -11,6 +14,7 @@ from .models import AGENTS_GROUP
 
 VERIFIERS_GROUP = "verifiers"
 SUPPORT_GROUP = "support"
+MANAGERS_GROUP = "managers"
 
 ROLES: dict[str, dict[str, list[str]]] = {
     # Registration agents: their day's appointments, the dossier, the checklist, their days off.
@@ -58,6 +62,20 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "revocation": ["view_revocationrequest", "change_revocationrequest", "review_letter"],
         "notifications": ["view_outboxmessage", "change_outboxmessage"],
         "audit": ["view_auditevent"],
+    },
+    # The AR's management ("gerência"): approves, suspends and refuses partners, pays their commissions, sets the
+    # links' limits and revokes partners' API keys (an API key has no editable field: "change" is revoking).
+    MANAGERS_GROUP: {
+        "orders": ["view_partner", "review_partner", "view_referrallink", "view_commissionentry"],
+        "partners": [
+            "view_commissionpayout",
+            "add_commissionpayout",
+            "view_linklimits",
+            "add_linklimits",
+            "change_linklimits",
+            "view_apitoken",
+            "change_apitoken",
+        ],
     },
 }
 

@@ -43,7 +43,11 @@ class WorkstationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Listar as mídias conectadas")
+    def has_list_tokens_permission(self, request) -> bool:
+        # The action queues a token job: the same permission as queueing one by hand.
+        return request.user.has_perm("tokens.add_tokenjob")
+
+    @admin.action(description="Listar as mídias conectadas", permissions=["list_tokens"])
     def list_connected_tokens(self, request, queryset):
         for workstation in queryset.filter(active=True):
             job = token_job_create(

@@ -47,6 +47,8 @@ class Partner(models.Model):
         verbose_name = "parceiro"
         verbose_name_plural = "parceiros"
         ordering = ["name"]
+        # Deciding on a partner without editing its data (the PIX key decides who gets paid).
+        permissions = [("review_partner", "Pode aprovar, suspender e recusar parceiros")]
 
     def __str__(self) -> str:
         return self.name

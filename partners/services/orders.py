@@ -1,5 +1,8 @@
 """What a partner may do for a client's order from the portal or the API."""
 
+from dataclasses import asdict
+from datetime import date
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,6 +12,8 @@ from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
 from tecnosign.notifications.models import OutboxMessage
 from tecnosign.notifications.services import notify
+
+from ..selectors import OrderFilters
 
 PAYABLE = {Order.Status.AWAITING_PAYMENT, Order.Status.PAYMENT_EXPIRED}
 
@@ -43,3 +48,20 @@ def order_payment_link_resend(*, partner: Partner, order: Order, actor: Actor) -
                 action="order.payment_link_resent", obj=order, actor=actor, note=f"Pedido pelo parceiro {partner.name}"
             )
     return not already
+
+
+def orders_export_full_record(*, partner: Partner, filters: OrderFilters, rows: int, actor: Actor) -> None:
+    """The partner took the clients' CPF, e-mail and mobile in full: who, when, which orders and how many (LGPD)."""
+    applied = {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in asdict(filters).items()
+        if value not in (None, "")
+    }
+    with transaction.atomic():
+        audit_record(
+            action="partner.orders_exported_full",
+            obj=partner,
+            actor=actor,
+            after={"filters": applied, "rows": rows},
+            note="Planilha de pedidos com CPF, e-mail e celular completos",
+        )

@@ -6,13 +6,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from tecnosign.http import client_ip
-from tecnosign.notifications.services import notify
 
 from .checkpoints import (
     Checkpoint,
@@ -25,6 +24,9 @@ from .checkpoints import (
 )
 from .models import AuditChainHead, AuditEvent
 from .sinks import CheckpointSink, checkpoint_sink
+
+# Sent when the chain no longer extends the last signed checkpoint (problems, since, sink): staff must hear of it.
+chain_tampered = Signal()
 
 logger = logging.getLogger(__name__)
 
@@ -357,13 +359,6 @@ def audit_checkpoint() -> Checkpoint | None:
 
 
 def _alert_tampering(problems: list[ChainProblem], *, since: int, sink: CheckpointSink) -> None:
-    """One message per staff address for each checkpoint the chain broke away from, however often the beat runs."""
+    """Log it, and tell whoever listens (the notifications app e-mails staff): audit sends no messages itself."""
     logger.critical("audit log does not extend checkpoint %s in %s: %s", since, sink, AuditTampered(problems))
-    with transaction.atomic():
-        for address in settings.STAFF_ALERT_EMAILS:
-            notify(
-                "audit_tampered",
-                to=address,
-                key=f"audit:tampered:{since}:{address}",
-                context={"problems": problems[:20], "count": len(problems), "since": since, "sink": str(sink)},
-            )
+    chain_tampered.send(sender=AuditTampered, problems=problems, since=since, sink=str(sink))

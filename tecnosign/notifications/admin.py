@@ -1,10 +1,9 @@
 from django.contrib import admin, messages
 
-from tecnosign.queue import enqueue_on_commit
+from tecnosign.audit.services import Actor
 
 from .models import OutboxMessage
-from .services import outbox_redact
-from .tasks import send_outbox_message
+from .services import outbox_redact, outbox_retry
 
 
 @admin.register(OutboxMessage)
@@ -38,10 +37,11 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Reenviar mensagens que falharam")
+    # Every field is read-only: "change" on a message means only sending a failed one again.
+    @admin.action(description="Reenviar mensagens que falharam", permissions=["change"])
     def retry_failed(self, request, queryset):
-        failed = list(queryset.filter(status=OutboxMessage.Status.FAILED).values_list("pk", flat=True))
-        queryset.filter(pk__in=failed).update(status=OutboxMessage.Status.PENDING, attempts=0)
-        for pk in failed:
-            enqueue_on_commit(send_outbox_message, pk)
-        self.message_user(request, f"{len(failed)} mensagem(ns) reenfileirada(s).", messages.SUCCESS)
+        retried = outbox_retry(message_ids=queryset.values_list("pk", flat=True), actor=Actor.from_request(request))
+        if retried:
+            self.message_user(request, f"{len(retried)} mensagem(ns) reenfileirada(s).", messages.SUCCESS)
+        else:
+            self.message_user(request, "Nenhuma das mensagens selecionadas falhou: nada a reenviar.", messages.WARNING)

@@ -1,6 +1,7 @@
 """The one way the portal sends messages: `notify()` writes an outbox row, a task delivers it after commit."""
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.db.models import F, Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from tecnosign.audit.services import Actor, audit_record
 
 from .models import OutboxMessage
 from .sms import sms_send
@@ -164,3 +167,35 @@ def outbox_due_ids(*, limit: int = 500) -> list[int]:
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def outbox_retry(*, message_ids: Iterable[int], actor: Actor) -> list[int]:
+    """Staff send given-up messages again: only FAILED ones go back to pending, with a fresh attempt count.
+
+    Each one is audited (who asked, the error it had); delivery is queued after commit. A message that is pending,
+    being sent or already sent is left alone, so a retry never sends twice. Returns the ids put back in the queue.
+    """
+    from tecnosign.queue import enqueue_on_commit
+
+    from .tasks import send_outbox_message
+
+    with transaction.atomic():
+        failed = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=list(message_ids), status=OutboxMessage.Status.FAILED)
+            .order_by("pk")
+        )
+        OutboxMessage.objects.filter(pk__in=[message.pk for message in failed]).update(
+            status=OutboxMessage.Status.PENDING, attempts=0, claimed_at=None
+        )
+        for message in failed:
+            audit_record(
+                action="outbox.retried",
+                obj=message,
+                actor=actor,
+                before={"status": message.status, "attempts": message.attempts},
+                after={"status": OutboxMessage.Status.PENDING, "attempts": 0},
+                note=message.last_error[:500],
+            )
+            enqueue_on_commit(send_outbox_message, message.pk)
+    return [message.pk for message in failed]

@@ -2,11 +2,14 @@ import smtplib
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
 from conftest import wait_for
-from orders.tests.factories import OrderFactory
+from orders.tests.factories import OrderFactory, UserFactory
+from scheduling.roles import SUPPORT_GROUP, ensure_roles
+from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 from tecnosign.notifications.services import notify
 from tecnosign.notifications.tasks import outbox_sweep, send_outbox_message
@@ -87,3 +90,50 @@ def test_a_real_worker_delivers_through_redis(celery_worker):
 
     wait_for(lambda: OutboxMessage.objects.get(pk=message.pk).status == OutboxMessage.Status.SENT)
     assert [m.to for m in mail.outbox] == [[order.email]]
+
+
+def test_support_sends_again_only_the_failed_messages_audited_and_after_commit(
+    client, django_capture_on_commit_callbacks
+):
+    # Given a message given up after its attempts, one already sent and one still pending, and a support agent
+    ensure_roles()
+    agent = UserFactory(username="suporte", is_staff=True)
+    agent.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    client.force_login(agent)
+    order = OrderFactory()
+    failed, sent, pending = (
+        OutboxMessage.objects.create(
+            key=f"teste:{status}",
+            kind="order_created",
+            recipient=order.email,
+            subject=f"Mensagem {status}",
+            body_text="Olá",
+            status=status,
+            attempts=6,
+            last_error="SMTPServerDisconnected()" if status == "failed" else "",
+        )
+        for status in (OutboxMessage.Status.FAILED, OutboxMessage.Status.SENT, OutboxMessage.Status.PENDING)
+    )
+
+    # When they run "Reenviar mensagens que falharam" on all three
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(
+            "/admin/notifications/outboxmessage/",
+            {"action": "retry_failed", "_selected_action": [failed.pk, sent.pk, pending.pk], "index": "0"},
+            follow=True,
+        )
+
+    # Then only the failed one went back to the queue, audited with who asked and its error; nothing was sent
+    # before commit, and after commit it is delivered once
+    assert "1 mensagem(ns) reenfileirada(s)" in response.text
+    statuses = dict(OutboxMessage.objects.values_list("pk", "status"))
+    assert statuses == {failed.pk: "pending", sent.pk: "sent", pending.pk: "pending"}
+    assert OutboxMessage.objects.get(pk=failed.pk).attempts == 0
+    assert OutboxMessage.objects.get(pk=pending.pk).attempts == 6
+    event = AuditEvent.objects.get(action="outbox.retried")
+    assert (event.object_id, event.actor, event.note) == (str(failed.pk), agent, "SMTPServerDisconnected()")
+    assert not mail.outbox
+    for callback in queued:
+        callback()
+    assert [m.subject for m in mail.outbox] == ["Mensagem failed"]
+    assert OutboxMessage.objects.get(pk=failed.pk).status == OutboxMessage.Status.SENT

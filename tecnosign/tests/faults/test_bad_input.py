@@ -25,6 +25,7 @@ from django.apps import apps
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
@@ -386,6 +387,14 @@ TARGETS: dict[str, Target] = {
     "partners:orders-csv": Target(
         lambda s: "/parceiros/pedidos.csv", who="partner", kind="get", page=lambda s: "/parceiros/", action=lambda s: ""
     ),
+    # The full export's declaration (its filters come in the query string, swept above).
+    "partners:orders-csv-full": Target(
+        lambda s: "/parceiros/pedidos-completos.csv",
+        who="partner",
+        page=lambda s: "/parceiros/",
+        fields={"confirm": "on"},
+        accepts=True,
+    ),
     "partners:order": Target(lambda s: f"/parceiros/pedidos/{o('awaiting')(s)}/", who="partner", form=False),
     "partners:order-resend-payment": Target(
         lambda s: f"/parceiros/pedidos/{o('awaiting')(s)}/reenviar-pagamento/",
@@ -653,6 +662,8 @@ def test_hostile_input_never_answers_5xx_nor_writes_half(name, scene):
             before = snapshot()
             with time_machine.travel(NOW, tick=False):
                 response = send(client, target, path, payload, files)
+                if response.streaming:  # a streamed body (a CSV) is made while it is read: read it here
+                    response = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
             assert response.status_code < 500, f"{name}: {response.status_code} for {payload!r:.300}"
             check_writes(before, response.status_code)
             transaction.set_rollback(True)
