@@ -275,8 +275,12 @@ LGPD_CONSENT_VERSION = "2026-07"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Payments -------------------------------------------------------------------------------------------
-# The gateway that creates charges; "sandbox" is built in (it confirms through its own signed webhook).
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox")
+# The gateway that creates charges. "sandbox" is built in (test cards, confirmed through its own signed webhook) and
+# is the default only with DEBUG on: in production there is no default, the deployment names its gateway, and the
+# sandbox is refused at start-up (orders.checks) unless SANDBOX_ALLOWED=1 marks a staging deployment, where test
+# payments (and `load_demo`'s accounts) are wanted. Never set SANDBOX_ALLOWED where real customers pay.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox" if DEBUG else "")
+SANDBOX_ALLOWED = env_bool("SANDBOX_ALLOWED", False)
 SANDBOX_WEBHOOK_SECRET = env_str("SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else "")
 WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300)
 PIX_KEY = env_str("PIX_KEY", "pagamentos@tecnosign.com.br")

@@ -18,3 +18,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # Uploaded documents of the test run go to a throwaway directory.
 STORAGES["private"]["OPTIONS"]["location"] = Path(tempfile.mkdtemp(prefix="tecnosign-private-"))  # noqa: F405
 WHATSAPP_BACKEND = "tecnosign.notifications.whatsapp.LocmemBackend"
+# pytest-django runs the suite with DEBUG off: the sandbox is its gateway, as on a staging deployment.
+SANDBOX_ALLOWED = True
