@@ -82,3 +82,22 @@ def test_a_staging_deployment_starts_with_the_sandbox(tmp_path):
     assert check.returncode == 0, check.stderr
     assert wsgi.returncode == 0, wsgi.stderr
     assert wsgi.stdout.strip() == "wsgi ready"
+
+
+@pytest.mark.parametrize(
+    ("process", "passphrase"),
+    [("manage.py check", ""), ("manage.py check", "dev-only-ca-passphrase"), ("gunicorn", "x")],
+)
+def test_production_refuses_a_weak_or_missing_ca_passphrase(tmp_path, process, passphrase):
+    env = production_env(
+        tmp_path,
+        CA_KEY_PASSPHRASE=passphrase,
+        PAYMENT_GATEWAY="sandbox",
+        SANDBOX_ALLOWED="1",
+        SANDBOX_WEBHOOK_SECRET="staging-" + "w" * 24,
+    )
+
+    result = run(PROCESSES[process], env)
+
+    assert result.returncode != 0
+    assert ("(issuance.E001)" if not passphrase else "(issuance.E002)") in result.stderr, result.stderr[-2000:]
