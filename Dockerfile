@@ -1,4 +1,5 @@
 # Production image: one image, three roles (web, worker, beat) chosen by the compose command.
+# It names no payment gateway and allows no sandbox: the deployment's environment does (docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -9,6 +10,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt && useradd --system --home /app tecnosign \
     && mkdir -p /var/lib/tecnosign && chown tecnosign /var/lib/tecnosign
 COPY . .
+# collectstatic runs only the static files' checks, so the build needs no gateway and no CA passphrase.
 RUN DEBUG=0 SECRET_KEY=build-only-collectstatic python manage.py collectstatic --noinput
 
 USER tecnosign

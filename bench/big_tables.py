@@ -67,6 +67,11 @@ def setup_django() -> None:
             "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
             "ALLOWED_HOSTS": "testserver",
             "SECURE_SSL_REDIRECT": "0",
+            # Production settings as staging: the sandbox is the only gateway there is to name.
+            "PAYMENT_GATEWAY": "sandbox",
+            "SANDBOX_ALLOWED": "1",
+            "SANDBOX_WEBHOOK_SECRET": "bench-webhook-secret",
+            "CA_KEY_PASSPHRASE": "bench-only-ca-passphrase-0123456789",
             "LOG_LEVEL": "ERROR",
             "DJANGO_SETTINGS_MODULE": "tecnosign.settings",
         }

@@ -58,8 +58,11 @@ def bench_env() -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_HSTS_SECONDS": "0",
+        # A staging deployment: production refuses the sandbox, whose signed webhook the load pays orders with.
+        "PAYMENT_GATEWAY": "sandbox",
+        "SANDBOX_ALLOWED": "1",
         "SANDBOX_WEBHOOK_SECRET": "bench-webhook-secret",
-        "CA_KEY_PASSPHRASE": "bench-only-passphrase",
+        "CA_KEY_PASSPHRASE": "bench-only-ca-passphrase-0123456789",
         "PRIVATE_STORAGE_ROOT": str(WORK / "private"),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "bench.load_settings",

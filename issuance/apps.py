@@ -5,6 +5,9 @@ class IssuanceConfig(AppConfig):
     name = "issuance"
     verbose_name = "Emissão"
 
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the CA passphrase check)
+
     def order_deadlines(self, order) -> list:
         """The order page's timeline (orders.selectors.order_deadlines): the CA's 24 h to release."""
         from .selectors import release_deadlines

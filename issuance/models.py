@@ -11,8 +11,9 @@ from django.utils import timezone
 class CertificateAuthority(models.Model):
     """A certificate the portal signs with: the local root, the issuing CA, or the delegated OCSP responder.
 
-    The private key is PKCS#8, encrypted with CA_KEY_PASSPHRASE (issuance.pki.keys); it never leaves
-    this row in clear.
+    The private key is PKCS#8 sealed with AES-256-GCM under an Argon2id key derived from CA_KEY_PASSPHRASE
+    (issuance.pki.keys; rows made before hold a PBKDF2-encrypted PEM until re-wrapped); it never leaves this row
+    in clear. The field keeps its historical name.
     """
 
     class Role(models.TextChoices):
@@ -28,7 +29,7 @@ class CertificateAuthority(models.Model):
         "self", verbose_name="emitida por", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     certificate_pem = models.TextField("certificado (PEM)")
-    private_key_pem = models.TextField("chave privada (PEM cifrado)", editable=False)
+    private_key_pem = models.TextField("chave privada (cifrada)", editable=False)
     serial = models.CharField("número de série", max_length=40)
     fingerprint_sha256 = models.CharField("SHA-256", max_length=64, unique=True)
     not_before = models.DateTimeField("válido de")

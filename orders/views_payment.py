@@ -18,8 +18,13 @@ from .decorators import customer_order_view
 from .forms_payment import CardForm
 from .models import Order, Payment
 from .payments.gateways import GATEWAYS, WebhookRejected
-from .payments.gateways.sandbox import sandbox_schedule_webhook
+from .payments.gateways.sandbox import SandboxGateway, sandbox_allowed, sandbox_schedule_webhook
 from .services.payments import PaymentNotAllowed, payment_start, webhook_receive
+
+
+def _sandbox_refused() -> bool:
+    """The sandbox is the configured gateway where it is not allowed (production refuses to start so: defence)."""
+    return SandboxGateway.name == settings.PAYMENT_GATEWAY and not sandbox_allowed()
 
 
 def _back(order: Order, anchor: str = "pagamento"):
@@ -31,6 +36,8 @@ def _back(order: Order, anchor: str = "pagamento"):
 @require_POST
 @customer_order_view
 def payment_choose(request, order: Order):
+    if _sandbox_refused():
+        raise Http404
     method = request.POST.get("method")
     if method not in (Payment.Method.BOLETO, Payment.Method.PIX):
         messages.error(request, "Escolha boleto, PIX ou cartão.")
@@ -45,6 +52,8 @@ def payment_choose(request, order: Order):
 @require_POST
 @customer_order_view
 def payment_card(request, order: Order):
+    if _sandbox_refused():
+        raise Http404  # the sandbox's test cards would pay the order
     form = CardForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -69,13 +78,13 @@ def payment_card(request, order: Order):
 
 
 def sandbox_simulation_enabled() -> bool:
-    return settings.DEBUG and settings.PAYMENT_GATEWAY == "sandbox"
+    return SandboxGateway.name == settings.PAYMENT_GATEWAY and sandbox_allowed()
 
 
 @require_POST
 @customer_order_view
 def payment_simulate(request, order: Order):
-    """Development only: the sandbox "bank" pays the live charge, through the signed webhook."""
+    """Development and staging only: the sandbox "bank" pays the live charge, through the signed webhook."""
     if not sandbox_simulation_enabled():
         raise Http404
     payment = order.payments.filter(status=Payment.Status.PENDING).first()
@@ -98,7 +107,7 @@ def pix_qr_data_uri(payload: str) -> str:
 @require_POST
 @never_cache
 def webhook(request, gateway: str):
-    if gateway not in GATEWAYS:
+    if gateway not in GATEWAYS or (gateway == SandboxGateway.name and not sandbox_allowed()):
         raise Http404
     try:
         outcome = webhook_receive(gateway_name=gateway, body=request.body, headers=request.headers)

@@ -1,9 +1,26 @@
 import os
+import sys
 
-from celery import Celery
+from celery import Celery, signals
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tecnosign.settings")
 
 app = Celery("tecnosign")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.worker_init.connect
+@signals.beat_init.connect
+def refuse_unsafe_start(**kwargs) -> None:
+    """The worker and beat run no `manage.py check`: refuse to start on a configuration the checks reject."""
+    from .startup import refuse_unsafe_start as refuse
+
+    try:
+        refuse()
+    except ImproperlyConfigured as error:
+        # Celery may have redirected sys.stderr into its logger by now, and it logs and ignores any exception a
+        # signal handler raises but SystemExit: so the real stderr, then exit.
+        print(error, file=sys.__stderr__, flush=True)
+        raise SystemExit(1) from error

@@ -294,8 +294,12 @@ LGPD_CONSENT_VERSION = "2026-07"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Payments -------------------------------------------------------------------------------------------
-# The gateway that creates charges; "sandbox" is built in (it confirms through its own signed webhook).
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox")
+# The gateway that creates charges. "sandbox" is built in (test cards, confirmed through its own signed webhook) and
+# is the default only with DEBUG on: in production there is no default, the deployment names its gateway, and the
+# sandbox is refused at start-up (orders.checks) unless SANDBOX_ALLOWED=1 marks a staging deployment, where test
+# payments (and `load_demo`'s accounts) are wanted. Never set SANDBOX_ALLOWED where real customers pay.
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox" if DEBUG else "")
+SANDBOX_ALLOWED = env_bool("SANDBOX_ALLOWED", False)
 SANDBOX_WEBHOOK_SECRET = env_str("SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else "")
 WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300)
 PIX_KEY = env_str("PIX_KEY", "pagamentos@tecnosign.com.br")
@@ -338,8 +342,13 @@ CELERY_BEAT_SCHEDULE["token-jobs-sweep"] = {"task": "tokens.jobs_sweep", "schedu
 
 # "local": the embedded CA (root + issuing CA made by `manage.py ca_init`); "external": a real AC's HTTP API.
 CA_BACKEND = env_str("CA_BACKEND", "local")
-# Encrypts the local CA's private keys at rest. Required outside DEBUG (checked when a key is used).
+# Encrypts the local CA's private keys at rest (issuance/pki/keys.py). Required outside DEBUG, and then at least 20
+# characters, not common (issuance.checks at start-up, and again at every use).
 CA_KEY_PASSPHRASE = env_str("CA_KEY_PASSPHRASE") or ("dev-only-ca-passphrase" if DEBUG else "")
+# Argon2id cost of the key that seals each CA key (RFC 9106's second recommendation: 64 MiB, 3 passes, 4 lanes).
+# Each stored key records its own parameters; `manage.py ca_rewrap_keys` re-wraps keys made with other values.
+CA_KEY_KDF_MEMORY_KIB = env_int("CA_KEY_KDF_MEMORY_KIB", 64 * 1024)
+CA_KEY_KDF_TIME_COST = env_int("CA_KEY_KDF_TIME_COST", 3)
 CA_KEY_SIZE = env_int("CA_KEY_SIZE", 4096)
 # The local CA releases a submitted request after this many seconds (0: at once).
 LOCAL_CA_RELEASE_DELAY_SECONDS = env_int("LOCAL_CA_RELEASE_DELAY_SECONDS", 0)
@@ -353,7 +362,7 @@ ISSUANCE_SLA_HOURS = env_int("ISSUANCE_SLA_HOURS", 24)
 ISSUANCE_SLA_WARN_HOURS = env_int("ISSUANCE_SLA_WARN_HOURS", 20)
 ISSUANCE_POLL_INTERVAL_SECONDS = env_int("ISSUANCE_POLL_INTERVAL_SECONDS", 60)
 A1_KEY_SIZE = env_int("A1_KEY_SIZE", 2048)
-# PBKDF2 rounds protecting the A1 .pfx (ten times OpenSSL's default of 2048).
+# PBKDF2 rounds protecting the A1 .pfx (ten times OpenSSL's default of 2048); its MAC takes as many (pki/pkcs12.py).
 A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 20_000)
 # Wrong issuance passwords allowed per order before the form locks, and for how long.
 A1_PASSWORD_MAX_FAILURES = env_int("A1_PASSWORD_MAX_FAILURES", 5)

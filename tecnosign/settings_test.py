@@ -19,3 +19,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 STORAGES["private"]["OPTIONS"]["location"] = Path(tempfile.mkdtemp(prefix="tecnosign-private-"))  # noqa: F405
 WHATSAPP_BACKEND = "tecnosign.notifications.whatsapp.LocmemBackend"
 SMS_BACKEND = "tecnosign.notifications.sms.LocmemBackend"
+# pytest-django runs the suite with DEBUG off: the sandbox is its gateway, as on a staging deployment.
+SANDBOX_ALLOWED = True
+# The suite runs with DEBUG off, so the CA passphrase must pass production's policy; and the CA keys' Argon2id is
+# made cheap, as the password hasher is (a CA is made for most issuance tests; each key records its parameters).
+CA_KEY_PASSPHRASE = "test-suite-only-ca-passphrase-0123456789"  # noqa: S105 (tests only)
+CA_KEY_KDF_MEMORY_KIB = 256
+CA_KEY_KDF_TIME_COST = 1

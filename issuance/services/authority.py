@@ -18,7 +18,7 @@ from django.utils import timezone
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 
 from ..models import CertificateAuthority
-from ..pki.keys import decrypt_private_key, encrypt_private_key
+from ..pki.keys import decrypt_private_key, encrypt_private_key, key_needs_rewrap, key_protection
 from ..pki.profile import PublicationUrls, ca_certificate, ca_name, ocsp_responder_certificate
 
 Role = CertificateAuthority.Role
@@ -187,12 +187,46 @@ def signing_material(authority: CertificateAuthority) -> SigningMaterial:
     if material is None:
         try:
             key = decrypt_private_key(authority.private_key_pem)
+        except ImproperlyConfigured as exc:  # no passphrase, or one too weak for production
+            raise CaNotReady(str(exc)) from exc
         except (ValueError, TypeError) as exc:
             raise CaNotReady(f"CA_KEY_PASSPHRASE does not open the key of {authority.name}.") from exc
         certificate = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
         material = SigningMaterial(authority_id=authority.pk, certificate=certificate, key=key)
         _material_cache[authority.fingerprint_sha256] = material
     return material
+
+
+def ca_keys_rewrap(*, actor: Actor = SYSTEM) -> list[CertificateAuthority]:
+    """Re-encrypt every stored CA key (retired ones too) not sealed with the current format and KDF parameters.
+
+    Keys stored as PKCS#8 PEM (PBKDF2 at 2,048 rounds) become Argon2id + AES-256-GCM. Needs the passphrase, so a
+    management command does it (`ca_rewrap_keys`, and `ca_init` on every deploy), never a data migration. The
+    key itself is unchanged, so the signing-material cache, keyed by certificate, stays valid.
+    """
+    rewrapped = []
+    with transaction.atomic():
+        for authority in CertificateAuthority.objects.select_for_update().order_by("pk"):
+            stored = authority.private_key_pem
+            if not key_needs_rewrap(stored):
+                continue
+            try:
+                key = decrypt_private_key(stored)
+            except ImproperlyConfigured as exc:  # no passphrase, or one too weak for production
+                raise CaNotReady(str(exc)) from exc
+            except (ValueError, TypeError) as exc:
+                raise CaNotReady(f"CA_KEY_PASSPHRASE does not open the key of {authority.name}.") from exc
+            authority.private_key_pem = encrypt_private_key(key)
+            authority.save(update_fields=["private_key_pem"])
+            audit_record(
+                action="ca.key_rewrapped",
+                obj=authority,
+                actor=actor,
+                before=key_protection(stored),
+                after=key_protection(authority.private_key_pem),
+            )
+            rewrapped.append(authority)
+    return rewrapped
 
 
 def active_authority(role: Role) -> CertificateAuthority:

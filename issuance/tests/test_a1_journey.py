@@ -135,17 +135,23 @@ def test_the_private_key_is_kept_nowhere(client, local_ca, on_commit):
     assert kept.public_key() == key.public_key()
 
 
-def test_the_pkcs12_is_aes_256_with_pbkdf2(client, local_ca, on_commit, tmp_path):
+def test_the_pkcs12_is_aes_256_with_pbkdf2_and_its_mac_costs_as_much(client, local_ca, on_commit, tmp_path, settings):
     order = released_order(client, on_commit)
     bundle = tmp_path / "certificado.pfx"
     bundle.write_bytes(issue(client, order).content)
 
     info = openssl("pkcs12", "-info", "-in", str(bundle), "-noout", "-passin", f"pass:{PASSWORD}")
+    wrong = openssl("pkcs12", "-info", "-in", str(bundle), "-noout", "-passin", "pass:Emissao#2025")
 
     assert info.returncode == 0, info.stderr
-    assert "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC" in info.stderr
+    key_rounds = int(re.search(r"Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration (\d+)", info.stderr).group(1))
     assert "PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC" in info.stderr
-    assert "MAC: sha256" in info.stderr
+    mac_rounds = int(re.search(r"MAC: sha256, Iteration (\d+)", info.stderr).group(1))
+    # Guessing the password against the MAC costs no less than against the key (cryptography alone writes 2,048).
+    assert key_rounds == settings.A1_PKCS12_KDF_ROUNDS and mac_rounds >= key_rounds
+    assert wrong.returncode != 0 and "Mac verify error" in wrong.stderr
+    key, certificate, _ = pkcs12.load_key_and_certificates(bundle.read_bytes(), PASSWORD.encode())
+    assert certificate.public_key() == key.public_key()
 
 
 def _subject(cert):

@@ -1,16 +1,17 @@
 """`manage.py ca_init`: the local chain, made once, keys encrypted at rest with the passphrase."""
 
+import json
 from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
 import time_machine
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from issuance.models import CertificateAuthority, RevocationList
+from issuance.pki.keys import decrypt_private_key
 from issuance.services import authority as authority_service
 from issuance.services.authority import CaNotReady, ca_init
 
@@ -44,21 +45,28 @@ def test_ca_init_makes_the_chain_once_and_publishes_a_first_crl(settings):
     assert RevocationList.objects.filter(authority=issuing).count() == 1
 
 
-def test_keys_are_encrypted_at_rest_with_the_passphrase(local_ca, settings):
-    pem = local_ca.issuing.private_key_pem.encode()
+def test_keys_are_encrypted_at_rest_with_the_passphrase(local_ca, settings, monkeypatch):
+    stored = local_ca.issuing.private_key_pem
+    monkeypatch.setattr(authority_service, "_material_cache", {})  # a fresh process
 
-    assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    with pytest.raises(TypeError):
-        serialization.load_pem_private_key(pem, password=None)
-    with pytest.raises(ValueError):
-        serialization.load_pem_private_key(pem, password=b"outra-senha")
-    key = serialization.load_pem_private_key(pem, password=settings.CA_KEY_PASSPHRASE.encode())
+    record = json.loads(stored)
+    key = decrypt_private_key(stored)
+
+    assert (record["format"], record["kdf"]["name"], record["cipher"]["name"]) == (
+        "tecnosign-ca-key",
+        "argon2id",
+        "aes-256-gcm",
+    )
+    assert "PRIVATE KEY" not in stored
     assert key.public_key() == _cert(local_ca.issuing).public_key()
+    settings.CA_KEY_PASSPHRASE = "another passphrase, long and strong"
+    with pytest.raises(ValueError, match="does not open the key"):
+        decrypt_private_key(stored)
 
 
 def test_a_passphrase_that_does_not_open_the_keys_stops_ca_init(local_ca, settings, monkeypatch):
     monkeypatch.setattr(authority_service, "_material_cache", {})  # a fresh process
-    settings.CA_KEY_PASSPHRASE = "outra-senha"
+    settings.CA_KEY_PASSPHRASE = "another passphrase, long and strong"
 
     with pytest.raises(CommandError, match="CA_KEY_PASSPHRASE does not open the key"):
         call_command("ca_init", stdout=StringIO())

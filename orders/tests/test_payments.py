@@ -367,16 +367,18 @@ def test_pix_code_lapses_after_30_minutes_but_the_order_stays_payable(customer):
     assert order.status == Order.Status.AWAITING_PAYMENT
 
 
-def test_simulate_button_only_in_debug_sandbox(customer, settings, on_commit):
+def test_simulate_button_only_where_the_sandbox_is_allowed(customer, settings, on_commit):
     order = OrderFactory()
     page = customer(order)
     page.post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
 
-    settings.DEBUG = False
+    settings.DEBUG, settings.SANDBOX_ALLOWED = False, False
     assert "Simular pagamento" not in page.get(f"/pedido/{order.number}/").text
     assert page.post(f"/pedido/{order.number}/pagamento/simular/").status_code == 404
 
-    settings.DEBUG = True
+    settings.DEBUG = True  # development
+    assert "Simular pagamento" in page.get(f"/pedido/{order.number}/").text
+    settings.DEBUG, settings.SANDBOX_ALLOWED = False, True  # a staging deployment
     assert "Simular pagamento" in page.get(f"/pedido/{order.number}/").text
     with on_commit():
         page.post(f"/pedido/{order.number}/pagamento/simular/")

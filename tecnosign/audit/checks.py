@@ -3,10 +3,13 @@
 from django.conf import settings
 from django.core.checks import Error, register
 
+from tecnosign.startup import STARTUP
+
 from .checkpoints import key_id, load_signing_key, load_verify_key
 
 
-@register()
+# Tagged STARTUP: gunicorn and the Celery processes refuse to start without a key, as `manage.py` does.
+@register(STARTUP)
 def audit_checkpoint_settings_check(app_configs, **kwargs) -> list[Error]:
     if not settings.AUDIT_CHECKPOINT_SIGNING_KEY:
         # DEBUG has a dev-only key; off DEBUG there is no default.

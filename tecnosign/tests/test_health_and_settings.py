@@ -1,5 +1,6 @@
 import base64
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,7 +47,7 @@ def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_check_deploy_is_clean_with_production_variables():
+def _production_variables(**overrides: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tecnosign.settings",
@@ -56,10 +57,36 @@ def test_check_deploy_is_clean_with_production_variables():
         "SITE_URL": "https://portal.tecnosign.com.br",
         # An Ed25519 private key (raw 32 bytes, base64) signing the audit checkpoints; required when DEBUG is off.
         "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "CA_KEY_PASSPHRASE": "a long and unguessable CA passphrase 7Qm",
+        **overrides,
     }
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
-    assert result.returncode == 0, result.stderr + result.stdout
-    assert "System check identified no issues" in result.stdout
+    for name in ("PAYMENT_GATEWAY", "SANDBOX_ALLOWED", "SANDBOX_WEBHOOK_SECRET"):
+        if name not in overrides:
+            env.pop(name, None)
+    return env
+
+
+def _findings(result: subprocess.CompletedProcess) -> list[str]:
+    return re.findall(r"\((\w+\.[EW]\d+)\)", result.stderr + result.stdout)
+
+
+def test_check_deploy_is_clean_but_for_the_gateway_production_must_name():
+    # The only gateway today is the sandbox, which production refuses: production's only finding is that it must
+    # name its gateway (a real one arrives with its own issue). Any other finding of `--deploy` fails here.
+    production = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_variables())
+    # A staging deployment (the sandbox explicitly allowed) is clean but for the reminder that it is staging.
+    staging = _manage(
+        "check",
+        "--deploy",
+        env=_production_variables(
+            PAYMENT_GATEWAY="sandbox", SANDBOX_ALLOWED="1", SANDBOX_WEBHOOK_SECRET="staging-webhook-secret-0123456789"
+        ),
+    )
+
+    assert production.returncode != 0
+    assert _findings(production) == ["orders.E001"], production.stderr + production.stdout
+    assert staging.returncode == 0, staging.stderr + staging.stdout
+    assert _findings(staging) == ["orders.W001"], staging.stderr + staging.stdout
 
 
 def test_production_refuses_to_start_without_an_audit_checkpoint_signing_key():

@@ -1,10 +1,11 @@
-"""Create the local CA (root, issuing CA, delegated OCSP responder) when missing. Safe to run on every start."""
+"""Create the local CA (root, issuing CA, delegated OCSP responder) when missing, and re-wrap its keys when they
+are sealed with an older format or other KDF parameters. Safe to run on every start."""
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from issuance.services.authority import ca_init, publication_urls
+from issuance.services.authority import ca_init, ca_keys_rewrap, publication_urls
 from issuance.services.publication import crl_latest, crl_publish
 
 
@@ -17,12 +18,15 @@ class Command(BaseCommand):
     def handle(self, *args, key_size=None, **options):
         try:
             result = ca_init(key_size=key_size)
-        except ImproperlyConfigured as exc:  # no passphrase, a wrong one, or the chain's end has passed
+            rewrapped = ca_keys_rewrap()
+        except ImproperlyConfigured as exc:  # no passphrase, a weak or wrong one, or the chain's end has passed
             raise CommandError(str(exc)) from exc
         if crl_latest(result.issuing) is None:
             crl_publish()
         created = ", ".join(result.created) or "nothing (already there)"
         self.stdout.write(self.style.SUCCESS(f"Local CA ready; created: {created}."))
+        if rewrapped:
+            self.stdout.write(f"  Keys re-wrapped (Argon2id + AES-256-GCM): {', '.join(ca.name for ca in rewrapped)}")
         urls = publication_urls(result.issuing)
         for authority in (result.root, result.issuing, result.ocsp):
             until = timezone.localtime(authority.not_after)

@@ -1,7 +1,8 @@
 """Demo data for `make run`: the catalog, a partner with two links, and the back-office users.
 
 Idempotent: running it again updates the same rows. Passwords are drawn anew on each run and printed,
-so nothing secret is kept in the repository.
+so nothing secret is kept in the repository. It makes a superuser with a printed password and pays orders through
+the sandbox, so it runs only where the sandbox is allowed: development, or staging with SANDBOX_ALLOWED=1.
 """
 
 import secrets
@@ -11,13 +12,14 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from orders.catalog import catalog_load
 from orders.demo import demo_lines, demo_orders
 from orders.models import Partner, ReferralLink
+from orders.payments.gateways.sandbox import sandbox_allowed
 
 DEMO_PARTNER_CNPJ = "11222333000181"
 COMMISSION_CODE = "democomissao"
@@ -32,6 +34,11 @@ class Command(BaseCommand):
     help = "Load the demo catalog, partner, links and back-office users (idempotent)."
 
     def handle(self, *args, **options):
+        if not sandbox_allowed():
+            raise CommandError(
+                "load_demo creates an administrator with a printed password and sandbox payments: refused with "
+                "DEBUG off. Set SANDBOX_ALLOWED=1 only on a staging deployment."
+            )
         with transaction.atomic():
             self._load()
 

@@ -2,6 +2,10 @@
 
 It has no outside state: the portal's own Payment rows are its "bank". Confirmations travel through the
 same signed webhook a real gateway would send, so the whole verification path is exercised.
+
+Its test cards pay real orders, so it runs only where `sandbox_allowed()` says so: in development (DEBUG) or on a
+staging deployment that sets SANDBOX_ALLOWED=1. Production refuses to start with it (orders.checks), and every
+entry point (charges, webhooks, the "Simular pagamento" view, `load_demo`) asks the same predicate.
 """
 
 import hashlib
@@ -14,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from stdnum import luhn
 
@@ -31,6 +36,15 @@ DECLINED_CARDS = {
     "4000000000009995": "Saldo ou limite insuficiente.",
     "4000000000000069": "Cartão vencido.",
 }
+
+
+class SandboxNotAllowed(ImproperlyConfigured):
+    """The sandbox was asked to charge where it is not allowed: a deployment fault the start-up check prevents."""
+
+
+def sandbox_allowed() -> bool:
+    """Whether the sandbox (test cards, simulated payments, its webhook, demo data) may run in this process."""
+    return bool(settings.DEBUG or settings.SANDBOX_ALLOWED)
 
 
 def sign(body: bytes, *, secret: str, timestamp: int | None = None) -> str:
@@ -55,6 +69,8 @@ class SandboxGateway(PaymentGateway):
     name = "sandbox"
 
     def create_charge(self, *, payment, card: CardData | None = None) -> ChargeResult:
+        if not sandbox_allowed():
+            raise SandboxNotAllowed("The sandbox gateway is not allowed here (DEBUG off, SANDBOX_ALLOWED unset).")
         charge_id = f"sbx_{payment.reference.hex}"
         if payment.method == "card":
             result = self._card(charge_id, card)
@@ -99,6 +115,8 @@ class SandboxGateway(PaymentGateway):
         return ChargeResult(charge_id, status="authorized", details=details)
 
     def verify_webhook(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
+        if not sandbox_allowed():
+            raise WebhookRejected("the sandbox is not allowed in this deployment")
         secret = settings.SANDBOX_WEBHOOK_SECRET
         if not secret:
             raise WebhookRejected("sandbox webhook secret is not configured")

@@ -30,7 +30,7 @@ WIDTH_WHEN_LOADED = (
 @pytest.fixture
 def scene(ca, settings):
     """A partner's link, the catalog, a registration agent (also a verifier) and a second verifier."""
-    settings.DEBUG = True  # the sandbox "Simular pagamento" button exists only in development
+    settings.DEBUG = True  # the sandbox "Simular pagamento" button, as in development
     catalog_load()
     link = LinkFactory(partner__name="Contabilidade Horizonte Ltda")
     agent = make_agent("ana.agente")

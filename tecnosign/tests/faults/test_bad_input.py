@@ -279,7 +279,7 @@ TARGETS: dict[str, Target] = {
         fields={"number": "4242 4242 4242 4242", "holder_name": "JOANA TESTE", "expiry": "12/30", "cvv": "123"},
         accepts=True,
     ),
-    # The sandbox's "pay now" button: development only (DEBUG), a 404 here, and it reads no field.
+    # The sandbox's "pay now" button (development and staging only; the suite runs as staging): it reads no field.
     "orders:pay-simulate": Target(lambda s: f"/pedido/{o('awaiting')(s)}/pagamento/simular/", form=False),
     "orders:documents": Target(
         lambda s: f"/pedido/{o('paid')(s)}/documentos/", page=lambda s: f"/pedido/{o('paid')(s)}/"

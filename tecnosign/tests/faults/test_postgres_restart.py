@@ -62,6 +62,11 @@ def portal(private_postgres, tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": "fault-test-only-" + "x" * 40,
         "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),  # required when DEBUG is off
+        "CA_KEY_PASSPHRASE": "fault-test-only-ca-passphrase-0123456789",
+        # A staging deployment: the sandbox is the only gateway there is, and production refuses it.
+        "PAYMENT_GATEWAY": "sandbox",
+        "SANDBOX_ALLOWED": "1",
+        "SANDBOX_WEBHOOK_SECRET": "fault-test-webhook-secret",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": private_postgres.url,
