@@ -1,9 +1,12 @@
-"""Reads for the back office: an agent's day, a dossier, the verification queue."""
+"""Reads for the back office: an agent's day, a dossier, the verification queue.
+
+The four-eyes rule lives here, once: who *acted on* a dossier, and so may not verify it.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from orders.models import Document, Order
 from orders.selectors import order_history
@@ -28,19 +31,38 @@ def agenda(user, day: date) -> QuerySet[Booking]:
     return bookings.select_related("order__product", "agent").order_by("starts_at")
 
 
-def verification_queue(user) -> QuerySet[Validation]:
-    """Validated dossiers waiting for a decision; never the user's own (four eyes)."""
+def acted_on_by(user) -> Q:
+    """Validations whose dossier `user` acted on: they are (or were, when recording) the booking's agent, they
+    started the booking, or they recorded any validation of it (a returned dossier confirmed again included)."""
+    recorded_any = Validation.objects.filter(booking=OuterRef("booking"), recorded_by=user)
+    return (
+        Q(booking__agent=user)
+        | Q(booking__started_by=user)
+        | Q(agent=user)
+        | Q(recorded_by=user)
+        | Exists(recorded_any)
+    )
+
+
+def _latest(validations: QuerySet[Validation]) -> QuerySet[Validation]:
+    """Only the newest validation of each order (a newer row answers or replaces the older ones)."""
     newer = Validation.objects.filter(order=OuterRef("order"), pk__gt=OuterRef("pk"))
+    return validations.exclude(Exists(newer))
+
+
+def verification_queue(user) -> QuerySet[Validation]:
+    """Validated dossiers waiting for a decision; never one the user acted on (four eyes)."""
     decided = Verification.objects.filter(validation=OuterRef("pk"))
     return (
-        Validation.objects.filter(
-            outcome=Validation.Outcome.VALIDATED,
-            returned_at__isnull=True,
-            order__status=Order.Status.VALIDATED,
+        _latest(
+            Validation.objects.filter(
+                outcome=Validation.Outcome.VALIDATED,
+                returned_at__isnull=True,
+                order__status=Order.Status.VALIDATED,
+            )
         )
-        .exclude(Exists(newer))
         .exclude(Exists(decided))
-        .exclude(agent=user)
+        .exclude(acted_on_by(user))
         .select_related("order__product", "agent", "booking")
         .order_by("finished_at")
     )
@@ -64,7 +86,7 @@ def dossier(booking: Booking) -> Dossier:
         booking=booking,
         documents=list(current_documents(order)),
         history=order_history(order),
-        bookings=list(order.bookings.select_related("agent").order_by("starts_at")),
-        validations=list(order.validations.select_related("agent").order_by("pk")),
+        bookings=list(order.bookings.select_related("agent", "started_by").order_by("starts_at")),
+        validations=list(order.validations.select_related("agent", "recorded_by").order_by("pk")),
         verifications=list(order.verifications.select_related("verifier", "validation").order_by("pk")),
     )
