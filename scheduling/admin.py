@@ -331,7 +331,7 @@ def dossier_view(model_admin, request, pk: int):
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Dossiê do pedido {order.number}",
-        "dossier": dossier(booking),
+        "dossier": dossier(booking, viewer=request.user),
         "form": form,
         "can_record": can_record and (booking.status == Booking.Status.IN_PROGRESS or returned is not None),
         "can_reassign": not can_record and booking.is_active and request.user.has_perm("scheduling.reassign_booking"),
@@ -418,7 +418,7 @@ def review_view(model_admin, request, pk: int):
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Verificação do pedido {validation.order.number}",
-        "dossier": dossier(validation.booking),
+        "dossier": dossier(validation.booking, viewer=request.user),
         "validation": validation,
         "own": has_acted_on(request.user, validation),
         "form": form,

@@ -1,6 +1,7 @@
-"""Reads for the back office: an agent's day, a dossier, the verification queue.
+"""Reads for the back office: an agent's day, a dossier, the verification queue, and who may see what.
 
-The four-eyes rule lives here, once: who *acted on* a dossier, and so may not verify it.
+Two rules live here, each once: who *acted on* a dossier (and so may not verify it: four eyes), and which orders'
+documents a staff user may open (`orders` asks through `SchedulingConfig.order_documents_visible_to`).
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from orders.models import Document, Order
-from orders.selectors import order_history
+from orders.selectors import order_history, staff_may_view_documents
 from orders.services.documents import current_documents
 
 from .models import Booking, Validation, Verification
@@ -68,23 +69,43 @@ def verification_queue(user) -> QuerySet[Validation]:
     )
 
 
+def orders_with_documents_for(user) -> Q:
+    """The orders whose identity documents this staff user's work needs now (a filter on `orders.Order`).
+
+    Agents: the orders of their active bookings, and those they conducted while the verification centre has them
+    (waiting for review, or returned to them). Verifiers: the dossiers their verification queue offers them.
+    Superusers and the permission to see documents at all are `orders.selectors.documents_visible_to`'s.
+    """
+    visible = Q(pk__in=[])
+    if user.has_perm("scheduling.conduct_appointment"):
+        booked = Booking.objects.filter(order=OuterRef("pk"), agent=user, status__in=Booking.ACTIVE)
+        conducted = _latest(Validation.objects.filter(order=OuterRef("pk"))).filter(booking__agent=user)
+        visible |= Exists(booked) | (Q(status=Order.Status.VALIDATED) & Exists(conducted))
+    if user.has_perm("scheduling.verify_dossier"):
+        visible |= Q(pk__in=verification_queue(user).values("order_id"))
+    return visible
+
+
 @dataclass(frozen=True)
 class Dossier:
     order: Order
     booking: Booking
     documents: list[Document]
+    documents_visible: bool
     history: list
     bookings: list[Booking]
     validations: list[Validation]
     verifications: list[Verification]
 
 
-def dossier(booking: Booking) -> Dossier:
+def dossier(booking: Booking, *, viewer) -> Dossier:
+    """The dossier as `viewer` may see it: the documents' links only when their work needs them now."""
     order = booking.order
     return Dossier(
         order=order,
         booking=booking,
         documents=list(current_documents(order)),
+        documents_visible=staff_may_view_documents(viewer, order),
         history=order_history(order),
         bookings=list(order.bookings.select_related("agent", "started_by").order_by("starts_at")),
         validations=list(order.validations.select_related("agent", "recorded_by").order_by("pk")),

@@ -227,7 +227,7 @@ def test_e_cnpj_needs_the_legal_representative_ticked(client, clock, on_commit, 
 
 
 def test_roles_see_only_what_their_work_needs(client, clock, on_commit, team):
-    order, booking = booked_order(client, clock, on_commit)
+    order, booking = booked_order(client, clock, on_commit, upload=True)
     support = UserFactory(username="suporte", is_staff=True)
     support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     clock(2026, 11, 23, 10, 2)
@@ -240,9 +240,9 @@ def test_roles_see_only_what_their_work_needs(client, clock, on_commit, team):
     assert not Validation.objects.exists()  # a verifier cannot record the agent's validation
     assert help_desk.get("/admin/orders/order/").status_code == 200
     assert help_desk.get(f"/admin/scheduling/booking/{booking.pk}/dossie/").status_code == 403
-    document = order.documents.first()
-    if document is not None:
-        assert help_desk.get(f"/retaguarda/documentos/{document.pk}/arquivo/").status_code == 403
+    document = order.documents.get()
+    assert help_desk.get(f"/retaguarda/documentos/{document.public_id}/arquivo/").status_code == 403
+    assert ana.get(f"/retaguarda/documentos/{document.public_id}/arquivo/").status_code == 200  # her booking
     assert help_desk.get("/admin/audit/auditevent/").status_code == 200
 
 
