@@ -189,6 +189,7 @@ def seed(total: int) -> dict:
                 status="completed",
                 outcome="validated",
                 started_at=today,
+                started_by=agents[n % 40],
                 finished_at=today + timedelta(minutes=20),
             )
             for n, (pk, person) in enumerate(validated)
@@ -201,6 +202,7 @@ def seed(total: int) -> dict:
                 booking=b,
                 order_id=b.order_id,
                 agent=b.agent,
+                recorded_by=b.agent,
                 requires_legal_representative=False,
                 check_document=True,
                 check_holder_in_person=True,

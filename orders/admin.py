@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -6,7 +7,7 @@ from tecnosign.admin_base import ReadOnlyAdmin
 
 from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
 from .payments.gateways.sandbox import sandbox_schedule_webhook
-from .selectors import order_exact_match
+from .selectors import documents_visible_to, order_exact_match
 
 
 @admin.register(Product)
@@ -39,11 +40,18 @@ class DocumentInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def get_queryset(self, request):
+        # A link only where the viewer may open it (the same rule as the file view).
+        visible = Order.objects.filter(documents_visible_to(request.user), pk=OuterRef("order_id"))
+        return super().get_queryset(request).annotate(file_visible=Exists(visible))
+
     @admin.display(description="arquivo")
     def file_link(self, document: Document) -> str:
         if not document.file:
             return document.original_name + " (eliminado)"
-        url = reverse("orders:document-file", args=[document.pk])
+        if not document.file_visible:
+            return document.original_name
+        url = reverse("orders:document-file", args=[document.public_id])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, document.original_name)
 
 
@@ -158,6 +166,10 @@ class DocumentAdmin(ReadOnlyAdmin):
     search_fields = ["order__number", "original_name"]
     list_select_related = ["order"]
     exclude = ["file"]
+
+    def get_queryset(self, request):
+        # Even the names of the files are the holder's: only the orders whose documents the viewer may open.
+        return super().get_queryset(request).filter(order__in=Order.objects.filter(documents_visible_to(request.user)))
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name != "file"]

@@ -112,6 +112,31 @@ def order_deadlines(order: Order) -> list[Deadline]:
     return sorted(found, key=lambda deadline: deadline.at)
 
 
+def documents_visible_to(user) -> Q:
+    """The orders whose identity documents `user` may open now, as a filter on `Order`.
+
+    Staff without `orders.view_document` (support) never; superusers all (every opening is audited); anyone else
+    only what their work needs now, which the apps that own that work say: `orders` imports none of them, each
+    adds its orders through an `order_documents_visible_to(user) -> Q` method on its AppConfig (as
+    `order_deadlines` does) — scheduling: an agent's bookings and dossiers under review, a verifier's queue.
+    Nothing is visible when no app says so.
+    """
+    if not (user.is_active and user.is_staff and user.has_perm("orders.view_document")):
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    visible = Q(pk__in=[])
+    for config in apps.get_app_configs():
+        provider = getattr(config, "order_documents_visible_to", None)
+        if provider is not None:
+            visible |= provider(user)
+    return visible
+
+
+def staff_may_view_documents(user, order: Order) -> bool:
+    return Order.objects.filter(documents_visible_to(user), pk=order.pk).exists()
+
+
 def order_timeline(
     order: Order, events: list[AuditEvent] | None = None, deadlines: list[Deadline] | None = None
 ) -> list[TimelineStep]:

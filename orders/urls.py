@@ -17,5 +17,5 @@ urlpatterns = [
     path("pedido/<str:number>/pagamento/simular/", views_payment.payment_simulate, name="pay-simulate"),
     path("pedido/<str:number>/documentos/", views_documents.documents_upload, name="documents"),
     path("payments/webhooks/<str:gateway>/", views_payment.webhook, name="payment-webhook"),
-    path("retaguarda/documentos/<int:pk>/arquivo/", views_documents.document_file, name="document-file"),
+    path("retaguarda/documentos/<uuid:public_id>/arquivo/", views_documents.document_file, name="document-file"),
 ]

@@ -4,17 +4,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from tecnosign.audit.services import Actor, audit_record
+from tecnosign.http import private_file_response
 from tecnosign.uploads import upload_limited
 
 from .decorators import customer_order_view
 from .forms_payment import DocumentUploadForm
 from .models import Document, Order
+from .selectors import staff_may_view_documents
 from .services.documents import DocumentRefused, document_attach, required_kinds
 
 
@@ -63,25 +65,25 @@ def documents_upload(request, order: Order):
 
 @xframe_options_sameorigin  # the dossier previews PDFs inline in an iframe
 @staff_member_required
-def document_file(request, pk: int):
-    """The file itself, for staff with permission only; never a public URL, never cached."""
+def document_file(request, public_id):
+    """The file itself, for staff whose work needs this order's documents now (`documents_visible_to`); by a
+    random identifier, never the pk; never cached. Every opening is audited."""
     if not request.user.has_perm("orders.view_document"):
         raise PermissionDenied
-    document = get_object_or_404(Document, pk=pk)
+    document = get_object_or_404(Document.objects.select_related("order"), public_id=public_id)
+    if not staff_may_view_documents(request.user, document.order):
+        raise PermissionDenied
     if not document.file:
         raise Http404("O arquivo foi eliminado pela política de retenção.")
     audit_record(
         action="document.viewed",
         obj=document.order,
         actor=Actor.from_request(request),
-        after={"document": document.pk},
+        after={"document": document.pk, "superuser": request.user.is_superuser},
     )
-    response = FileResponse(
+    return private_file_response(
         document.file.open("rb"),
         content_type=document.content_type,
         filename=document.original_name,
         as_attachment=request.GET.get("download") == "1",
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -64,7 +64,7 @@ class RevocationRequestAdmin(ServiceRowsAdmin):
     def letter_link(self, obj: RevocationRequest) -> str:
         if not obj.letter:
             return "—"
-        url = reverse("revocation:letter-file", args=[obj.pk])
+        url = reverse("revocation:letter-file", args=[obj.public_id])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj.letter_original_name)
 
     @admin.display(description="análise")
@@ -114,7 +114,7 @@ class RevocationRequestAdmin(ServiceRowsAdmin):
             "letter": letter,
             "order": letter.order,
             "form": form,
-            "letter_url": reverse("revocation:letter-file", args=[letter.pk]) if letter.letter else "",
+            "letter_url": reverse("revocation:letter-file", args=[letter.public_id]) if letter.letter else "",
             "reviewable": letter.status == R.UNDER_REVIEW,
         }
         return TemplateResponse(request, "admin/revocation/review.html", context, status=status)

@@ -61,6 +61,8 @@ class RevocationRequest(models.Model):
     new_issuance_password_hash = models.CharField(max_length=256, blank=True, editable=False)
     new_revocation_password_hash = models.CharField(max_length=256, blank=True, editable=False)
 
+    # The staff URL of the letter carries this, never the sequential pk.
+    public_id = models.UUIDField("identificador público", default=uuid.uuid4, unique=True, editable=False)
     letter = models.FileField(
         "carta assinada", upload_to=letter_path, storage=_private_storage, max_length=200, blank=True
     )

@@ -11,5 +11,5 @@ urlpatterns = [
     path("revogar/<str:serial>/carta.pdf", views.letter_download, name="letter-download"),
     path("revogar/<str:serial>/carta/envio/", views.letter_send, name="letter-send"),
     path("revogar/<str:serial>/carta/cancelar/", views.letter_withdraw, name="letter-cancel"),
-    path("retaguarda/revogacoes/<int:pk>/carta/", views.letter_file, name="letter-file"),
+    path("retaguarda/revogacoes/<uuid:public_id>/carta/", views.letter_file, name="letter-file"),
 ]

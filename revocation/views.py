@@ -220,15 +220,18 @@ def letter_withdraw(request, serial: str):
 
 
 @staff_member_required
-def letter_file(request, pk: int):
-    """The uploaded letter, for staff with permission only; never a public URL, never cached."""
+def letter_file(request, public_id):
+    """The uploaded letter, for staff with permission only; by a random identifier, never the pk; never cached."""
     if not request.user.has_perm("revocation.view_revocationrequest"):
         raise PermissionDenied
-    letter = get_object_or_404(RevocationRequest, pk=pk)
+    letter = get_object_or_404(RevocationRequest.objects.select_related("order"), public_id=public_id)
     if not letter.letter:
         raise Http404("Nenhuma carta foi enviada neste pedido.")
     audit_record(
-        action="revocation.letter_viewed", obj=letter.order, actor=Actor.from_request(request), after={"request": pk}
+        action="revocation.letter_viewed",
+        obj=letter.order,
+        actor=Actor.from_request(request),
+        after={"request": letter.pk},
     )
     return private_file_response(
         letter.letter.open("rb"), content_type=letter.letter_content_type, filename=letter.letter_original_name

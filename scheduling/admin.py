@@ -1,7 +1,8 @@
 """Back office for booking: agents' hours and exceptions, meeting links, and the bookings themselves.
 
-Bookings are read-only here; the two agent actions (start, close as no-show) call the same services as
-everything else. The validation back office (checklist, validate/reject) is a separate screen.
+Bookings are read-only here; the two agent actions (start, close as no-show) and the coordination's
+reassignment call the same services as everything else. The validation back office (checklist, validate/reject)
+is a separate screen.
 """
 
 from datetime import timedelta
@@ -20,7 +21,7 @@ from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
-from .backoffice_forms import ValidationForm, VerificationForm
+from .backoffice_forms import ReassignForm, ValidationForm, VerificationForm
 from .models import (
     AgendaEntry,
     AgentProfile,
@@ -33,8 +34,9 @@ from .models import (
     VerificationQueueEntry,
 )
 from .selectors_backoffice import agenda, dossier, verification_queue
-from .services import booking_close_no_show, booking_start, validation_record, verification_decide
-from .services.validation import validation_returned
+from .services import booking_close_no_show, booking_reassign, booking_start, validation_record, verification_decide
+from .services.appointment import may_conduct
+from .services.validation import has_acted_on, validation_returned
 
 
 @admin.register(AgentProfile)
@@ -107,7 +109,20 @@ class BookingAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # State moves only through services (the actions below); the admin shows it.
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + ["reassign_link"]
+
+    @admin.display(description="coordenação")
+    def reassign_link(self, booking: Booking) -> str:
+        if not booking.is_active:
+            return "—"
+        url = reverse("admin:scheduling_booking_reassign", args=[booking.pk])
+        return format_html('<a class="button" href="{}">Reatribuir a outro agente</a>', url)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if not request.user.has_perm("scheduling.reassign_booking"):
+            fields = [name for name in fields if name != "reassign_link"]
+        return fields
 
     def has_add_permission(self, request):
         return False
@@ -133,6 +148,7 @@ class BookingAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/dossie/", wrap(partial(dossier_view, self)), name="scheduling_booking_dossier"),
             path("<int:pk>/iniciar/", wrap(partial(start_view, self)), name="scheduling_booking_start"),
+            path("<int:pk>/reatribuir/", wrap(partial(reassign_view, self)), name="scheduling_booking_reassign"),
             *super().get_urls(),
         ]
 
@@ -224,6 +240,9 @@ class AgendaEntryAdmin(ReadOnlyAdmin):
         def start_button(booking):
             if booking.status != Booking.Status.SCHEDULED:
                 return booking.get_status_display()
+            if not may_conduct(request.user, booking):
+                # Someone else's: taking it over is a reassignment, on the booking's page.
+                return f"Com {booking.agent.get_full_name() or booking.agent.get_username()}"
             # The list already sits in the changelist's POST form (with its CSRF token), and a form nested in a
             # form is dropped by the browser's parser: the button posts that form to the start view instead.
             return format_html(
@@ -256,6 +275,35 @@ def start_view(model_admin, request, pk: int):
     return redirect("admin:scheduling_booking_dossier", pk=booking.pk)
 
 
+def reassign_view(model_admin, request, pk: int):
+    """The coordination hands the booking to another agent (or to themselves), with the reason, audited."""
+    if not request.user.has_perm("scheduling.reassign_booking"):
+        raise PermissionDenied
+    booking = get_object_or_404(Booking.objects.select_related("order", "agent"), pk=pk)
+    form = ReassignForm(request.POST or None, current_agent_id=booking.agent_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = booking_reassign(
+                booking=booking,
+                to_agent=form.cleaned_data["to_agent"],
+                actor=Actor.from_request(request),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, f"Videoconferência do pedido {booking.order.number} reatribuída a {moved.agent}.")
+            return redirect("admin:scheduling_booking_change", booking.pk)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Reatribuir a videoconferência do pedido {booking.order.number}",
+        "booking": booking,
+        "form": form,
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/scheduling/reassign.html", context, status=400 if form.errors else 200)
+
+
 def dossier_view(model_admin, request, pk: int):
     """Holder data, documents, timeline and previous attempts; the checklist for the agent who conducts it."""
     if not _may_see_dossier(request.user):
@@ -279,13 +327,14 @@ def dossier_view(model_admin, request, pk: int):
             messages.success(request, f"Validação do pedido {order.number} registrada.")
             return redirect("admin:scheduling_agendaentry_changelist")
     returned = validation_returned(order)
-    can_record = booking.agent_id == request.user.pk or request.user.is_superuser
+    can_record = may_conduct(request.user, booking)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Dossiê do pedido {order.number}",
-        "dossier": dossier(booking),
+        "dossier": dossier(booking, viewer=request.user),
         "form": form,
         "can_record": can_record and (booking.status == Booking.Status.IN_PROGRESS or returned is not None),
+        "can_reassign": not can_record and booking.is_active and request.user.has_perm("scheduling.reassign_booking"),
         "returned": returned,
         "returned_reason": returned.verifications.first().reason if returned else "",
         "opts": model_admin.model._meta,
@@ -369,9 +418,9 @@ def review_view(model_admin, request, pk: int):
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Verificação do pedido {validation.order.number}",
-        "dossier": dossier(validation.booking),
+        "dossier": dossier(validation.booking, viewer=request.user),
         "validation": validation,
-        "own": validation.agent_id == request.user.pk,
+        "own": has_acted_on(request.user, validation),
         "form": form,
         "opts": model_admin.model._meta,
     }

@@ -26,3 +26,10 @@ class SchedulingConfig(AppConfig):
         from .selectors import booking_deadlines
 
         return booking_deadlines(order)
+
+    def order_documents_visible_to(self, user):
+        """Which orders' documents a staff user may open (orders.selectors.documents_visible_to): the
+        orders in an agent's or a verifier's work now."""
+        from .selectors_backoffice import orders_with_documents_for
+
+        return orders_with_documents_for(user)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 
 from .models import Validation, Verification
 from .services import Checklist
@@ -51,3 +52,31 @@ class VerificationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Obrigatório para devolver: o agente recebe este texto.",
     )
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        name = user.get_full_name() or user.get_username()
+        return f"{name} ({user.get_username()})" if name != user.get_username() else name
+
+
+class ReassignForm(forms.Form):
+    """The coordination's hand-over of a booking. Who may be chosen and who is free is the service's to say."""
+
+    to_agent = AgentChoiceField(label="Novo agente", queryset=get_user_model().objects.none(), empty_label="—")
+    reason = forms.CharField(
+        label="Motivo",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Fica no registro de auditoria da videoconferência.",
+    )
+
+    def __init__(self, *args, current_agent_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agent"].queryset = (
+            get_user_model()
+            .objects.with_perm("scheduling.conduct_appointment")
+            .filter(is_staff=True)
+            .exclude(pk=current_agent_id)
+            .order_by("first_name", "username")
+        )

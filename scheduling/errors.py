@@ -41,3 +41,9 @@ class AppointmentRefused(DomainError):
     """An agent-side action that the booking's state or the clock does not allow yet."""
 
     code = "appointment_refused"
+
+
+class ReassignRefused(DomainError):
+    """The coordination's hand-over of a booking to another agent was refused."""
+
+    code = "reassign_refused"

@@ -201,6 +201,16 @@ class Booking(models.Model):
     created_at = models.DateTimeField("criado em", default=timezone.now)
     # The appointment, as the agent records it.
     started_at = models.DateTimeField("atendimento iniciado em", null=True, blank=True)
+    # Who pressed "start": the agent at that moment. It stays when an appointment in progress is handed to another
+    # agent, so the verification centre knows everyone who acted on the dossier (four eyes).
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="atendimento iniciado por",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     finished_at = models.DateTimeField("atendimento encerrado em", null=True, blank=True)
     outcome = models.CharField("resultado", max_length=20, choices=Outcome.choices, blank=True)
     outcome_reason = models.TextField("motivo", blank=True)
@@ -214,6 +224,7 @@ class Booking(models.Model):
         verbose_name = "videoconferência"
         verbose_name_plural = "videoconferências"
         ordering = ["starts_at"]
+        permissions = [("reassign_booking", "Reatribuir videoconferências a outro agente")]
         indexes = [
             models.Index(
                 fields=["starts_at"], name="booking_active_start_idx", condition=Q(status__in=ACTIVE_STATUSES)
@@ -224,6 +235,11 @@ class Booking(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="booking_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(started_at__isnull=True, started_by__isnull=True)
+                | Q(started_at__isnull=False, started_by__isnull=False),
+                name="booking_started_by_someone",
+            ),
             models.CheckConstraint(
                 condition=~Q(status__in=["completed", "no_show"]) | (~Q(outcome="") & Q(finished_at__isnull=False)),
                 name="booking_finished_has_outcome",
@@ -310,7 +326,9 @@ class Validation(models.Model):
     """The agent's identity check of one appointment: the checklist, the outcome and how long it took.
 
     A dossier returned by the verification centre is validated again by the agent: a new row, the old one
-    kept. The checklist is enforced by the database for a validated outcome.
+    kept. The checklist is enforced by the database for a validated outcome. `recorded_by` is who recorded it,
+    which the service requires to be the booking's agent at that moment (rows from before it was recorded may
+    name a superuser who acted for the agent: the audit log said so).
     """
 
     class Outcome(models.TextChoices):
@@ -332,8 +350,12 @@ class Validation(models.Model):
     order = models.ForeignKey(
         "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="validations"
     )
+    # The booking's agent when the result was recorded, and who recorded it: the same person (a constraint).
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="agente", on_delete=models.PROTECT, related_name="validations"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="registrada por", on_delete=models.PROTECT, related_name="+"
     )
     requires_legal_representative = models.BooleanField("e-CNPJ: exige o representante legal", editable=False)
     check_document = models.BooleanField("documento original e conferindo com os dados", default=False)
@@ -379,7 +401,11 @@ class Validation(models.Model):
 
 
 class Verification(models.Model):
-    """The verification centre's second look at a validated dossier, by someone other than the agent."""
+    """The verification centre's second look at a validated dossier, by someone who did not act on it.
+
+    The service refuses everyone who acted on the booking (conducted it, started it, recorded any of its
+    validations); the database refuses the one who recorded this validation and the one who started the booking.
+    """
 
     class Outcome(models.TextChoices):
         VERIFIED = "verified", "Aprovado"
@@ -391,9 +417,16 @@ class Verification(models.Model):
     order = models.ForeignKey(
         "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="verifications"
     )
-    # The agent is repeated here so that the database itself can refuse a verifier who is the agent.
+    # The people who acted on the dossier are repeated here so that the database itself refuses a verifier who is
+    # one of them: who conducted the appointment and recorded the validation, and who started it.
     agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="agente", on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="agente (registrou a validação)",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="atendimento iniciado por", on_delete=models.PROTECT, related_name="+"
     )
     verifier = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="verificador", on_delete=models.PROTECT, related_name="verifications"
@@ -409,6 +442,9 @@ class Verification(models.Model):
         permissions = [("verify_dossier", "Aprovar ou devolver dossiês na central de verificação")]
         constraints = [
             models.CheckConstraint(condition=~Q(verifier=models.F("agent")), name="verification_four_eyes"),
+            models.CheckConstraint(
+                condition=~Q(verifier=models.F("started_by")), name="verification_four_eyes_starter"
+            ),
             models.CheckConstraint(
                 condition=~Q(outcome="returned") | ~Q(reason=""), name="verification_return_has_reason"
             ),

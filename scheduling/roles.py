@@ -1,7 +1,9 @@
 """The back office's roles as Django groups, each with only what its work needs.
 
 Created (and topped up, never trimmed) after every `migrate`, so production gets them without demo data:
-staff are then put in a group in the admin. Superusers are not a role; they see everything.
+staff are then put in a group in the admin. Superusers are not a role; they see everything, but conduct only the
+bookings assigned to them (taking one over is a reassignment, `scheduling.reassign_booking`, which no role has
+by default: grant it to a coordinator in the admin) and never verify a dossier they acted on.
 
 Every admin action declares the permission it needs (`tecnosign/tests/test_admin_action_permissions.py`
 holds which role may run which action): a permission given here hands out the actions that require it.

@@ -1,12 +1,16 @@
-"""Reads for the back office: an agent's day, a dossier, the verification queue."""
+"""Reads for the back office: an agent's day, a dossier, the verification queue, and who may see what.
+
+Two rules live here, each once: who *acted on* a dossier (and so may not verify it: four eyes), and which orders'
+documents a staff user may open (`orders` asks through `SchedulingConfig.order_documents_visible_to`).
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from orders.models import Document, Order
-from orders.selectors import order_history
+from orders.selectors import order_history, staff_may_view_documents
 from orders.services.documents import current_documents
 
 from .models import Booking, Validation, Verification
@@ -28,22 +32,58 @@ def agenda(user, day: date) -> QuerySet[Booking]:
     return bookings.select_related("order__product", "agent").order_by("starts_at")
 
 
-def verification_queue(user) -> QuerySet[Validation]:
-    """Validated dossiers waiting for a decision; never the user's own (four eyes)."""
+def acted_on_by(user) -> Q:
+    """Validations whose dossier `user` acted on: they are (or were, when recording) the booking's agent, they
+    started the booking, or they recorded any validation of it (a returned dossier confirmed again included)."""
+    recorded_any = Validation.objects.filter(booking=OuterRef("booking"), recorded_by=user)
+    return (
+        Q(booking__agent=user)
+        | Q(booking__started_by=user)
+        | Q(agent=user)
+        | Q(recorded_by=user)
+        | Exists(recorded_any)
+    )
+
+
+def _latest(validations: QuerySet[Validation]) -> QuerySet[Validation]:
+    """Only the newest validation of each order (a newer row answers or replaces the older ones)."""
     newer = Validation.objects.filter(order=OuterRef("order"), pk__gt=OuterRef("pk"))
+    return validations.exclude(Exists(newer))
+
+
+def verification_queue(user) -> QuerySet[Validation]:
+    """Validated dossiers waiting for a decision; never one the user acted on (four eyes)."""
     decided = Verification.objects.filter(validation=OuterRef("pk"))
     return (
-        Validation.objects.filter(
-            outcome=Validation.Outcome.VALIDATED,
-            returned_at__isnull=True,
-            order__status=Order.Status.VALIDATED,
+        _latest(
+            Validation.objects.filter(
+                outcome=Validation.Outcome.VALIDATED,
+                returned_at__isnull=True,
+                order__status=Order.Status.VALIDATED,
+            )
         )
-        .exclude(Exists(newer))
         .exclude(Exists(decided))
-        .exclude(agent=user)
+        .exclude(acted_on_by(user))
         .select_related("order__product", "agent", "booking")
         .order_by("finished_at")
     )
+
+
+def orders_with_documents_for(user) -> Q:
+    """The orders whose identity documents this staff user's work needs now (a filter on `orders.Order`).
+
+    Agents: the orders of their active bookings, and those they conducted while the verification centre has them
+    (waiting for review, or returned to them). Verifiers: the dossiers their verification queue offers them.
+    Superusers and the permission to see documents at all are `orders.selectors.documents_visible_to`'s.
+    """
+    visible = Q(pk__in=[])
+    if user.has_perm("scheduling.conduct_appointment"):
+        booked = Booking.objects.filter(order=OuterRef("pk"), agent=user, status__in=Booking.ACTIVE)
+        conducted = _latest(Validation.objects.filter(order=OuterRef("pk"))).filter(booking__agent=user)
+        visible |= Exists(booked) | (Q(status=Order.Status.VALIDATED) & Exists(conducted))
+    if user.has_perm("scheduling.verify_dossier"):
+        visible |= Q(pk__in=verification_queue(user).values("order_id"))
+    return visible
 
 
 @dataclass(frozen=True)
@@ -51,20 +91,23 @@ class Dossier:
     order: Order
     booking: Booking
     documents: list[Document]
+    documents_visible: bool
     history: list
     bookings: list[Booking]
     validations: list[Validation]
     verifications: list[Verification]
 
 
-def dossier(booking: Booking) -> Dossier:
+def dossier(booking: Booking, *, viewer) -> Dossier:
+    """The dossier as `viewer` may see it: the documents' links only when their work needs them now."""
     order = booking.order
     return Dossier(
         order=order,
         booking=booking,
         documents=list(current_documents(order)),
+        documents_visible=staff_may_view_documents(viewer, order),
         history=order_history(order),
-        bookings=list(order.bookings.select_related("agent").order_by("starts_at")),
-        validations=list(order.validations.select_related("agent").order_by("pk")),
+        bookings=list(order.bookings.select_related("agent", "started_by").order_by("starts_at")),
+        validations=list(order.validations.select_related("agent", "recorded_by").order_by("pk")),
         verifications=list(order.verifications.select_related("verifier", "validation").order_by("pk")),
     )

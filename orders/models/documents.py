@@ -33,6 +33,8 @@ class Document(models.Model):
 
     EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
+    # The file's URL carries this, never the sequential pk: nothing to count through.
+    public_id = models.UUIDField("identificador público", default=uuid.uuid4, unique=True, editable=False)
     order = models.ForeignKey("orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
     identity_type = models.CharField("documento", max_length=16, choices=IdentityType.choices, blank=True)

@@ -128,21 +128,41 @@ def test_only_authorised_staff_see_the_file(client, customer, admin_client):
     order = OrderFactory(status=Order.Status.PAID)
     upload(customer(order), order, SimpleUploadedFile("rg.pdf", PDF))
     document = Document.objects.get()
-    url = f"/retaguarda/documentos/{document.pk}/arquivo/"
+    url = f"/retaguarda/documentos/{document.public_id}/arquivo/"
 
     assert client.get(url).status_code == 302  # the customer's own session: to the admin login
     staff_without_permission = UserFactory(username="estagiario", is_staff=True)
     client.force_login(staff_without_permission)
     assert client.get(url).status_code == 403
+    assert not AuditEvent.objects.filter(action="document.viewed").exists()
 
-    response = admin_client.get(url)
+    response = admin_client.get(url)  # a superuser sees every order's documents, audited
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     assert response["Content-Type"] == "application/pdf" and response["Cache-Control"] == "private, no-store"
-    assert AuditEvent.objects.filter(action="document.viewed").count() == 1
+    viewed = AuditEvent.objects.get(action="document.viewed")
+    assert viewed.after == {"document": document.pk, "superuser": True} and viewed.object_id == str(order.pk)
     assert "/media/" not in str(document.file.name)
     with pytest.raises(ValueError, match="not accessible via a URL"):
         document.file.url  # noqa: B018 (the storage must refuse to build a public URL)
+
+
+def test_the_file_url_carries_a_random_identifier_and_the_old_pk_form_is_gone(customer, admin_client):
+    # given two documents uploaded one after the other
+    order = OrderFactory(status=Order.Status.PAID)
+    upload(customer(order), order, SimpleUploadedFile("rg.pdf", PDF), SimpleUploadedFile("rg2.pdf", PDF))
+    first, second = order.documents.order_by("pk")
+
+    # when a superuser tries the sequential form of the URL, and the order's admin page
+    by_pk = admin_client.get(f"/retaguarda/documentos/{first.pk}/arquivo/")
+    page = admin_client.get(f"/admin/orders/order/{order.pk}/change/")
+
+    # then the pk form does not exist, and the links carry 128-bit random identifiers, not counting up
+    assert by_pk.status_code == 404
+    assert first.public_id.version == 4 and first.public_id != second.public_id
+    assert f"/retaguarda/documentos/{first.public_id}/arquivo/" in page.text
+    assert f"/retaguarda/documentos/{first.pk}/" not in page.text
+    assert not AuditEvent.objects.filter(action="document.viewed").exists()
 
 
 def test_retention_purges_only_orders_that_never_reached_issuance(customer, private_storage):

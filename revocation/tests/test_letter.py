@@ -91,7 +91,8 @@ def test_the_letter_path_from_the_pdf_to_the_revocation_approved_in_the_admin(cl
         listing = reviewer.get("/admin/revocation/revocationrequest/?status__exact=under_review")
         change = reviewer.get(f"/admin/revocation/revocationrequest/{letter.pk}/change/")
         review = reviewer.get(f"/admin/revocation/revocationrequest/{letter.pk}/revisar/")
-        scan = reviewer.get(f"/retaguarda/revogacoes/{letter.pk}/carta/")
+        scan = reviewer.get(f"/retaguarda/revogacoes/{letter.public_id}/carta/")
+        by_pk = reviewer.get(f"/retaguarda/revogacoes/{letter.pk}/carta/")
         with on_commit():
             approved = reviewer.post(
                 f"/admin/revocation/revocationrequest/{letter.pk}/revisar/", {"decision": "approve"}
@@ -99,7 +100,8 @@ def test_the_letter_path_from_the_pdf_to_the_revocation_approved_in_the_admin(cl
 
     assert listing.status_code == 200 and letter.reference in listing.text
     assert change.status_code == 200 and "Conferir a carta e decidir" in change.text
-    assert f"/retaguarda/revogacoes/{letter.pk}/carta/" in change.text
+    assert f"/retaguarda/revogacoes/{letter.public_id}/carta/" in change.text
+    assert by_pk.status_code == 404  # the sequential form of the URL is gone
     assert "pbkdf2" not in change.text and "md5$" not in change.text  # password hashes stay out of the admin
     assert review.status_code == 200 and "Aprovar e revogar o certificado" in review.text
     assert (
@@ -193,12 +195,17 @@ def test_a_scan_that_is_not_pdf_jpeg_or_png_is_refused_and_reviewers_need_the_pe
         letter = RevocationRequest.objects.get(certificate=certificate)
         onlooker = staff("view_revocationrequest")
         forbidden = onlooker.post(f"/admin/revocation/revocationrequest/{letter.pk}/revisar/", {"decision": "approve"})
-        anonymous = client.get(f"/retaguarda/revogacoes/{letter.pk}/carta/")
+        anonymous = client.get(f"/retaguarda/revogacoes/{letter.public_id}/carta/")
+        letter_url = f"/retaguarda/revogacoes/{letter.public_id}/carta/"
+        onlooker_scan = onlooker.get(letter_url)
+        agent_scan = staff().get(letter_url)  # staff without the permission (an agent, say)
 
     assert refused.status_code == 400 and "não é PDF, JPEG nem PNG" in refused.text
     assert again.status_code == 409 and "Já existe um pedido de revogação por carta em andamento" in again.text
     assert forbidden.status_code == 403
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+    assert onlooker_scan.status_code == 200 and agent_scan.status_code == 403
+    assert AuditEvent.objects.filter(action="revocation.letter_viewed").count() == 1  # the onlooker's only
     assert Certificate.objects.get(pk=certificate.pk).status == Certificate.Status.VALID
 
 

@@ -1,5 +1,8 @@
 """The agent's side of an appointment: start it, close it as a customer no-show, and the agent-late flag.
 
+Only the booking's agent conducts it — superusers included: someone else takes a booking over through an
+explicit, audited reassignment (`booking_reassign`) and is then its agent (and never its verifier).
+
 The seed's 10-minute tolerance works both ways: the agent may close a booking as the customer's no-show
 only once 10 minutes have passed, and an agent who has not started 10 minutes after the time is flagged
 to staff while the customer gets an apology and a link to pick a new slot. Validating or rejecting the
@@ -31,10 +34,22 @@ def _tolerance() -> timedelta:
     return timedelta(minutes=settings.BOOKING_TOLERANCE_MINUTES)
 
 
+def may_conduct(user, booking: Booking) -> bool:
+    """Start, close as no-show and record the validation: the booking's agent, with the permission. No one else."""
+    return (
+        user is not None
+        and user.is_active
+        and user.pk == booking.agent_id
+        and user.has_perm("scheduling.conduct_appointment")
+    )
+
+
 def _check_agent(booking: Booking, actor: Actor) -> None:
-    user = actor.user
-    if user is None or not (user.pk == booking.agent_id or user.is_superuser):
-        raise AppointmentRefused("Só o agente designado (ou a coordenação) pode conduzir esta videoconferência.")
+    if not may_conduct(actor.user, booking):
+        raise AppointmentRefused(
+            "Só o agente designado pode conduzir esta videoconferência. Para assumi-la, a coordenação precisa "
+            "reatribuí-la (página da videoconferência → Reatribuir)."
+        )
 
 
 def booking_start(*, booking: Booking, actor: Actor) -> Booking:
@@ -53,8 +68,14 @@ def booking_start(*, booking: Booking, actor: Actor) -> Booking:
             )
         locked.status = Booking.Status.IN_PROGRESS
         locked.started_at = now
-        locked.save(update_fields=["status", "started_at"])
-        audit_record(action="booking.started", obj=locked, actor=actor, after={"status": locked.status})
+        locked.started_by = actor.user
+        locked.save(update_fields=["status", "started_at", "started_by"])
+        audit_record(
+            action="booking.started",
+            obj=locked,
+            actor=actor,
+            after={"status": locked.status, "started_by": locked.started_by_id},
+        )
     return locked
 
 

@@ -22,7 +22,15 @@ from orders.services.transitions import order_transition
 from orders.validators import format_mobile, normalize_mobile
 from tecnosign.audit.services import Actor, audit_record
 
-from ..errors import AttendeeBusy, ChangeClosed, InvalidSlot, MobileNotConfirmed, NotEligible, SlotTaken
+from ..errors import (
+    AttendeeBusy,
+    ChangeClosed,
+    InvalidSlot,
+    MobileNotConfirmed,
+    NotEligible,
+    ReassignRefused,
+    SlotTaken,
+)
 from ..models import AgentProfile, Booking
 from ..selectors import (
     agents_by_load,
@@ -35,7 +43,7 @@ from ..selectors import (
 )
 from ..slots import BRASILIA, Slot
 from ..video import agents_need_fixed_links, jitsi_room_url
-from .messages import send_cancellation, send_confirmation
+from .messages import send_cancellation, send_confirmation, send_new_link
 from .timers import timers_cancel, timers_create
 from .validation import rejection_needs_new_document
 
@@ -320,6 +328,81 @@ def booking_cancel(*, booking: Booking, actor: Actor) -> Booking:
         audit_record(action="booking.cancelled", obj=locked, actor=actor, after=_snapshot(locked))
         timers_cancel(locked, now=now)
         send_cancellation(locked)
+    return locked
+
+
+def may_be_assigned(user) -> bool:
+    """Who can be a booking's agent: an active staff user who may conduct appointments (a superuser too)."""
+    return bool(user and user.is_active and user.is_staff and user.has_perm("scheduling.conduct_appointment"))
+
+
+def _agent_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def booking_reassign(*, booking: Booking, to_agent, actor: Actor, reason: str) -> Booking:
+    """The coordination hands an active booking to another agent free at that time (possibly themselves).
+
+    The only way to conduct someone else's booking: the new agent then starts, closes and validates it, and is
+    never its verifier. The database decides races with the agent's other bookings, as booking does. The
+    customer's link keeps working (a Jitsi room is the booking's); with fixed per-agent links the customer gets
+    the new one in an updated invite.
+    """
+    user = actor.user
+    if user is None or not user.has_perm("scheduling.reassign_booking"):
+        raise ReassignRefused("Só a coordenação pode reatribuir videoconferências.")
+    reason = reason.strip()
+    if not reason:
+        raise ReassignRefused("Diga por que a videoconferência muda de agente (fica registrado).", field="reason")
+    if not may_be_assigned(to_agent):
+        raise ReassignRefused(
+            "Escolha um agente ativo da equipe, com permissão para conduzir videoconferências.", field="to_agent"
+        )
+    with transaction.atomic():
+        order = Order.objects.select_for_update(of=("self",)).get(pk=booking.order_id)
+        locked = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
+        if locked.status not in Booking.ACTIVE:
+            raise ReassignRefused(
+                f"Esta videoconferência está “{locked.get_status_display()}”: só uma agendada ou em atendimento "
+                "pode mudar de agente."
+            )
+        if locked.agent_id == to_agent.pk:
+            raise ReassignRefused(f"{_agent_name(to_agent)} já é o agente desta videoconferência.", field="to_agent")
+        before = _snapshot(locked)
+        changes = {"agent_id": to_agent.pk}
+        if agents_need_fixed_links():
+            link = AgentProfile.objects.filter(user=to_agent).values_list("meeting_url", flat=True).first()
+            if not link:
+                raise ReassignRefused(
+                    f"{_agent_name(to_agent)} não tem link fixo de sala (perfis de agente): cadastre-o antes.",
+                    field="to_agent",
+                )
+            if link != locked.video_url:
+                changes |= {"video_url": link, "sequence": locked.sequence + 1}
+        try:
+            with transaction.atomic():
+                Booking.objects.filter(pk=locked.pk).update(**changes)
+        except IntegrityError:
+            raise ReassignRefused(
+                f"{_agent_name(to_agent)} já tem outra videoconferência nesse horário. Escolha outro agente.",
+                field="to_agent",
+            ) from None
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+                raise
+            raise ReassignRefused("Outra alteração na agenda aconteceu ao mesmo tempo. Tente de novo.") from None
+        from_agent = locked.agent
+        locked.refresh_from_db()
+        audit_record(
+            action="booking.reassigned",
+            obj=locked,
+            actor=actor,
+            before=before,
+            after={**_snapshot(locked), "reason": reason, "link_changed": "video_url" in changes},
+            note=f"Pedido {order.number}: de {_agent_name(from_agent)} para {_agent_name(to_agent)}. {reason}",
+        )
+        if "video_url" in changes:
+            send_new_link(locked)
     return locked
 
 

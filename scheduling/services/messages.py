@@ -65,6 +65,18 @@ def send_confirmation(booking: Booking, *, rescheduled: bool = False) -> None:
     )
 
 
+def send_new_link(booking: Booking) -> None:
+    """The same time with another agent whose room is another link (fixed links per agent): the updated invite."""
+    notify(
+        "booking_confirmed",
+        to=booking.order.email,
+        key=f"booking:{booking.pk}:link:{booking.sequence}",
+        obj=booking,
+        context={**booking_context(booking), "new_link": True},
+        attachments=[invite_attachment(booking)],
+    )
+
+
 def send_cancellation(booking: Booking) -> None:
     notify(
         "booking_cancelled",

@@ -1,8 +1,9 @@
 """The identity check and its second look: the agent's checklist and the verification centre (four eyes).
 
-The agent records the appointment's outcome on the booking it conducted; a validated dossier waits for a
-verifier who must be someone else — enforced here and by a database constraint. Verified orders go to the
-CA (issuance hand-off); a returned dossier goes back to its agent with the reason.
+The agent records the appointment's outcome on the booking it conducted (the row names who recorded it); a
+validated dossier waits for a verifier who acted on none of it — not the agent, not whoever started the booking,
+not whoever recorded any of its validations — enforced here and by database constraints. Verified orders go to
+the CA (issuance hand-off); a returned dossier goes back to its agent with the reason.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
 
 from ..models import Booking, Validation, Verification
+from ..selectors_backoffice import acted_on_by
+from .appointment import may_conduct
 from .messages import booking_access_url
 
 S = Order.Status
@@ -53,12 +56,6 @@ class Checklist:
             (self.environment, "ambiente adequado"),
         ]
         return [label for ticked, label in labels if not ticked]
-
-
-def _may_conduct(user, booking: Booking) -> bool:
-    return user is not None and (
-        user.is_superuser or (user.pk == booking.agent_id and user.has_perm("scheduling.conduct_appointment"))
-    )
 
 
 def validation_pending_review(order: Order) -> Validation | None:
@@ -108,7 +105,7 @@ def validation_record(
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=booking.order_id)
         locked = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
-        if not _may_conduct(actor.user, locked):
+        if not may_conduct(actor.user, locked):
             raise ValidationRefused("Só o agente que conduziu a videoconferência pode registrar a validação.")
         returned = validation_returned(order)
         if returned and returned.booking_id != locked.pk:
@@ -129,6 +126,7 @@ def validation_record(
             booking=locked,
             order=order,
             agent_id=locked.agent_id,
+            recorded_by=actor.user,
             requires_legal_representative=order.is_company,
             check_document=checklist.document,
             check_holder_in_person=checklist.holder_in_person,
@@ -164,6 +162,7 @@ def validation_record(
                     "environment": validation.check_environment,
                 },
                 "duration_seconds": validation.duration_seconds,
+                "recorded_by": validation.recorded_by_id,
                 "eligibility_basis": validation.eligibility_basis,
             },
             note=note,
@@ -200,20 +199,28 @@ def validation_record(
     return validation
 
 
+def has_acted_on(user, validation: Validation) -> bool:
+    """Did `user` conduct, start or record any validation of this dossier's booking? Then they may not verify it."""
+    return Validation.objects.filter(acted_on_by(user), pk=validation.pk).exists()
+
+
 def verification_decide(*, validation: Validation, actor: Actor, outcome: str, reason: str = "") -> Verification:
     """The verification centre approves a validated dossier (→ the CA) or returns it to its agent."""
     outcome = Verification.Outcome(outcome)
     user = actor.user
     if user is None or not (user.has_perm("scheduling.verify_dossier")):
         raise FourEyesViolation("Só a central de verificação pode aprovar ou devolver dossiês.")
-    if user.pk == validation.agent_id:
-        raise FourEyesViolation(
-            "Você validou este atendimento: a verificação tem de ser feita por outra pessoa (dupla checagem)."
-        )
     if outcome == Verification.Outcome.RETURNED and not reason.strip():
         raise ValidationRefused("Diga ao agente por que o dossiê está sendo devolvido.")
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=validation.order_id)
+        # Read again under the order's lock: who acted is judged on the rows as they are now.
+        validation = Validation.objects.select_related("booking").get(pk=validation.pk)
+        if has_acted_on(user, validation):
+            raise FourEyesViolation(
+                "Você atuou neste atendimento (conduziu, iniciou ou registrou a validação): a verificação tem de "
+                "ser feita por outra pessoa (dupla checagem)."
+            )
         if validation_pending_review(order) != validation:
             raise ValidationRefused("Este dossiê não está mais aguardando verificação (outra pessoa já decidiu?).")
         try:
@@ -221,7 +228,8 @@ def verification_decide(*, validation: Validation, actor: Actor, outcome: str, r
                 verification = Verification.objects.create(
                     validation=validation,
                     order=order,
-                    agent_id=validation.agent_id,
+                    agent_id=validation.recorded_by_id,
+                    started_by_id=validation.booking.started_by_id,
                     verifier=user,
                     outcome=outcome,
                     reason=reason.strip(),
@@ -241,7 +249,7 @@ def verification_decide(*, validation: Validation, actor: Actor, outcome: str, r
         else:
             # The order stays `validated` (the customer has nothing to do); the agent answers with a new row.
             Validation.objects.filter(pk=validation.pk).update(returned_at=timezone.now())
-            agent = get_user_model().objects.get(pk=validation.agent_id)
+            agent = get_user_model().objects.get(pk=validation.booking.agent_id)
             if agent.email:
                 notify(
                     "staff_dossier_returned",

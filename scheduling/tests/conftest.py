@@ -1,8 +1,11 @@
 import pytest
 import time_machine
 
+from scheduling.roles import ensure_roles
 from tecnosign.notifications import whatsapp
 
+from .backoffice import make_verifier
+from .factories import make_agent
 from .helpers import brasilia
 
 
@@ -28,3 +31,15 @@ def clock():
     yield move
     while travellers:
         travellers.pop().stop()
+
+
+@pytest.fixture
+def team():
+    """Ana works weekdays, Beto has no hours (nothing is booked with him), Vera verifies; the roles as after
+    `migrate`."""
+    ensure_roles()
+    return {
+        "ana": make_agent("ana", email="ana@ts.test"),
+        "beto": make_agent("beto", email="beto@ts.test", weekdays=()),
+        "vera": make_verifier("vera"),
+    }

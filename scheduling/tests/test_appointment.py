@@ -97,7 +97,7 @@ def test_an_agent_acts_only_on_their_own_bookings(booking, clock):
 
     response = _admin_action(_agent_client(other), "start_appointment", booking)
 
-    assert "Só o agente designado (ou a coordenação) pode conduzir esta videoconferência." in response.text
+    assert "Só o agente designado pode conduzir esta videoconferência." in response.text
     booking.refresh_from_db()
     assert booking.status == Booking.Status.SCHEDULED
 

@@ -12,65 +12,21 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.test import Client
 
 from issuance.models import CertificateAuthority
 from orders.models import Order
 from orders.tests.factories import CnpjProductFactory, UserFactory
-from scheduling.models import Booking, Validation, Verification
-from scheduling.roles import SUPPORT_GROUP, VERIFIERS_GROUP, ensure_roles
+from scheduling.models import Validation, Verification
+from scheduling.roles import SUPPORT_GROUP, VERIFIERS_GROUP
 from scheduling.services import Checklist, verification_decide
 from scheduling.services.validation import FourEyesViolation
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
 
-from .factories import make_agent, ready_order
+from .backoffice import AGENDA, FULL_CHECKLIST, QUEUE, booked_order, staff
 from .helpers import book_url, open_order, slot_ids
 
 pytestmark = pytest.mark.django_db
-
-AGENDA = "/admin/scheduling/agendaentry/"
-QUEUE = "/admin/scheduling/verificationqueueentry/"
-FULL_CHECKLIST = {
-    "check_document": "on",
-    "check_holder_in_person": "on",
-    "check_legal_representative": "on",
-    "check_environment": "on",
-    "outcome": "validated",
-}
-
-
-def staff(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def make_verifier(username: str):
-    user = UserFactory(username=username, first_name=username.title(), is_staff=True, email=f"{username}@ts.test")
-    user.groups.add(Group.objects.get(name=VERIFIERS_GROUP))
-    return user
-
-
-@pytest.fixture
-def team():
-    ensure_roles()
-    return {
-        "ana": make_agent("ana", email="ana@ts.test"),
-        "beto": make_agent("beto", email="beto@ts.test", weekdays=()),
-        "vera": make_verifier("vera"),
-    }
-
-
-def booked_order(client, clock, on_commit, **fields):
-    """A paid order with its documents, booked by the customer for Monday 23/11 10:00 (Brasília)."""
-    clock(2026, 11, 19, 9, 10)
-    order = ready_order(**fields)
-    open_order(client, order)
-    slot = next(s for s in slot_ids(client.get(book_url(order))) if s.startswith("2026-11-23T10:00"))
-    with on_commit():
-        assert client.post(book_url(order), {"slot": slot}).status_code == 302
-    return Order.objects.get(pk=order.pk), Booking.objects.get(order=order)
 
 
 def test_from_a_booked_order_to_a_pkcs12_through_agent_verifier_and_ca(client, clock, on_commit, team, local_ca):
@@ -182,7 +138,12 @@ def test_an_agent_who_is_also_a_verifier_cannot_verify_their_own_validation(clie
         verification_decide(validation=validation, actor=Actor(user=team["ana"]), outcome="verified")
     with pytest.raises(IntegrityError), transaction.atomic():  # and the database agrees
         Verification.objects.create(
-            validation=validation, order=order, agent=team["ana"], verifier=team["ana"], outcome="verified"
+            validation=validation,
+            order=order,
+            agent=team["ana"],
+            started_by=team["ana"],
+            verifier=team["ana"],
+            outcome="verified",
         )
     order.refresh_from_db()
     assert order.status == Order.Status.VALIDATED and not Verification.objects.exists()
@@ -266,7 +227,7 @@ def test_e_cnpj_needs_the_legal_representative_ticked(client, clock, on_commit, 
 
 
 def test_roles_see_only_what_their_work_needs(client, clock, on_commit, team):
-    order, booking = booked_order(client, clock, on_commit)
+    order, booking = booked_order(client, clock, on_commit, upload=True)
     support = UserFactory(username="suporte", is_staff=True)
     support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     clock(2026, 11, 23, 10, 2)
@@ -279,9 +240,9 @@ def test_roles_see_only_what_their_work_needs(client, clock, on_commit, team):
     assert not Validation.objects.exists()  # a verifier cannot record the agent's validation
     assert help_desk.get("/admin/orders/order/").status_code == 200
     assert help_desk.get(f"/admin/scheduling/booking/{booking.pk}/dossie/").status_code == 403
-    document = order.documents.first()
-    if document is not None:
-        assert help_desk.get(f"/retaguarda/documentos/{document.pk}/arquivo/").status_code == 403
+    document = order.documents.get()
+    assert help_desk.get(f"/retaguarda/documentos/{document.public_id}/arquivo/").status_code == 403
+    assert ana.get(f"/retaguarda/documentos/{document.public_id}/arquivo/").status_code == 200  # her booking
     assert help_desk.get("/admin/audit/auditevent/").status_code == 200
 
 

@@ -285,7 +285,9 @@ TARGETS: dict[str, Target] = {
         lambda s: f"/pedido/{o('paid')(s)}/documentos/", page=lambda s: f"/pedido/{o('paid')(s)}/"
     ),
     "orders:payment-webhook": Target(lambda s: "/payments/webhooks/sandbox/", who="anyone", kind="webhook"),
-    "orders:document-file": Target(lambda s: "/retaguarda/documentos/1/arquivo/", who="staff", form=False),
+    "orders:document-file": Target(
+        lambda s: "/retaguarda/documentos/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/arquivo/", who="staff", form=False
+    ),
     "scheduling:book": Target(lambda s: f"/pedido/{o('ready')(s)}/agendar/", accepts=True),
     "scheduling:cancel": Target(lambda s: f"/pedido/{o('ready')(s)}/agendar/cancelar/", form=False),
     "scheduling:invite": Target(lambda s: f"/pedido/{o('ready')(s)}/agendar/convite.ics", form=False),
@@ -332,7 +334,9 @@ TARGETS: dict[str, Target] = {
         prepare=lambda s: _letter_requested(s),
     ),
     "revocation:letter-cancel": Target(lambda s: f"/revogar/{cert(s)}/carta/cancelar/", form=False),
-    "revocation:letter-file": Target(lambda s: "/retaguarda/revogacoes/1/carta/", who="staff", form=False),
+    "revocation:letter-file": Target(
+        lambda s: "/retaguarda/revogacoes/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/carta/", who="staff", form=False
+    ),
     # tokens and A3 (the pairing with the local agent happens in the browser: /token/ only serves the page)
     "tokens:help-index": Target(lambda s: "/ajuda/midias/", who="anyone", form=False),
     "tokens:help-media": Target(lambda s: "/ajuda/midias/safenet/", who="anyone", form=False),
