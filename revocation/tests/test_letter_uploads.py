@@ -89,7 +89,7 @@ def test_a_clean_pdf_letter_is_accepted_and_staff_get_it_inert(client, awaiting_
     reviewer.user_permissions.add(Permission.objects.get(codename="view_revocationrequest"))
     client.force_login(reviewer)
 
-    response = client.get(f"/retaguarda/revogacoes/{letter.pk}/carta/")
+    response = client.get(f"/retaguarda/revogacoes/{letter.public_id}/carta/")
 
     assert sent.status_code == 302
     assert letter.status == RevocationRequest.Status.UNDER_REVIEW and letter.letter_content_type == "application/pdf"

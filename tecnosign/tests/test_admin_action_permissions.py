@@ -161,8 +161,9 @@ class World:
         return self._request.getfixturevalue("local_ca")
 
     def agent_for(self, user):
-        """The acting agent conducts their own appointments; anyone else's target belongs to another agent."""
-        if user.groups.filter(name=AGENTS_GROUP).exists():
+        """The acting agent (or superuser) conducts their own appointments — nobody conducts another's, superusers
+        included; anyone else's target belongs to another agent."""
+        if user.is_superuser or user.groups.filter(name=AGENTS_GROUP).exists():
             return user
         return make_agent(f"agente-{self.n()}")
 
@@ -183,12 +184,17 @@ class World:
         booking = self.booking(user, starts_in=timedelta(days=-1))
         now = timezone.now()
         Booking.objects.filter(pk=booking.pk).update(
-            status=Booking.Status.COMPLETED, outcome=Booking.Outcome.REJECTED, finished_at=now
+            status=Booking.Status.COMPLETED,
+            outcome=Booking.Outcome.REJECTED,
+            started_at=now - timedelta(minutes=20),
+            started_by=booking.agent,
+            finished_at=now,
         )
         return Validation.objects.create(
             booking=booking,
             order=booking.order,
             agent=booking.agent,
+            recorded_by=booking.agent,
             requires_legal_representative=False,
             eligibility_basis=booking.eligibility_basis,
             outcome=Validation.Outcome.REJECTED,
@@ -248,6 +254,7 @@ class World:
             validation=validation,
             order=validation.order,
             agent=validation.agent,
+            started_by=validation.agent,
             verifier=make_agent(f"verificador-{self.n()}"),
             outcome="returned",
             reason="Foto do documento ilegível.",
@@ -469,9 +476,9 @@ def test_only_the_intended_roles_run_the_action(
         request.user = user
         offered = action in model_admin.get_actions(request)
         row = build(world, user)
-        before = _database(row)
         client = Client()
-        client.force_login(user)
+        client.force_login(user)  # signing in is audited: counted before the snapshot, not as the action's effect
+        before = _database(row)
 
         # When the role POSTs the action on that row, as the changelist's form (or its confirmation page) does
         data = {"action": action, admin.helpers.ACTION_CHECKBOX_NAME: [row.pk]}

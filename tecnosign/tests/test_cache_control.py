@@ -96,7 +96,7 @@ SENSITIVE = {
     "admin-orders": ("staff", "get", lambda s: "/admin/orders/order/", None, 200),
     "admin-order": ("staff", "get", lambda s: f"/admin/orders/order/{s.paid.pk}/change/", None, 200),
     "admin-login": ("anyone", "get", lambda s: "/admin/", None, 302),
-    "document-file": ("staff", "get", lambda s: f"/retaguarda/documentos/{s.document.pk}/arquivo/", None, 200),
+    "document-file": ("staff", "get", lambda s: f"/retaguarda/documentos/{s.document.public_id}/arquivo/", None, 200),
 }
 
 
