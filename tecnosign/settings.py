@@ -270,8 +270,14 @@ ORDER_LOOKUP_MAX_FAILURES = env_int("ORDER_LOOKUP_MAX_FAILURES", 10)
 ORDER_LOOKUP_WINDOW_SECONDS = env_int("ORDER_LOOKUP_WINDOW_SECONDS", 15 * 60)
 # Wrong mobile codes allowed on one holder link (orders.services.holder_links) before that link is void.
 HOLDER_LINK_CODE_MAX_FAILURES = env_int("HOLDER_LINK_CODE_MAX_FAILURES", 5)
-# How long the "open your order" link in e-mails stays valid.
-ORDER_ACCESS_LINK_MAX_AGE = env_int("ORDER_ACCESS_LINK_MAX_AGE", 60 * 60 * 24 * 30)
+# How long the one-time "open your order" link in e-mails stays valid (orders.services.access).
+ORDER_ACCESS_LINK_HOURS = env_int("ORDER_ACCESS_LINK_HOURS", 48)
+# "Send me a link" (order access, urgent revocation, reissue confirmation) per order/certificate and per client IP
+# in the window: against mail and SMS bombing only. Keep every link's lifetime at least the window: then whoever
+# hits a per-order limit has, by that very limit, sent the holder links that are still valid.
+HOLDER_LINK_SEND_MAX_PER_ORDER = env_int("HOLDER_LINK_SEND_MAX_PER_ORDER", 5)
+HOLDER_LINK_SEND_MAX_PER_IP = env_int("HOLDER_LINK_SEND_MAX_PER_IP", 30)
+HOLDER_LINK_SEND_WINDOW_SECONDS = env_int("HOLDER_LINK_SEND_WINDOW_SECONDS", 60 * 60)
 
 LGPD_CONSENT_VERSION = "2026-07"
 

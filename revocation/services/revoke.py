@@ -143,6 +143,7 @@ def revocation_apply(*, request: RevocationRequest, at: datetime, actor: Actor) 
         },
         note=label,
     )
+    replacement_url = order_access_url(request.replacement) if request.replacement else ""
     notify(
         "revocation_confirmed",
         to=order.email,
@@ -155,9 +156,9 @@ def revocation_apply(*, request: RevocationRequest, at: datetime, actor: Actor) 
             "reason_label": label,
             "guarantee": guarantee,
             "replacement": request.replacement,
-            "replacement_url": order_access_url(request.replacement) if request.replacement else "",
-            "access_url": order_access_url(order),
+            "replacement_url": replacement_url,
             "new_purchase_url": "" if request.replacement else new_purchase_url(order),
         },
+        secrets=[replacement_url],
     )
     return request
