@@ -65,7 +65,7 @@ def order_access(request, token: str):
 
 @require_POST
 def access_link_request(request):
-    """"Receber um link de acesso no e-mail cadastrado": the same answer whether the order exists or not."""
+    """The "Receber um link de acesso no e-mail cadastrado" form: the same answer whether the order exists or not."""
     form = AccessLinkForm(request.POST)
     if form.is_valid():
         try:

@@ -76,9 +76,7 @@ def order_lookup(*, number: str, document: str, ip: str | None) -> Order:
 
 
 def _access_link(order: Order) -> IssuedLink:
-    return holder_link_issue(
-        order=order, purpose=_ACCESS, lifetime=timedelta(hours=settings.ORDER_ACCESS_LINK_HOURS)
-    )
+    return holder_link_issue(order=order, purpose=_ACCESS, lifetime=timedelta(hours=settings.ORDER_ACCESS_LINK_HOURS))
 
 
 def order_access_token(order: Order) -> str:

@@ -19,5 +19,5 @@ def open_access_link(client, url: str):
     path = urlsplit(url).path
     page = client.get(path)
     assert page.status_code == 200, (page.status_code, page.content[:300])
-    assert "<form method=\"post\"" in page.text
+    assert '<form method="post"' in page.text
     return client.post(path, follow=True)

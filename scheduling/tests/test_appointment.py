@@ -1,6 +1,5 @@
 """The appointment and the seed's 10-minute tolerance, both ways: customer no-show and agent late."""
 
-
 import pytest
 from django.core import mail
 from django.test import Client
