@@ -427,3 +427,10 @@ CELERY_BEAT_SCHEDULE["booking-timers"] = {"task": "scheduling.timers_due", "sche
 REVOCATION_PASSWORD_MAX_FAILURES = env_int("REVOCATION_PASSWORD_MAX_FAILURES", 5)
 REVOCATION_PASSWORD_WINDOW_MINUTES = env_int("REVOCATION_PASSWORD_WINDOW_MINUTES", 15)
 REVOCATION_LOCK_MINUTES = env_int("REVOCATION_LOCK_MINUTES", 15)
+# Urgent revocation ("minha chave foi comprometida"): how long its link (and SMS code) is valid.
+URGENT_REVOCATION_LINK_MINUTES = env_int("URGENT_REVOCATION_LINK_MINUTES", 120)
+# A same-holder guarantee reissue: how long the link (with its SMS code) that lets the holder confirm it, and the
+# "Não fui eu" link, are valid; and how long a confirmed reissue is held, the holder told, before the hand-off.
+REISSUE_LINK_HOURS = env_int("REISSUE_LINK_HOURS", 72)
+REISSUE_NOTICE_MINUTES = env_int("REISSUE_NOTICE_MINUTES", 120)
+CELERY_BEAT_SCHEDULE["reissue-handoffs"] = {"task": "revocation.reissue_handoffs_due", "schedule": 60.0}
