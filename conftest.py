@@ -79,6 +79,14 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _clean_sms_outbox():
+    """The locmem SMS backend's outbox starts empty in every test, as Django's mail.outbox does."""
+    from tecnosign.notifications import sms
+
+    sms.outbox.clear()
+
+
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     """Run the after-commit effects (tasks, e-mails) of what the test does inside a TestCase transaction."""

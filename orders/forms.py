@@ -198,3 +198,19 @@ class OrderLookupForm(forms.Form):
         label="Número do pedido", max_length=20, help_text="Está no e-mail de confirmação do pedido (começa com TS)."
     )
     document = forms.CharField(label="CPF ou CNPJ do titular", max_length=20)
+
+
+class AccessLinkForm(forms.Form):
+    """The order number only: a one-time link goes to the e-mail on file, whoever asks."""
+
+    number = forms.CharField(
+        label="Número do pedido",
+        max_length=20,
+        help_text="Enviamos um link que abre o pedido uma vez para o e-mail cadastrado nele.",
+        error_messages={"required": "Informe o número do pedido."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        # It shares the page (and the field name) with the look-up form: ids of its own keep labels unique.
+        kwargs.setdefault("auto_id", "id_link_%s")
+        super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_documents, views_holder, views_payment
+from . import views, views_access, views_documents, views_holder, views_payment
 
 app_name = "orders"
 
@@ -10,7 +10,8 @@ urlpatterns = [
     path("pedido/confirmar/<str:token>/", views_holder.holder_confirm, name="holder-confirm"),
     path("pedido/confirmar/<str:token>/dados-errados/", views_holder.holder_decline, name="holder-decline"),
     path("pedido/", views.order_lookup_view, name="lookup"),
-    path("pedido/acesso/<str:token>/", views.order_access, name="access"),
+    path("pedido/acesso/<str:token>/", views_access.order_access, name="access"),
+    path("pedido/link/", views_access.access_link_request, name="access-link"),
     path("pedido/<str:number>/", views.order_detail, name="detail"),
     path("pedido/<str:number>/pagamento/", views_payment.payment_choose, name="pay"),
     path("pedido/<str:number>/pagamento/cartao/", views_payment.payment_card, name="pay-card"),

@@ -8,16 +8,10 @@ from tecnosign.http import client_ip
 
 from .decorators import customer_order_view
 from .eligibility import videoconference_eligibility
-from .forms import CnpjCheckoutForm, CpfCheckoutForm, OrderLookupForm
+from .forms import AccessLinkForm, CnpjCheckoutForm, CpfCheckoutForm, OrderLookupForm
 from .models import Order
 from .selectors import order_deadlines, order_history, order_status_events, order_timeline
-from .services.access import (
-    LookupFailed,
-    LookupLocked,
-    grant_access,
-    order_from_token,
-    order_lookup,
-)
+from .services.access import LookupFailed, LookupLocked, grant_access, order_lookup
 from .services.checkout import CheckoutError, order_create
 from .services.links import (
     LinkUnavailable,
@@ -111,16 +105,10 @@ def order_lookup_view(request):
         else:
             grant_access(request.session, order)
             return redirect("orders:detail", number=order.number)
-    return render(request, "orders/lookup.html", {"form": form}, status=status)
-
-
-def order_access(request, token: str):
-    order = order_from_token(token)
-    if order is None:
-        messages.error(request, "Este link expirou ou não é válido. Informe o número do pedido e o CPF/CNPJ.")
-        return redirect("orders:lookup")
-    grant_access(request.session, order)
-    return redirect("orders:detail", number=order.number)
+    # Locked out by failures (maybe someone else's): the link to the e-mail on file still gets the holder in.
+    link_form = AccessLinkForm(initial={"number": form.cleaned_data["number"]} if status == 429 else None)
+    context = {"form": form, "link_form": link_form, "locked": status == 429}
+    return render(request, "orders/lookup.html", context, status=status)
 
 
 @customer_order_view

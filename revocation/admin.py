@@ -11,7 +11,7 @@ from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
 from .forms import RefuseForm
-from .models import PasswordThrottle, RevocationRequest
+from .models import PasswordThrottle, ReissueConfirmation, RevocationRequest
 from .services import letter_approve, letter_refuse
 
 R = RevocationRequest.Status
@@ -125,3 +125,14 @@ class PasswordThrottleAdmin(ServiceRowsAdmin):
     list_display = ["scope", "key", "failures", "window_started_at", "locked_until"]
     list_filter = ["scope"]
     search_fields = ["key"]
+
+
+@admin.register(ReissueConfirmation)
+class ReissueConfirmationAdmin(ServiceRowsAdmin):
+    """Same-holder reissues: waiting for the holder's proof of contact, held before the CA, or sent to a new
+    validation. Read-only: the holder's links and the beat task move them."""
+
+    list_display = ["replacement", "request", "status", "confirmed_at", "due_at", "handed_off_at", "stopped_at"]
+    list_filter = ["status"]
+    search_fields = ["replacement__number", "request__order__number"]
+    list_select_related = ["replacement", "request"]

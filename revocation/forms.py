@@ -52,11 +52,6 @@ class _ReasonForm(forms.Form):
         label="PIS/NIS", max_length=14, required=False, help_text="Só para “esqueci o CEI ou o PIS”."
     )
     cei = forms.CharField(label="CEI", max_length=15, required=False, help_text="Só para “esqueci o CEI ou o PIS”.")
-    new_issuance_password = _password_field(
-        "Nova senha de emissão (para o certificado reemitido)",
-        help_text="Obrigatória se você perdeu a senha; nos outros casos, deixe em branco para manter a atual.",
-    )
-    new_issuance_password_confirm = _password_field("Confirme a nova senha de emissão")
     confirm = forms.BooleanField(
         label="Entendo que a revogação é definitiva: o certificado deixa de valer na hora e não pode voltar a "
         "ser usado.",
@@ -71,9 +66,9 @@ class _ReasonForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for field in ("new_issuance_password", "new_revocation_password"):
-            if field in self.fields and cleaned.get(field) != cleaned.get(f"{field}_confirm"):
-                self.add_error(f"{field}_confirm", "As senhas não conferem.")
+        field = "new_revocation_password"
+        if field in self.fields and cleaned.get(field) != cleaned.get(f"{field}_confirm"):
+            self.add_error(f"{field}_confirm", "As senhas não conferem.")
         return cleaned
 
     def details(self) -> Details:
@@ -83,7 +78,6 @@ class _ReasonForm(forms.Form):
             new_cnpj=data.get("new_cnpj", ""),
             pis_nis=data.get("pis_nis", ""),
             cei=data.get("cei", ""),
-            new_issuance_password=data.get("new_issuance_password", ""),
             new_revocation_password=data.get("new_revocation_password", ""),
         )
 
@@ -104,17 +98,21 @@ class PasswordRevocationForm(_ReasonForm):
 class LetterRequestForm(_ReasonForm):
     new_revocation_password = _password_field(
         "Nova senha de revogação (para o certificado reemitido)",
-        help_text="Só quando houver reemissão em garantia: como você não lembra a atual, crie outra.",
+        help_text="Só para “outra filial”: como você não lembra a atual, crie outra para o certificado da filial.",
     )
     new_revocation_password_confirm = _password_field("Confirme a nova senha de revogação")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reasons: list[Reason], **kwargs):
         # Its fields share names with the password form on the same page: ids of their own keep labels unique.
         kwargs.setdefault("auto_id", "id_carta_%s")
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, reasons=reasons, **kwargs)
         self.fields[
             "confirm"
         ].label = "Entendo que, aprovada a carta, a revogação é definitiva e o certificado deixa de valer."
+        if Reason.WRONG_BRANCH not in reasons:
+            # A same-holder reissue takes its passwords on the page of the link sent to the holder's contact.
+            del self.fields["new_revocation_password"]
+            del self.fields["new_revocation_password_confirm"]
 
 
 class LetterUploadForm(forms.Form):
@@ -133,3 +131,63 @@ class RefuseForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Informe o motivo da recusa: ele é enviado ao cliente."},
     )
+
+
+class UrgentRequestForm(forms.Form):
+    """The "Minha chave foi comprometida" form: the order number or the serial; the link and code go to the contact."""
+
+    identifier = forms.CharField(
+        label="Número do pedido ou número de série do certificado",
+        max_length=80,
+        error_messages={"required": "Informe o número do pedido ou o número de série do certificado."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "id_urgente_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Código recebido por SMS",
+            max_length=12,
+            help_text="Os 6 números do SMS enviado ao celular cadastrado no pedido.",
+            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+            error_messages={"required": "Digite o código recebido por SMS."},
+            **kwargs,
+        )
+
+
+class UrgentConfirmForm(forms.Form):
+    code = CodeField()
+    confirm = forms.BooleanField(
+        label="Entendo que a revogação é imediata e definitiva: o certificado deixa de valer agora e não há reemissão "
+        "gratuita por este motivo.",
+        error_messages={"required": "Confirme que entende que a revogação é definitiva."},
+    )
+
+
+class ReissueConfirmForm(forms.Form):
+    """The SMS code, then the replacement's two new passwords (formats here; the rules are the services')."""
+
+    code = CodeField()
+    issuance_password = _password_field(
+        "Nova senha de emissão",
+        required=True,
+        help_text="Para emitir o certificado reemitido. Mínimo de 8 caracteres; não a use em outro lugar.",
+    )
+    issuance_password_confirm = _password_field("Confirme a nova senha de emissão", required=True)
+    revocation_password = _password_field(
+        "Nova senha de revogação",
+        required=True,
+        help_text="Para revogar o certificado reemitido, se um dia precisar. Diferente da senha de emissão.",
+    )
+    revocation_password_confirm = _password_field("Confirme a nova senha de revogação", required=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        for field in ("issuance_password", "revocation_password"):
+            if cleaned.get(field) and cleaned.get(field) != cleaned.get(f"{field}_confirm"):
+                self.add_error(f"{field}_confirm", "As senhas não conferem.")
+        return cleaned

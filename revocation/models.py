@@ -28,13 +28,15 @@ EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".pn
 class RevocationRequest(models.Model):
     """One request to revoke one certificate: its reason, the guarantee decision and, by letter, the review.
 
-    A request by password is created already `revoked` (the password is the proof). A request by letter waits
-    for the signed, notarised scan, then for staff to approve (revoke) or refuse it.
+    A request by password, or an urgent one by the link and code sent to the holder's contact, is created already
+    `revoked` (the password, or the contact, is the proof). A request by letter waits for the signed, notarised scan,
+    then for staff to approve (revoke) or refuse it.
     """
 
     class Channel(models.TextChoices):
         PASSWORD = "password", "Senha de revogação"
         LETTER = "letter", "Carta com firma reconhecida"
+        URGENT = "urgent", "Revogação urgente (link no e-mail e código por SMS)"
 
     class Status(models.TextChoices):
         AWAITING_LETTER = "awaiting_letter", "Aguardando a carta assinada"
@@ -58,7 +60,6 @@ class RevocationRequest(models.Model):
     new_cnpj = models.CharField("CNPJ correto (filial)", max_length=14, blank=True)
     pis_nis = models.CharField("PIS/NIS informado", max_length=11, blank=True)
     cei = models.CharField("CEI informado", max_length=12, blank=True)
-    new_issuance_password_hash = models.CharField(max_length=256, blank=True, editable=False)
     new_revocation_password_hash = models.CharField(max_length=256, blank=True, editable=False)
 
     # The staff URL of the letter carries this, never the sequential pk.
@@ -132,7 +133,8 @@ class RevocationRequest(models.Model):
 
 
 class PasswordThrottle(models.Model):
-    """Wrong revocation passwords per certificate and per client IP, in a fixed window; then a lock.
+    """Wrong revocation passwords per certificate and per client IP, in a fixed window; then a lock. A session that
+    proved the e-mail on file (it opened a holder link) counts on its own key instead, per link.
 
     Kept in the database so that a restart or a cache flush does not lift a lock. Moved only by conditional
     UPDATEs (revocation.services.throttle), never read-then-written.
@@ -141,6 +143,7 @@ class PasswordThrottle(models.Model):
     class Scope(models.TextChoices):
         CERTIFICATE = "certificate", "Certificado"
         IP = "ip", "Endereço IP"
+        HOLDER_LINK = "holder_link", "Sessão aberta por link do titular"
 
     scope = models.CharField("escopo", max_length=12, choices=Scope.choices)
     key = models.CharField("chave", max_length=64)
@@ -155,3 +158,62 @@ class PasswordThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_scope_display()} {self.key}"
+
+
+class ReissueConfirmation(models.Model):
+    """A same-holder guarantee reissue: the holder's proof of contact, then a hold before the hand-off to the CA.
+
+    The replacement reuses the original validation only after the holder showed control of the e-mail and the mobile
+    on file (a REISSUE holder link and its SMS code) and chose new passwords on the link's page — the revocation
+    password alone may be an attacker's. It is then `verified` but held `REISSUE_NOTICE_MINUTES`, the holder told by
+    e-mail and SMS with a one-time "Não fui eu" link, until a beat task claims the due row and hands it off (once,
+    whatever the beats). Stopped by that link, or when the holder no longer has the contact, the replacement goes the
+    normal way from `paid`: documents and a new videoconference. Moved only by `revocation.services.reissue_proof`.
+    """
+
+    class Status(models.TextChoices):
+        AWAITING_HOLDER = "awaiting_holder", "Aguardando a confirmação do titular"
+        ON_HOLD = "on_hold", "Confirmada — aguardando o envio à AC"
+        HANDED_OFF = "handed_off", "Enviada à AC"
+        STOPPED = "stopped", "Cancelada pelo titular (“Não fui eu”): nova validação"
+        NEW_VALIDATION = "new_validation", "Sem acesso ao e-mail ou celular: nova validação"
+
+    request = models.OneToOneField(
+        RevocationRequest,
+        verbose_name="pedido de revogação",
+        on_delete=models.PROTECT,
+        related_name="reissue_confirmation",
+    )
+    replacement = models.OneToOneField(
+        "orders.Order",
+        verbose_name="pedido de reemissão",
+        on_delete=models.PROTECT,
+        related_name="reissue_confirmation",
+    )
+    status = models.CharField(
+        "situação", max_length=16, choices=Status.choices, default=Status.AWAITING_HOLDER, db_index=True
+    )
+    # The passwords the holder chose on the link's page, written to the replacement only at the hand-off (a "Não fui
+    # eu" drops them with the hold) and cleared then.
+    issuance_password_hash = models.CharField(max_length=256, blank=True, editable=False)
+    revocation_password_hash = models.CharField(max_length=256, blank=True, editable=False)
+    created_at = models.DateTimeField("criado em", default=timezone.now)
+    confirmed_at = models.DateTimeField("confirmado pelo titular em", null=True, blank=True)
+    due_at = models.DateTimeField("envio à AC previsto para", null=True, blank=True)
+    handed_off_at = models.DateTimeField("enviado à AC em", null=True, blank=True)
+    stopped_at = models.DateTimeField("desviado para nova validação em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "confirmação de reemissão"
+        verbose_name_plural = "confirmações de reemissão"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["due_at"], name="reissue_hold_due_idx", condition=Q(status="on_hold"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="on_hold") | Q(due_at__isnull=False, confirmed_at__isnull=False),
+                name="reissue_hold_has_due_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reemissão {self.replacement_id} ({self.get_status_display()})"

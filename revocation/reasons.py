@@ -14,6 +14,9 @@ The RFC 5280 codes, and why:
   is no longer needed for what it was issued for. The accountant held it with the holder's consent, so this is
   not a compromise; and nothing in the certificate changed, so it is not affiliationChanged.
 - Computer stolen → **keyCompromise**: the A1 file (or the machine the token was used on) is in a thief's hands.
+- "Minha chave foi comprometida" (the urgent revocation, without the revocation password, by the link and code sent
+  to the holder's contact) → **keyCompromise**, by definition. Not among the reasons of the password and letter
+  forms (`listed=False`): it is its own path, for when waiting on a password or a letter is the danger.
 
 Guarantee windows are Brasília calendar days counted from the day of issuance: a certificate issued on 02/11
 with 14 days of guarantee may be revoked and reissued free until 16/11 at 23:59:59 (Brasília). A reissue does not
@@ -38,6 +41,7 @@ class Reason(models.TextChoices):
     MEDIA_LOST = "media_lost", "Perdi a mídia (token ou cartão)"
     ACCESS_WITHDRAWN = "access_withdrawn", "Não quero mais que o certificado seja usado (ex.: pelo contador)"
     COMPUTER_STOLEN = "computer_stolen", "O computador foi roubado"
+    KEY_COMPROMISED = "key_compromised", "Minha chave foi comprometida (revogação urgente)"
 
 
 class Reissue(models.TextChoices):
@@ -54,6 +58,7 @@ class ReasonRule:
     kinds: frozenset[str]  # issuance.services.handoff.delivery_kind families: "a1", "a3"
     company_only: bool = False
     asks_pis_cei: bool = False
+    listed: bool = True  # offered in the password and letter forms
 
 
 _BOTH = frozenset({"a1", "a3"})
@@ -70,13 +75,18 @@ RULES: dict[Reason, ReasonRule] = {
     Reason.MEDIA_LOST: ReasonRule(Certificate.Reason.KEY_COMPROMISE, None, Reissue.NONE, frozenset({"a3"})),
     Reason.ACCESS_WITHDRAWN: ReasonRule(Certificate.Reason.CESSATION_OF_OPERATION, None, Reissue.NONE, _BOTH),
     Reason.COMPUTER_STOLEN: ReasonRule(Certificate.Reason.KEY_COMPROMISE, None, Reissue.NONE, _BOTH),
+    Reason.KEY_COMPROMISED: ReasonRule(Certificate.Reason.KEY_COMPROMISE, None, Reissue.NONE, _BOTH, listed=False),
 }
 
 
 def reasons_for(*, software: bool, company: bool) -> list[Reason]:
-    """The reasons that make sense for this product, in the seed's order."""
+    """The reasons the forms offer for this product, in the seed's order."""
     kind = "a1" if software else "a3"
-    return [reason for reason, rule in RULES.items() if kind in rule.kinds and (company or not rule.company_only)]
+    return [
+        reason
+        for reason, rule in RULES.items()
+        if rule.listed and kind in rule.kinds and (company or not rule.company_only)
+    ]
 
 
 @dataclass(frozen=True)

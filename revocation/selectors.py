@@ -10,7 +10,7 @@ from issuance.services.handoff import delivery_kind
 from orders.models import Order
 from orders.selectors import Deadline
 
-from .models import RevocationRequest
+from .models import ReissueConfirmation, RevocationRequest
 from .reasons import RULES, Guarantee, Reason, guarantee_for, reasons_for
 from .services.reissue import guarantee_start, new_purchase_url
 
@@ -75,12 +75,34 @@ class RevocationPanel:
     outcome: dict = field(default_factory=dict)
     letters: list = field(default_factory=list)
     replaces: Order | None = None
+    confirmation: ReissueConfirmation | None = None
+    # The confirmation as the holder should read it: "awaiting_holder", "on_hold", "new_validation" or "".
+    reissue_step: str = ""
+
+
+def reissue_step(order: Order, confirmation: ReissueConfirmation | None) -> str:
+    """Where a same-holder reissue stands for its order page. A replacement that left `paid` some other way (the
+    documents were sent) is on the new-validation path whatever its confirmation row says."""
+    C = ReissueConfirmation.Status
+    if confirmation is None or confirmation.status == C.HANDED_OFF:
+        return ""
+    if confirmation.status == C.AWAITING_HOLDER:
+        return "awaiting_holder" if order.status == S.PAID else "new_validation"
+    if confirmation.status == C.ON_HOLD:
+        return "on_hold"
+    return "new_validation"
 
 
 def revocation_panel_for(order: Order) -> RevocationPanel:
     replaces = Order.objects.filter(pk=order.replaces_id).first() if order.replaces_id else None
     if order.status not in (S.ISSUED, S.REVOKED):
-        return RevocationPanel(visible=replaces is not None, replaces=replaces)
+        confirmation = ReissueConfirmation.objects.filter(replacement=order).first() if replaces else None
+        return RevocationPanel(
+            visible=replaces is not None,
+            replaces=replaces,
+            confirmation=confirmation,
+            reissue_step=reissue_step(order, confirmation),
+        )
     certificate = order.certificates.order_by("-issued_at").first()
     if certificate is None:
         return RevocationPanel(visible=replaces is not None, replaces=replaces)

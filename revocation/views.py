@@ -11,12 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from issuance.models import Certificate
 from issuance.services.revocation import AlreadyRevoked, RevocationFailed
-from orders.services.access import grant_access, has_access
+from orders.forms import AccessLinkForm
+from orders.services.access import grant_access, has_access, holder_proof
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.http import client_ip, private_file_response
 from tecnosign.uploads import upload_limited
 
-from .forms import LetterRequestForm, LetterUploadForm, LookupForm, PasswordRevocationForm
+from .forms import LetterRequestForm, LetterUploadForm, LookupForm, PasswordRevocationForm, UrgentRequestForm
 from .letter_pdf import letter_pdf
 from .models import RevocationRequest
 from .selectors import allowed_reasons, outcome_of, reason_rows, revocation_done
@@ -55,7 +56,13 @@ def lookup(request):
                     messages.info(request, "Este pedido ainda não tem certificado emitido: não há o que revogar.")
                     return redirect("orders:detail", number=found.number)
                 return redirect("revocation:certificate", serial=certificate.serial)
-    return render(request, "revocation/lookup.html", {"form": form}, status=status)
+    context = {
+        "form": form,
+        "link_form": AccessLinkForm(),
+        "urgent_form": UrgentRequestForm(),
+        "locked": status == 429,
+    }
+    return render(request, "revocation/lookup.html", context, status=status)
 
 
 def _certificate_or_redirect(request, serial: str):
@@ -69,6 +76,7 @@ def _page(request, certificate: Certificate, *, form=None, letter_form=None, upl
     order = certificate.order
     reasons = allowed_reasons(order)
     done = revocation_done(certificate)
+    proof = holder_proof(request.session, order.number)
     open_letter = letter_open(certificate)
     context = {
         "certificate": certificate,
@@ -83,7 +91,11 @@ def _page(request, certificate: Certificate, *, form=None, letter_form=None, upl
         "last_refused": RevocationRequest.objects.filter(
             certificate=certificate, status=RevocationRequest.Status.REFUSED
         ).first(),
-        "lock": throttle_locks(certificate_id=certificate.pk, ip=client_ip(request)) if done is None else None,
+        "lock": (
+            throttle_locks(certificate_id=certificate.pk, ip=client_ip(request), proof=proof) if done is None else None
+        ),
+        "proven": proof is not None,
+        "urgent_form": UrgentRequestForm(initial={"identifier": certificate.serial}),
         "order_page": has_access(request.session, order.number),
     }
     return render(request, "revocation/certificate.html", context, status=status)
@@ -107,7 +119,11 @@ def certificate_page(request, serial: str):
     actor = Actor.from_request(request, label="cliente")
     try:
         done = revoke_with_password(
-            certificate=certificate, details=form.details(), password=form.cleaned_data["password"], actor=actor
+            certificate=certificate,
+            details=form.details(),
+            password=form.cleaned_data["password"],
+            actor=actor,
+            proof=holder_proof(request.session, certificate.order.number),
         )
     except PasswordLocked as error:
         form.add_error(None, error.message)
@@ -128,10 +144,13 @@ def certificate_page(request, serial: str):
     grant_access(request.session, done.order)
     if done.replacement:
         grant_access(request.session, done.replacement)
-        messages.success(
-            request,
-            f"Certificado revogado. Abrimos o pedido {done.replacement.number}, a reemissão em garantia sem custo.",
-        )
+        text = f"Certificado revogado. Abrimos o pedido {done.replacement.number}, a reemissão em garantia sem custo."
+        if not done.new_cnpj:
+            text += (
+                " Para reaproveitar a validação, abra o link que enviamos ao e-mail cadastrado e digite o código "
+                "enviado por SMS ao celular cadastrado."
+            )
+        messages.success(request, text)
         return redirect("orders:detail", number=done.replacement.number)
     messages.success(request, "Certificado revogado. Enviamos a confirmação por e-mail.")
     return redirect("revocation:certificate", serial=certificate.serial)

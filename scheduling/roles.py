@@ -61,7 +61,12 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "mark_media_delivered",
             "change_issuancerequest",
         ],
-        "revocation": ["view_revocationrequest", "change_revocationrequest", "review_letter"],
+        "revocation": [
+            "view_revocationrequest",
+            "change_revocationrequest",
+            "review_letter",
+            "view_reissueconfirmation",
+        ],
         "notifications": ["view_outboxmessage", "change_outboxmessage"],
         "audit": ["view_auditevent"],
     },

@@ -9,10 +9,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.models import Order, Partner
-from orders.services.access import grant_access, has_access, order_from_token
+from orders.services.access import has_access
+from orders.views_access import holder_access
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
@@ -210,15 +212,13 @@ def invite(request, number: str):
     return response
 
 
-@require_GET
+@never_cache
+@require_http_methods(["GET", "POST"])
 def access(request, number: str, token: str):
-    """The link in booking e-mails (reschedule, book again): opens the booking page without the look-up."""
-    order = order_from_token(token)
-    if order is None or order.number != number:
-        messages.error(request, "Este link expirou ou não é válido. Informe o número do pedido e o CPF/CNPJ.")
-        return redirect("orders:lookup")
-    grant_access(request.session, order)
-    return redirect("scheduling:book", number=order.number)
+    """The one-time link in booking e-mails (reschedule, book again): opens the booking page without the look-up."""
+    return holder_access(
+        request, token, number=number, destination=lambda order: reverse("scheduling:book", args=[order.number])
+    )
 
 
 @login_required

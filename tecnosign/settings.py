@@ -284,8 +284,14 @@ HOLDER_LINK_CODE_MAX_FAILURES = env_int("HOLDER_LINK_CODE_MAX_FAILURES", 5)
 # lapses unused, the order is cancelled), and the partner may have at most this many links sent a day per order.
 HOLDER_CONFIRMATION_DAYS = env_int("HOLDER_CONFIRMATION_DAYS", 7)
 HOLDER_CONFIRMATION_LINKS_PER_DAY = env_int("HOLDER_CONFIRMATION_LINKS_PER_DAY", 3)
-# How long the "open your order" link in e-mails stays valid.
-ORDER_ACCESS_LINK_MAX_AGE = env_int("ORDER_ACCESS_LINK_MAX_AGE", 60 * 60 * 24 * 30)
+# How long the one-time "open your order" link in e-mails stays valid (orders.services.access).
+ORDER_ACCESS_LINK_HOURS = env_int("ORDER_ACCESS_LINK_HOURS", 48)
+# "Send me a link" (order access, urgent revocation, reissue confirmation) per order/certificate and per client IP
+# in the window: against mail and SMS bombing only. Keep every link's lifetime at least the window: then whoever
+# hits a per-order limit has, by that very limit, sent the holder links that are still valid.
+HOLDER_LINK_SEND_MAX_PER_ORDER = env_int("HOLDER_LINK_SEND_MAX_PER_ORDER", 5)
+HOLDER_LINK_SEND_MAX_PER_IP = env_int("HOLDER_LINK_SEND_MAX_PER_IP", 30)
+HOLDER_LINK_SEND_WINDOW_SECONDS = env_int("HOLDER_LINK_SEND_WINDOW_SECONDS", 60 * 60)
 
 LGPD_CONSENT_VERSION = "2026-07"
 
@@ -471,3 +477,11 @@ CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
     "task": "audit.checkpoint",
     "schedule": float(env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300)),
 }
+
+# Urgent revocation ("minha chave foi comprometida"): how long its link (and SMS code) is valid.
+URGENT_REVOCATION_LINK_MINUTES = env_int("URGENT_REVOCATION_LINK_MINUTES", 120)
+# A same-holder guarantee reissue: how long the link (with its SMS code) that lets the holder confirm it, and the
+# "Não fui eu" link, are valid; and how long a confirmed reissue is held, the holder told, before the hand-off.
+REISSUE_LINK_HOURS = env_int("REISSUE_LINK_HOURS", 72)
+REISSUE_NOTICE_MINUTES = env_int("REISSUE_NOTICE_MINUTES", 120)
+CELERY_BEAT_SCHEDULE["reissue-handoffs"] = {"task": "revocation.reissue_handoffs_due", "schedule": 60.0}

@@ -186,6 +186,7 @@ def issuance_release(*, request_id: int, actor: Actor = SYSTEM) -> IssuanceReque
             actor=actor,
             note=f"Liberado pela Autoridade Certificadora (protocolo {request.external_reference})",
         )
+        access_url = order_access_url(order)
         notify(
             "issuance_released",
             to=order.email,
@@ -195,8 +196,9 @@ def issuance_release(*, request_id: int, actor: Actor = SYSTEM) -> IssuanceReque
                 "order": order,
                 "product": order.product,
                 "kind": delivery_kind(order.product),
-                "access_url": order_access_url(order),
+                "access_url": access_url,
             },
+            secrets=[access_url],
         )
     return request
 
@@ -214,12 +216,14 @@ def issuance_mark_media_delivered(*, request: IssuanceRequest, actor: Actor) -> 
             return False
         order = request.order
         audit_record(action="issuance.media_delivered", obj=order, actor=actor, after={"at": now.isoformat()})
+        access_url = order_access_url(order)
         notify(
             "issuance_media_delivered",
             to=order.email,
             key=f"issuance:{request.pk}:media-delivered",
             obj=order,
-            context={"order": order, "product": product, "access_url": order_access_url(order)},
+            context={"order": order, "product": product, "access_url": access_url},
+            secrets=[access_url],
         )
     return True
 

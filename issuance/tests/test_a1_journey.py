@@ -18,6 +18,7 @@ from issuance.models import Certificate, CertificateAuthority, IssuanceRequest, 
 from issuance.services import issuance_submit
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory, OrderFactory
+from orders.tests.links import link_in, open_access_link
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 
@@ -39,8 +40,7 @@ def customer_mail(order):
 
 
 def open_from_email(client, message) -> str:
-    path = re.search(r"http://testserver(/pedido/acesso/\S+/)", message.body).group(1)
-    response = client.get(path, follow=True)
+    response = open_access_link(client, link_in(message.body))
     assert response.status_code == 200
     return response.text
 

@@ -97,12 +97,14 @@ def order_create(
             after={"status": order.status, "product": product.code, "price": str(order.price)},
             note=f"Pedido pelo link {link.code}",
         )
+        access_url = order_access_url(order)
         notify(
             "order_created",
             to=order.email,
             key=f"order:{order.pk}:created",
             obj=order,
-            context={"order": order, "product": product, "access_url": order_access_url(order)},
+            context={"order": order, "product": product, "access_url": access_url},
+            secrets=[access_url],
         )
     return order
 

@@ -83,6 +83,14 @@ def holder_link_find(token: str, *, purpose: str) -> HolderLink | None:
     )
 
 
+def holder_link_lookup(token: str, *, purpose: str) -> HolderLink | None:
+    """The link for `token` whatever its state (used, expired): to explain why it no longer opens anything and
+    which order it was about. Never a grant: acting on a link goes through `holder_link_verify`."""
+    if not token:
+        return None
+    return HolderLink.objects.select_related("order").filter(token_digest=_digest(token), purpose=P(purpose)).first()
+
+
 def holder_link_verify(*, token: str, purpose: str, code: str = "") -> HolderLink:
     """The usable link for `token`, its mobile code checked: HolderLinkInvalid or HolderCodeWrong otherwise.
 

@@ -1,8 +1,14 @@
-"""The two secrets a customer sets at checkout: one to issue the certificate, one to revoke it."""
+"""The two secrets a customer sets at checkout (or, for a guarantee reissue, after proving the contact on file):
+one to issue the certificate, one to revoke it."""
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from tecnosign.audit.services import Actor, audit_record
+
+from ..models import Order
 
 
 def password_problems(issuance: str, revocation: str) -> dict[str, list[str]]:
@@ -26,3 +32,19 @@ def hash_secret(raw: str) -> str:
 
 def secret_matches(raw: str, encoded: str) -> bool:
     return bool(raw) and check_password(raw, encoded)
+
+
+def order_passwords_replace(
+    *, order: Order, issuance_password_hash: str, revocation_password_hash: str, actor: Actor, note: str
+) -> Order:
+    """Give the order new issuance and revocation passwords (already hashed: hash before any lock is taken).
+
+    For a guarantee reissue whose holder chose them after proving the contact on file (revocation/). Audited
+    without the hashes."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked.issuance_password_hash = issuance_password_hash
+        locked.revocation_password_hash = revocation_password_hash
+        locked.save(update_fields=["issuance_password_hash", "revocation_password_hash"])
+        audit_record(action="order.passwords_replaced", obj=locked, actor=actor, note=note)
+    return locked

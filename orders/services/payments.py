@@ -101,12 +101,14 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
             note=payment.failure_reason,
         )
         if method in (Payment.Method.BOLETO, Payment.Method.PIX):
+            access_url = order_access_url(order)
             notify(
                 "payment_instructions",
                 to=order.email,
                 key=f"payment:{payment.pk}:instructions",
                 obj=order,
-                context={"order": order, "payment": payment, "access_url": order_access_url(order)},
+                context={"order": order, "payment": payment, "access_url": access_url},
+                secrets=[access_url],
             )
     return payment
 
@@ -213,12 +215,14 @@ def _apply_paid(payment: Payment, event: GatewayEvent) -> str:
         Payment.objects.filter(pk=other.pk).update(status=P.CANCELLED)
     order = order_transition(order=order, to=S.PAID, actor=SYSTEM, note=f"{payment.get_method_display()} confirmado")
     commission_accrue(order=order)
+    access_url = order_access_url(order)
     notify(
         "payment_confirmed",
         to=order.email,
         key=f"order:{order.pk}:paid",
         obj=order,
-        context={"order": order, "payment": payment, "access_url": order_access_url(order)},
+        context={"order": order, "payment": payment, "access_url": access_url},
+        secrets=[access_url],
     )
     return E.APPLIED
 
@@ -296,12 +300,14 @@ def payments_expire(*, now: datetime | None = None) -> dict[str, int]:
             if locked.status != S.AWAITING_PAYMENT or locked.payments.filter(status=P.PENDING).exists():
                 continue
             order_transition(order=locked, to=S.PAYMENT_EXPIRED, note="Prazo de pagamento encerrado")
+            access_url = order_access_url(locked)
             notify(
                 "payment_expired",
                 to=locked.email,
                 key=f"order:{locked.pk}:payment-expired:{now:%Y%m%d}",
                 obj=locked,
-                context={"order": locked, "access_url": order_access_url(locked)},
+                context={"order": locked, "access_url": access_url},
+                secrets=[access_url],
             )
             expired_orders += 1
     return {"charges": lapsed, "orders": expired_orders}

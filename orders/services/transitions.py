@@ -23,7 +23,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.NO_SHOW: frozenset({S.SCHEDULED, S.CANCELLED}),
     # A dossier the verification centre returns stays `validated` until its agent confirms or rejects it.
     S.VALIDATED: frozenset({S.VERIFIED, S.REJECTED}),
-    S.VERIFIED: frozenset({S.RELEASED}),
+    # VERIFIED → PAID: a same-holder guarantee reissue held before its hand-off that the holder stops ("Não fui eu")
+    # goes back to a new validation (revocation/services/reissue_proof.py); the hand-off itself is the way out.
+    S.VERIFIED: frozenset({S.RELEASED, S.PAID}),
     S.RELEASED: frozenset({S.ISSUED}),
     S.ISSUED: frozenset({S.REVOKED}),
     # After a rejection: a new document (→ documents_received), or straight to a new slot when the document

@@ -14,6 +14,7 @@ from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 
 from .factories import CnpjProductFactory, DiscountLinkFactory, LinkFactory, ProductFactory
+from .links import link_in, open_access_link
 
 pytestmark = pytest.mark.django_db
 
@@ -100,9 +101,8 @@ def test_link_to_order_page_with_email(client, on_commit):
     assert message.to == ["maria@exemplo.com.br"]
     assert order.number in message.subject
     assert OutboxMessage.objects.get().status == OutboxMessage.Status.SENT
-    access_link = re.search(r"http://testserver(/pedido/acesso/[^\s]+/)", message.body).group(1)
     stranger = client.__class__()
-    opened = stranger.get(access_link, follow=True)
+    opened = open_access_link(stranger, link_in(message.body))
     assert opened.redirect_chain[-1][0] == reverse("orders:detail", args=[order.number])
     assert order.number in opened.text
 

@@ -36,14 +36,16 @@ def order_payment_link_resend(*, partner: Partner, order: Order, actor: Actor) -
     # The outbox key decides a race; this read only chooses the message shown to the partner.
     already = OutboxMessage.objects.filter(key=key).exists()
     with transaction.atomic():
-        notify(
-            "payment_link_resent",
-            to=order.email,
-            key=key,
-            obj=order,
-            context={"order": order, "partner": partner, "access_url": order_access_url(order)},
-        )
         if not already:
+            access_url = order_access_url(order)
+            notify(
+                "payment_link_resent",
+                to=order.email,
+                key=key,
+                obj=order,
+                context={"order": order, "partner": partner, "access_url": access_url},
+                secrets=[access_url],
+            )
             audit_record(
                 action="order.payment_link_resent", obj=order, actor=actor, note=f"Pedido pelo parceiro {partner.name}"
             )

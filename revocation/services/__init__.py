@@ -2,7 +2,10 @@
 
 - `revoke_with_password` — self-service revocation with the revocation password;
 - `letter_request_create`, `letter_upload`, `letter_approve`, `letter_refuse` — the notarised-letter path;
-- `revocation_apply` — the one place a certificate is revoked for a customer, with its guarantee reissue.
+- `urgent.urgent_revocation_request`, `urgent.revoke_urgently` — "minha chave foi comprometida": a link e-mailed and
+  a code texted to the holder, no password, no lock;
+- `revocation_apply` — the one place a certificate is revoked for a customer, with its guarantee reissue;
+- `reissue_proof.*` — a same-holder reissue: the holder's proof of contact, the hold, "Não fui eu", the hand-off.
 """
 
 from .letters import letter_approve, letter_cancel, letter_refuse, letter_request_create, letter_upload

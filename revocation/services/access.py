@@ -22,7 +22,10 @@ _NOT_FOUND = (
     "Não encontramos um pedido ou certificado com esses dados. Confira o número e o CPF/CNPJ do titular e tente de "
     "novo."
 )
-_LOCKED = "Muitas tentativas sem sucesso. Aguarde 15 minutos e tente de novo."
+_LOCKED = (
+    "Muitas tentativas sem sucesso. Aguarde 15 minutos e tente de novo — ou, abaixo, revogue agora sem a senha se a "
+    "sua chave foi comprometida, ou receba um link de acesso no e-mail cadastrado no pedido."
+)
 _SEPARATORS = re.compile(r"[\s:.\-]")
 _HEX = re.compile(r"^[0-9A-F]{1,40}$")
 

@@ -27,8 +27,7 @@ class Details:
     new_cnpj: str = ""
     pis_nis: str = ""
     cei: str = ""
-    new_issuance_password: str = ""
-    new_revocation_password: str = ""
+    new_revocation_password: str = ""  # the letter path's, for another branch's reissue only
 
 
 def reason_check(order: Order, reason: str) -> Reason:
@@ -61,8 +60,10 @@ def details_for_reissue(
 ) -> dict[str, str]:
     """The RevocationRequest fields for the reissue, validated; empty when the guarantee does not apply.
 
-    `revocation_password` is the one the customer just proved (password path); on the letter path it is unknown,
-    so a new one is required for the replacement.
+    A same-holder reissue takes no password here: the holder chooses both on the page of the link sent to the
+    contact on file (`reissue_proof`), since whoever revoked may only know the revocation password. Another branch's
+    reissue goes through a new validation: it keeps the issuance password, and the revocation password just proved
+    (`revocation_password`, password path) or, on the letter path where it is unknown, a new one.
     """
     reason = Reason(details.reason)
     if guarantee.reissue == Reissue.NONE:
@@ -92,28 +93,17 @@ def details_for_reissue(
         if (pis or order.pis_nis) == order.pis_nis and (cei or order.cei) == order.cei:
             raise DetailsInvalid("Esses números já constam no certificado revogado.", field="pis_nis")
         fields.update(pis_nis=pis, cei=cei)
-    new_issuance = details.new_issuance_password
+    if rule.reissue != Reissue.NEW_CNPJ or revocation_password:
+        return fields
     new_revocation = details.new_revocation_password
-    if reason == Reason.PASSWORD_LOST and not new_issuance:
-        raise DetailsInvalid(
-            "Crie uma nova senha de emissão para o certificado reemitido.", field="new_issuance_password"
-        )
-    if not revocation_password and not new_revocation:
+    if not new_revocation:
         raise DetailsInvalid(
             "Crie uma nova senha de revogação para o certificado reemitido.", field="new_revocation_password"
         )
-    if new_issuance:
-        _password(new_issuance, "new_issuance_password")
-        if new_issuance in (revocation_password, new_revocation):
-            raise DetailsInvalid(
-                "A senha de emissão deve ser diferente da senha de revogação.", field="new_issuance_password"
-            )
-        fields["new_issuance_password_hash"] = hash_secret(new_issuance)
-    if new_revocation:
-        _password(new_revocation, "new_revocation_password")
-        if not new_issuance and check_password(new_revocation, order.issuance_password_hash):
-            raise DetailsInvalid(
-                "A senha de revogação deve ser diferente da senha de emissão.", field="new_revocation_password"
-            )
-        fields["new_revocation_password_hash"] = hash_secret(new_revocation)
+    _password(new_revocation, "new_revocation_password")
+    if check_password(new_revocation, order.issuance_password_hash):
+        raise DetailsInvalid(
+            "A senha de revogação deve ser diferente da senha de emissão.", field="new_revocation_password"
+        )
+    fields["new_revocation_password_hash"] = hash_secret(new_revocation)
     return fields

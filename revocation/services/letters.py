@@ -155,11 +155,13 @@ def letter_refuse(*, request: RevocationRequest, reason: str, actor: Actor) -> R
             after={"request": refused.pk, "status": R.REFUSED.value},
             note=reason,
         )
+        access_url = order_access_url(order)
         notify(
             "revocation_letter_refused",
             to=order.email,
             key=f"revocation:{refused.pk}:refused",
             obj=order,
-            context={"order": order, "request": refused, "access_url": order_access_url(order)},
+            context={"order": order, "request": refused, "access_url": access_url},
+            secrets=[access_url],
         )
     return refused

@@ -5,8 +5,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from issuance.models import Certificate
-from issuance.services import issuance_submit
-from issuance.services.handoff import delivery_kind, issuance_mark_media_delivered
 from orders.models import Order
 from orders.services.commissions import commission_reverse
 from orders.services.links import LinkUnavailable, link_check
@@ -16,6 +14,7 @@ from tecnosign.errors import DomainError
 
 from ..models import RevocationRequest
 from ..reasons import RULES, Reissue
+from .reissue_proof import reissue_proof_start
 
 S = Order.Status
 
@@ -53,11 +52,14 @@ def new_purchase_url(order: Order) -> str:
 
 
 def reissue_create(*, original: Order, request: RevocationRequest, actor: Actor) -> Order:
-    """Create the free replacement of `original` (already revoked) and move it as far as the reason allows.
+    """Create the free replacement of `original` (already revoked), waiting in `paid`.
 
-    Same holder (14-day reasons): the original validation is reused, so the replacement is `verified` and handed
-    to the CA at once. Another branch (7 days): a new CNPJ means a new validation — the replacement waits in `paid`
-    for the documents and the booking. Runs inside the revocation's transaction.
+    Same holder (14-day reasons): the original validation may be reused, but only once the holder proves control of
+    the e-mail and the mobile on file — the revocation password (or a notarised letter) does not prove who will hold
+    the new key. So a REISSUE link and an SMS code go to the contact on file (`reissue_proof`); without them the
+    replacement goes through a new validation from `paid`. Another branch (7 days): a new CNPJ means a new
+    validation — the replacement waits in `paid` for the documents and the booking. Runs inside the revocation's
+    transaction.
     """
     rule = RULES[request.reason]
     replacement = _insert(original, request)
@@ -76,16 +78,7 @@ def reissue_create(*, original: Order, request: RevocationRequest, actor: Actor)
         note=f"Reemissão em garantia, sem custo (pedido original {original.number})",
     )
     if rule.reissue == Reissue.SAME_HOLDER:
-        order_transition(
-            order=replacement,
-            to=S.VERIFIED,
-            actor=actor,
-            note=f"Mesmo titular: validação do pedido {original.number} reaproveitada",
-        )
-        handoff = issuance_submit(replacement, actor=actor)
-        if delivery_kind(original.product) == "a3_delivery":
-            # The customer kept the token or card of the original order: nothing is shipped for the reissue.
-            issuance_mark_media_delivered(request=handoff, actor=actor)
+        reissue_proof_start(request=request, replacement=replacement, actor=actor)
     commission_reverse(
         order=original,
         reason=f"Reemissão em garantia {replacement.number} substitui a venda do pedido {original.number}",
@@ -109,7 +102,9 @@ def _insert(original: Order, request: RevocationRequest) -> Order:
         mobile=original.mobile,
         pis_nis=request.pis_nis or original.pis_nis,
         cei=request.cei or original.cei,
-        issuance_password_hash=request.new_issuance_password_hash or original.issuance_password_hash,
+        # The original's until a same-holder reissue is handed off with the passwords its holder chose after proving
+        # the contact (`reissue_proof`); on a new validation, the original purchase's.
+        issuance_password_hash=original.issuance_password_hash,
         revocation_password_hash=request.new_revocation_password_hash or original.revocation_password_hash,
         list_price=original.list_price,
         discount=original.list_price,

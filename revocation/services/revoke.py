@@ -57,15 +57,18 @@ def guarantee_now(order: Order, reason: str, *, at: datetime | None = None) -> G
 
 
 def revoke_with_password(
-    *, certificate: Certificate, details: Details, password: str, actor: Actor
+    *, certificate: Certificate, details: Details, password: str, actor: Actor, proof: int | None = None
 ) -> RevocationRequest:
-    """Self-service revocation: the reason, the revocation password (attempts limited), then revoke at once."""
+    """Self-service revocation: the reason, the revocation password (attempts limited), then revoke at once.
+
+    `proof`: the holder link with which this session opened the order — its guesses count on their own key, not on
+    the certificate's lock that anyone knowing the serial and CPF can set off (`throttle`)."""
     order = revocation_check(certificate)
     reason = reason_check(order, details.reason)
     now = timezone.now()
     guarantee = guarantee_now(order, reason, at=now)
     fields = details_for_reissue(order, details, guarantee, revocation_password=password)
-    claim = throttle_claim(certificate_id=certificate.pk, ip=actor.ip)
+    claim = throttle_claim(certificate_id=certificate.pk, ip=actor.ip, proof=proof)
     if not secret_matches(password, order.revocation_password_hash):
         left, locked = throttle_fail(claim)
         audit_record(
@@ -107,14 +110,11 @@ def revocation_apply(*, request: RevocationRequest, at: datetime, actor: Actor) 
     reason = Reason(request.reason)
     guarantee = guarantee_now(order, reason, at=at)
     label = reason.label
-    how = (
-        "senha de revogação" if request.channel == RevocationRequest.Channel.PASSWORD else "carta com firma reconhecida"
-    )
     certificate = certificate_revoke(
         certificate=certificate,
         reason=RULES[reason].crl_reason,
         actor=actor,
-        note=f"{label} — pedido do titular ({how})",
+        note=f"{label} — pedido do titular ({request.get_channel_display().lower()})",
     )
     order = order_transition(order=order, to=S.REVOKED, actor=actor, note=f"Certificado revogado: {label}")
     request.status = R.REVOKED
@@ -143,6 +143,7 @@ def revocation_apply(*, request: RevocationRequest, at: datetime, actor: Actor) 
         },
         note=label,
     )
+    replacement_url = order_access_url(request.replacement) if request.replacement else ""
     notify(
         "revocation_confirmed",
         to=order.email,
@@ -155,9 +156,9 @@ def revocation_apply(*, request: RevocationRequest, at: datetime, actor: Actor) 
             "reason_label": label,
             "guarantee": guarantee,
             "replacement": request.replacement,
-            "replacement_url": order_access_url(request.replacement) if request.replacement else "",
-            "access_url": order_access_url(order),
+            "replacement_url": replacement_url,
             "new_purchase_url": "" if request.replacement else new_purchase_url(order),
         },
+        secrets=[replacement_url],
     )
     return request

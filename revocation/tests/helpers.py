@@ -1,9 +1,11 @@
 """Setting the scene for revocation tests: certificates issued at a chosen time, and the customer's requests."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import time_machine
+from django.core import mail
 from django.db import transaction
 
 from issuance.models import Certificate
@@ -13,7 +15,9 @@ from issuance.services.a3 import a3_issue_from_csr
 from issuance.tests.helpers import holder_key
 from orders.models import Order
 from orders.tests.factories import OrderFactory
+from revocation.tasks import reissue_handoffs_due
 from tecnosign.audit.services import Actor
+from tecnosign.notifications import sms
 from tokens.tests.a3 import csr_pem, released_a3_order
 
 ISSUANCE_PASSWORD = "Emissao#2026"  # the order factory's passwords
@@ -64,3 +68,57 @@ def open_revocation(client, order: Order, document: str = CPF):
 def revoke(client, certificate: Certificate, reason: str, *, password: str = REVOCATION_PASSWORD, **extra):
     data = {"reason": reason, "password": password, "confirm": "on", **extra}
     return client.post(f"/revogar/{certificate.serial}/", data)
+
+
+# What the holder reads in the inbox: the links e-mailed to the address on file, the codes texted to the mobile.
+REISSUE_LINK = re.compile(r"https?://[^/\s]+(/revogar/reemissao/[^/\s]+/)(?=\s|$)")
+STOP_LINK = re.compile(r"https?://[^/\s]+(/revogar/reemissao/[^/\s]+/nao-fui-eu/)")
+URGENT_LINK = re.compile(r"https?://[^/\s]+(/revogar/urgente/[^/\s]+/)")
+NEW_ISSUANCE_PASSWORD = "NovaEmissao#27"
+NEW_REVOCATION_PASSWORD = "NovaRevoga#27x"
+
+
+def e_mailed_link(order: Order, pattern: re.Pattern) -> str:
+    """The path of the latest link of that kind e-mailed to the order's address."""
+    found = [
+        m.group(1) for message in mail.outbox if message.to == [order.email] for m in pattern.finditer(message.body)
+    ]
+    assert found, f"no such link e-mailed to {order.email}"
+    return found[-1]
+
+
+def texted_code(order: Order) -> str:
+    """The latest six-digit code sent by SMS to the order's mobile."""
+    codes = [
+        m.group(1)
+        for sent in sms.outbox
+        if sent["to"] == order.mobile
+        for m in re.finditer(r"é (\d{6})\.", sent["text"])
+    ]
+    assert codes, f"no code texted to {order.mobile}"
+    return codes[-1]
+
+
+def confirm_reissue(client, replacement: Order, on_commit, *, code: str | None = None, **passwords):
+    """The holder opens the reissue link from the e-mail and types the SMS code and the new passwords."""
+    path = e_mailed_link(replacement, REISSUE_LINK)
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    data = {
+        "code": texted_code(replacement) if code is None else code,
+        "issuance_password": NEW_ISSUANCE_PASSWORD,
+        "issuance_password_confirm": NEW_ISSUANCE_PASSWORD,
+        "revocation_password": NEW_REVOCATION_PASSWORD,
+        "revocation_password_confirm": NEW_REVOCATION_PASSWORD,
+        **passwords,
+    }
+    with on_commit():
+        return client.post(path, data)
+
+
+def run_reissue_beat(on_commit, at: datetime, *, times: int = 1) -> None:
+    """Celery beat firing the reissue hand-off task at `at` (the local CA releases at once)."""
+    with time_machine.travel(at, tick=False):
+        for _ in range(times):
+            with on_commit():
+                reissue_handoffs_due()

@@ -8,7 +8,7 @@ from stdnum.br import cnpj as stdnum_cnpj
 from issuance.models import Certificate
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory
-from revocation.models import RevocationRequest
+from revocation.models import ReissueConfirmation, RevocationRequest
 
 from .helpers import CPF, brt, issue_a1, issue_a3, open_revocation, revoke
 
@@ -17,20 +17,12 @@ C = Certificate.Reason
 S = Order.Status
 CNPJ = "00000010000127"  # root 00000010, branch 0001
 BRANCH = "000000100002" + stdnum_cnpj.calc_check_digits("000000100002")
-NEW_PASSWORD = "NovaEmissao#27"
 
 # Issued at 23:30 in Brasília on 02/12 — already 03/12 in UTC, so a window counted in UTC days would be off by one.
 ISSUED_AT = brt(2026, 12, 2, 23, 30)
 
 GUARANTEED = [
-    pytest.param(
-        "password_lost",
-        14,
-        C.SUPERSEDED,
-        {},
-        {"new_issuance_password": NEW_PASSWORD, "new_issuance_password_confirm": NEW_PASSWORD},
-        id="password_lost",
-    ),
+    pytest.param("password_lost", 14, C.SUPERSEDED, {}, {}, id="password_lost"),
     pytest.param("file_corrupted", 14, C.SUPERSEDED, {}, {}, id="file_corrupted"),
     pytest.param("pis_cei_missing", 14, C.SUPERSEDED, {}, {"pis_nis": "120.56478.91-0"}, id="pis_cei_missing"),
     pytest.param(
@@ -76,8 +68,9 @@ def test_on_the_last_day_of_the_window_the_reissue_is_free(
         # A new CNPJ is a new holder: documents and validation again.
         assert (replacement.status, replacement.cnpj) == (S.PAID, BRANCH)
     else:
-        # Same holder: the original validation is reused, and the local CA released the reissue at once.
-        assert replacement.status == S.RELEASED and replacement.cnpj == order.cnpj
+        # Same holder: the original validation may be reused, once the holder proves the contact on file.
+        assert replacement.status == S.PAID and replacement.cnpj == order.cnpj
+        assert replacement.reissue_confirmation.status == ReissueConfirmation.Status.AWAITING_HOLDER
     [message] = [m for m in mail.outbox if m.subject == f"Certificado revogado — pedido {order.number}"]
     assert f"reemissão é sem custo, no pedido {replacement.number}" in message.body
     assert f"Revogado em: {2 + days:02d}/12/2026 23:59 (horário de Brasília)" in message.body

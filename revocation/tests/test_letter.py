@@ -7,16 +7,17 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 from pypdf import PdfReader
 
-from issuance.models import Certificate
+from issuance.models import Certificate, IssuanceRequest
 from orders.models import Order
 from orders.tests.factories import CnpjProductFactory, UserFactory
 from revocation.models import RevocationRequest
 from tecnosign.audit.models import AuditEvent
 
-from .helpers import brt, issue_a1, open_revocation
+from .helpers import brt, confirm_reissue, issue_a1, open_revocation, run_reissue_beat
 
 pytestmark = pytest.mark.django_db
 ISSUED_AT = brt(2026, 12, 1, 10, 0)
@@ -115,8 +116,9 @@ def test_the_letter_path_from_the_pdf_to_the_revocation_approved_in_the_admin(cl
     assert letter.status == RevocationRequest.Status.REVOKED and letter.reviewed_by is not None
     assert Order.objects.get(pk=order.pk).status == Order.Status.REVOKED
     replacement = letter.replacement
-    assert replacement.replaces == order and replacement.status == Order.Status.RELEASED
-    assert replacement.revocation_password_hash != order.revocation_password_hash  # the forgotten one is replaced
+    # The letter proves the signature, not the contact: the reuse of the validation waits for the same proof.
+    assert replacement.replaces == order and replacement.status == Order.Status.PAID
+    assert not IssuanceRequest.objects.filter(order=replacement).exists()
     [confirmation] = [m for m in mail.outbox if m.subject == f"Certificado revogado — pedido {order.number}"]
     assert "Pedido por: Carta com firma reconhecida" in confirmation.body
     assert replacement.number in confirmation.body
@@ -124,6 +126,14 @@ def test_the_letter_path_from_the_pdf_to_the_revocation_approved_in_the_admin(cl
     for action in ("revocation.letter_requested", "revocation.letter_uploaded", "revocation.letter_viewed"):
         assert action in actions
     assert "revocation.revoked" in actions
+
+    # The holder, with the link e-mailed and the code texted, chooses the passwords; the hold runs out.
+    with time_machine.travel(brt(2026, 12, 11, 10, 0), tick=False):
+        confirmed = confirm_reissue(Client(), replacement, on_commit)
+    run_reissue_beat(on_commit, brt(2026, 12, 11, 12, 0))
+    replacement.refresh_from_db()
+    assert confirmed.status_code == 302 and replacement.status == Order.Status.RELEASED
+    assert replacement.revocation_password_hash != order.revocation_password_hash  # the forgotten one is replaced
 
 
 def test_the_guarantee_is_judged_when_the_signed_letter_arrives_not_when_staff_review_it(client, on_commit, staff):

@@ -14,42 +14,54 @@ from orders.services.commissions import commission_accrue
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory
 from revocation.models import RevocationRequest
 
-from .helpers import ISSUANCE_PASSWORD, brt, issue_a1, issue_a3, open_revocation, revoke
+from .helpers import (
+    ISSUANCE_PASSWORD,
+    NEW_ISSUANCE_PASSWORD,
+    NEW_REVOCATION_PASSWORD,
+    brt,
+    confirm_reissue,
+    issue_a1,
+    issue_a3,
+    open_revocation,
+    revoke,
+    run_reissue_beat,
+)
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
 ISSUED_AT = brt(2026, 12, 1, 10, 0)
-NEW_PASSWORD = "NovaEmissao#27"
 CNPJ = "00000010000127"
 BRANCH = "000000100002" + stdnum_cnpj.calc_check_digits("000000100002")
 OTHER_COMPANY = "000000200001" + stdnum_cnpj.calc_check_digits("000000200001")
 
 
-def test_lost_password_reissue_goes_verified_handed_off_released_and_issues_a_new_a1(client, on_commit):
+def test_lost_password_reissue_proves_the_contact_then_is_held_handed_off_and_issues_a_new_a1(client, on_commit):
     order, certificate = issue_a1(on_commit, at=ISSUED_AT)
 
     with time_machine.travel(brt(2026, 12, 5, 15, 0), tick=False):
         open_revocation(client, order)
-        missing = revoke(client, certificate, "password_lost")
         with on_commit():
-            revoked = revoke(
-                client,
-                certificate,
-                "password_lost",
-                new_issuance_password=NEW_PASSWORD,
-                new_issuance_password_confirm=NEW_PASSWORD,
-            )
+            revoked = revoke(client, certificate, "password_lost")
         replacement = Order.objects.get(replaces=order)
-        replacement_page = client.get(revoked["Location"]).text
+        waiting_page = client.get(revoked["Location"]).text
+        confirmed = confirm_reissue(client, replacement, on_commit)
+        held_page = client.get(f"/pedido/{replacement.number}/").text
+    run_reissue_beat(on_commit, brt(2026, 12, 5, 17, 1))
+    with time_machine.travel(brt(2026, 12, 5, 17, 5), tick=False):
+        replacement_page = client.get(f"/pedido/{replacement.number}/").text
         old_password = client.post(
             f"/pedido/{replacement.number}/emitir/", {"password": ISSUANCE_PASSWORD, "understood": "on"}
         )
-        download = client.post(f"/pedido/{replacement.number}/emitir/", {"password": NEW_PASSWORD, "understood": "on"})
+        download = client.post(
+            f"/pedido/{replacement.number}/emitir/", {"password": NEW_ISSUANCE_PASSWORD, "understood": "on"}
+        )
         original_page = client.get(f"/pedido/{order.number}/").text
 
-    assert missing.status_code == 400 and "Crie uma nova senha de emissão" in missing.text
     assert revoked["Location"] == f"/pedido/{replacement.number}/"
-    # awaiting_payment → paid (no cost) → verified (validation reused) → handed off → released by the CA.
+    assert "abra o link que enviamos ao <strong>e-mail cadastrado</strong>" in waiting_page
+    assert confirmed.status_code == 302 and confirmed["Location"] == f"/pedido/{replacement.number}/"
+    assert "enviada à Autoridade Certificadora em <strong>05/12/2026 às 17:00</strong>" in held_page
+    # awaiting_payment → paid (no cost) → verified (validation reused, contact proved) → held → released → issued.
     history = list(replacement_history(replacement))
     assert history == ["awaiting_payment", "paid", "verified", "released", "issued"]
     assert "reemissão em garantia, sem custo</strong>, do pedido " + order.number in replacement_page
@@ -57,7 +69,7 @@ def test_lost_password_reissue_goes_verified_handed_off_released_and_issues_a_ne
     assert IssuanceRequest.objects.get(order=replacement).status == IssuanceRequest.Status.RELEASED
     assert old_password.status_code == 400
     assert download.status_code == 200 and download["Content-Type"] == "application/x-pkcs12"
-    _, new_cert, _ = pkcs12.load_key_and_certificates(download.content, NEW_PASSWORD.encode())
+    _, new_cert, _ = pkcs12.load_key_and_certificates(download.content, NEW_ISSUANCE_PASSWORD.encode())
     new_record = Certificate.objects.get(order=replacement)
     assert new_record.serial == format(new_cert.serial_number, "X") != certificate.serial
     assert new_record.status == Certificate.Status.VALID
@@ -89,14 +101,17 @@ def test_a_forgotten_pis_goes_into_the_reissued_certificate(client, on_commit):
         with on_commit():
             revoke(client, certificate, "pis_cei_missing", pis_nis="120.56478.91-0", cei="1234.56789.01-2")
         replacement = Order.objects.get(replaces=order)
+        confirm_reissue(client, replacement, on_commit)
+    run_reissue_beat(on_commit, brt(2026, 12, 8, 11, 0))
+    with time_machine.travel(brt(2026, 12, 8, 11, 5), tick=False):
         download = client.post(
-            f"/pedido/{replacement.number}/emitir/", {"password": ISSUANCE_PASSWORD, "understood": "on"}
+            f"/pedido/{replacement.number}/emitir/", {"password": NEW_ISSUANCE_PASSWORD, "understood": "on"}
         )
 
     assert invalid.status_code == 400 and "PIS/NIS inválido" in invalid.text
     assert nothing.status_code == 400 and "Informe o PIS/NIS ou o CEI" in nothing.text
     assert (replacement.pis_nis, replacement.cei) == ("12056478910", "123456789012")
-    cert = pkcs12.load_key_and_certificates(download.content, ISSUANCE_PASSWORD.encode())[1]
+    cert = pkcs12.load_key_and_certificates(download.content, NEW_ISSUANCE_PASSWORD.encode())[1]
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     other = {name.type_id.dotted_string: name.value for name in san.get_values_for_type(x509.OtherName)}
     assert b"12041985" + b"52998224725" + b"12056478910" in other["2.16.76.1.3.1"]
@@ -159,15 +174,12 @@ def test_an_a3_reissue_records_the_media_as_already_with_the_customer(client, on
     with time_machine.travel(brt(2026, 12, 2, 9, 0), tick=False):
         open_revocation(client, order)
         with on_commit():
-            revoke(
-                client,
-                certificate,
-                "password_lost",
-                new_issuance_password=NEW_PASSWORD,
-                new_issuance_password_confirm=NEW_PASSWORD,
-            )
+            revoke(client, certificate, "password_lost")
+        replacement = Order.objects.get(replaces=order)
+        confirm_reissue(client, replacement, on_commit)
+    run_reissue_beat(on_commit, brt(2026, 12, 2, 11, 0))
 
-    replacement = Order.objects.get(replaces=order)
+    replacement.refresh_from_db()
     handoff = IssuanceRequest.objects.get(order=replacement)
     assert replacement.status == S.RELEASED
     assert handoff.media_delivered_at is not None
@@ -195,14 +207,17 @@ def test_a_reissue_does_not_restart_the_guarantee(client, on_commit):
         with on_commit():
             revoke(client, certificate, "file_corrupted")
         replacement = Order.objects.get(replaces=order)
-        client.post(f"/pedido/{replacement.number}/emitir/", {"password": ISSUANCE_PASSWORD, "understood": "on"})
+        confirm_reissue(client, replacement, on_commit)
+    run_reissue_beat(on_commit, brt(2026, 12, 10, 11, 0))
+    with time_machine.travel(brt(2026, 12, 10, 11, 5), tick=False):
+        client.post(f"/pedido/{replacement.number}/emitir/", {"password": NEW_ISSUANCE_PASSWORD, "understood": "on"})
     new_certificate = Certificate.objects.get(order=replacement)
 
     with time_machine.travel(brt(2026, 12, 16, 9, 0), tick=False):
         open_revocation(client, replacement)
         page = client.get(f"/revogar/{new_certificate.serial}/").text
-        with on_commit():
-            revoke(client, new_certificate, "file_corrupted")
+        with on_commit():  # the revocation password the holder chose on the reissue link's page
+            revoke(client, new_certificate, "file_corrupted", password=NEW_REVOCATION_PASSWORD)
 
     assert "Garantia de 14 dias encerrada em 15/12/2026 (emitido em 01/12/2026)" in page
     assert not Order.objects.filter(replaces=replacement).exists()

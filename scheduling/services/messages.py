@@ -34,11 +34,13 @@ def checklist_for(order: Order) -> list[str]:
 
 
 def booking_access_url(order: Order) -> str:
-    """A signed link that opens the order's booking page (reschedule, cancel, book again)."""
+    """A one-time link that opens the order's booking page (reschedule, cancel, book again): a secret of the
+    message that carries it."""
     return settings.SITE_URL + reverse("scheduling:access", args=[order.number, order_access_token(order)])
 
 
 def booking_context(booking: Booking) -> dict:
+    """The messages' context, with a new one-time `manage_url`: pass `secrets=[context["manage_url"]]`."""
     order = booking.order
     return {
         "booking": booking,
@@ -55,13 +57,15 @@ def booking_context(booking: Booking) -> dict:
 
 
 def send_confirmation(booking: Booking, *, rescheduled: bool = False) -> None:
+    context = {**booking_context(booking), "rescheduled": rescheduled}
     notify(
         "booking_confirmed",
         to=booking.order.email,
         key=f"booking:{booking.pk}:confirmed",
         obj=booking,
-        context={**booking_context(booking), "rescheduled": rescheduled},
+        context=context,
         attachments=[invite_attachment(booking)],
+        secrets=[context["manage_url"]],
     )
 
 
@@ -78,19 +82,22 @@ def send_new_link(booking: Booking) -> None:
 
 
 def send_cancellation(booking: Booking) -> None:
+    context = booking_context(booking)
     notify(
         "booking_cancelled",
         to=booking.order.email,
         key=f"booking:{booking.pk}:cancelled",
         obj=booking,
-        context=booking_context(booking),
+        context=context,
         attachments=[invite_attachment(booking, cancel=True)],
+        secrets=[context["manage_url"]],
     )
 
 
 def _to_customer(template: str, booking: Booking, *, key: str, context: dict, whatsapp_key: str) -> None:
     """The e-mail, and the same on WhatsApp when that channel is on (its template: `<template>_whatsapp`)."""
-    notify(template, to=booking.order.email, key=key, obj=booking, context=context)
+    secrets = [context["manage_url"]]
+    notify(template, to=booking.order.email, key=key, obj=booking, context=context, secrets=secrets)
     if whatsapp_enabled():
         notify(
             f"{template}_whatsapp",
@@ -99,6 +106,7 @@ def _to_customer(template: str, booking: Booking, *, key: str, context: dict, wh
             obj=booking,
             context=context,
             channel=OutboxMessage.Channel.WHATSAPP,
+            secrets=secrets,
         )
 
 
@@ -109,12 +117,14 @@ def send_reminder(booking: Booking, kind: str) -> None:
 
 
 def send_no_show(booking: Booking) -> None:
+    context = booking_context(booking)
     notify(
         "booking_no_show",
         to=booking.order.email,
         key=f"booking:{booking.pk}:no-show",
         obj=booking,
-        context=booking_context(booking),
+        context=context,
+        secrets=[context["manage_url"]],
     )
 
 
@@ -123,7 +133,12 @@ def send_agent_late(booking: Booking) -> None:
     context = booking_context(booking)
     key = f"booking:{booking.pk}:agent-late"
     _to_customer("booking_agent_late", booking, key=key, context=context, whatsapp_key=f"{key}:whatsapp")
-    staff_context = {**context, "agent": booking.agent, "admin_url": settings.SITE_URL + _admin_url(booking)}
+    # Staff get no link of the customer's: they act in the back office.
+    staff_context = {
+        **{name: value for name, value in context.items() if name != "manage_url"},
+        "agent": booking.agent,
+        "admin_url": settings.SITE_URL + _admin_url(booking),
+    }
     for address in settings.STAFF_ALERT_EMAILS:
         notify(
             "booking_agent_late_staff",

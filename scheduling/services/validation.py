@@ -174,6 +174,7 @@ def validation_record(
                 actor=actor,
                 note=f"Validação recusada: {validation.get_reject_reason_display()}",
             )
+            access_url, booking_url = order_access_url(order), booking_access_url(order)
             notify(
                 "validation_rejected",
                 to=order.email,
@@ -183,18 +184,21 @@ def validation_record(
                     "order": order,
                     "validation": validation,
                     "new_document": validation.reject_reason in NEW_DOCUMENT_REASONS,
-                    "access_url": order_access_url(order),
-                    "booking_url": booking_access_url(order),
+                    "access_url": access_url,
+                    "booking_url": booking_url,
                 },
+                secrets=[access_url, booking_url],
             )
         elif not returned:  # a dossier confirmed after a return is already `validated`
             order_transition(order=order, to=S.VALIDATED, actor=actor, note="Videoconferência: identidade validada")
+            access_url = order_access_url(order)
             notify(
                 "validation_validated",
                 to=order.email,
                 key=f"validation:{validation.pk}:validated",
                 obj=order,
-                context={"order": order, "access_url": order_access_url(order)},
+                context={"order": order, "access_url": access_url},
+                secrets=[access_url],
             )
     return validation
 

@@ -1,12 +1,11 @@
 """The appointment and the seed's 10-minute tolerance, both ways: customer no-show and agent late."""
 
-import re
-
 import pytest
 from django.core import mail
 from django.test import Client
 
 from orders.models import Order
+from orders.tests.links import BOOKING_LINK, link_in, open_access_link
 from scheduling.models import Booking, BookingTimer
 from scheduling.roles import ensure_roles
 from scheduling.tasks import timers_due
@@ -78,10 +77,8 @@ def test_after_the_tolerance_the_customer_is_a_no_show_and_books_again(agent, bo
     assert not booking.timers.filter(status=BookingTimer.Status.PENDING).exists()
     [email] = mail.outbox
     assert email.to == [order.email] and "agende um novo horário" in email.subject
-    link = re.search(r"http://testserver(/pedido/\S+/agendar/acesso/\S+/)", email.body).group(1)
-
     customer = Client()
-    page = customer.get(link, follow=True)
+    page = open_access_link(customer, link_in(email.body, BOOKING_LINK))
     assert "Não identificamos a sua entrada na videoconferência de 23/11/2026 às 10:00" in page.text
     with on_commit():
         rebooked = customer.post(book_url(order), {"slot": "2026-11-24T09:00"})
@@ -137,9 +134,8 @@ def test_an_agent_who_has_not_started_after_10_minutes_is_flagged_and_the_custom
     assert AuditEvent.objects.filter(action="booking.agent_late").count() == 1
 
     # "Ninguém apareceu": the customer picks a new slot right away, past the usual cut-off.
-    link = re.search(r"http://testserver(/pedido/\S+/agendar/acesso/\S+/)", apology[0].body).group(1)
     customer = Client()
-    page = customer.get(link, follow=True)
+    page = open_access_link(customer, link_in(apology[0].body, BOOKING_LINK))
     assert "Pedimos desculpas pelo atraso" in page.text
     with on_commit():
         moved = customer.post(book_url(booking.order), {"slot": "2026-11-23T14:00"})

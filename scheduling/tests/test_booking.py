@@ -10,6 +10,7 @@ from icalendar import Calendar
 
 from orders.models import HolderBiometrics, Order
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory, valid_cpf
+from orders.tests.links import BOOKING_LINK, link_in, open_access_link
 from scheduling.models import AgentProfile, Booking, BookingTimer
 from tecnosign.audit.models import AuditEvent
 
@@ -297,14 +298,18 @@ def test_the_link_in_the_e_mail_opens_the_booking_page_and_a_forged_one_does_not
     customer = Client()
     open_order(customer, order)
     _book(customer, order, on_commit=on_commit)
-    link = re.search(r"http://testserver(/pedido/\S+/agendar/acesso/\S+/)", mail.outbox[0].body).group(1)
+    link = link_in(mail.outbox[0].body, BOOKING_LINK)
 
     fresh = Client()
-    opened = fresh.get(link, follow=True)
-    forged = Client().get(f"/pedido/{order.number}/agendar/acesso/forjado:abc/", follow=True)
+    opened = open_access_link(fresh, link)
+    second = Client().post(link)
+    forged = Client().get(f"/pedido/{order.number}/agendar/acesso/forjado:abc/")
+    other_order = Client().get(link.replace(order.number, "TS22222222"))
 
     assert opened.redirect_chain[-1][0] == book_url(order) and "Horário marcado" in opened.text
-    assert forged.redirect_chain[-1][0] == "/pedido/" and "expirou ou não é válido" in forged.text
+    assert second.status_code == 410 and "Este link de acesso não vale mais" in second.text  # one-time
+    assert forged.status_code == 404 and "Este link de acesso não vale mais" in forged.text
+    assert other_order.status_code == 404  # the link is of this order only
 
 
 def test_timers_follow_the_booking(client, clock, on_commit):

@@ -1,27 +1,34 @@
 """The customer's whole A1 journey in Chromium, through the pages only: a partner's link, the checkout (one mistake
 first), PIX, the document, the booking; the registration agent and the verifier in the admin, each in their own
-browser; then issuance with the password, the .pfx opened with it, and the revocation with the revocation password.
+browser; then issuance with the password, the .pfx opened with it, the revocation with the revocation password, and
+the free replacement confirmed with the link and the code the customer reads in the e-mail and SMS inboxes.
 The server's clock is moved to the time of the videoconference; everything else runs as it would in production."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.contrib.auth.models import Group
+from django.core import mail
+from django.utils import timezone
 from PIL import Image
 
-from issuance.models import Certificate
+from issuance.models import Certificate, IssuanceRequest
 from orders.catalog import catalog_load
 from orders.models import Order
 from orders.tests.factories import LinkFactory, UserFactory
+from revocation.tasks import reissue_handoffs_due
 from scheduling.models import Booking
 from scheduling.roles import VERIFIERS_GROUP
 from scheduling.tests.factories import make_agent
+from tecnosign.notifications import sms
 
 from .browser import shoot_both
 from .steps import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, admin_login, fill_holder, fill_passwords
 
 pytestmark = pytest.mark.browser
+NEW_ISSUANCE_PASSWORD = "NovaEmissao#27"
 WIDTH_WHEN_LOADED = (
     "img => img.complete ? img.naturalWidth : new Promise(done => img.onload = () => done(img.naturalWidth))"
 )
@@ -177,17 +184,43 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     customer.get_by_role("link", name="Revogar certificado").click()
     customer.wait_for_selector("h1:has-text('Revogação do certificado')")
     customer.get_by_label("Perdi ou esqueci a senha do certificado").first.check()
-    customer.fill("#id_new_issuance_password", "NovaEmissao#27")
-    customer.fill("#id_new_issuance_password_confirm", "NovaEmissao#27")
     customer.fill("#id_password", REVOCATION_PASSWORD)
     customer.check("#id_confirm")
     customer.get_by_role("button", name="Revogar o certificado agora").click()
 
-    # Within the guarantee: the free replacement order opens, released at once (same holder, same validation).
+    # Within the guarantee: the free replacement order opens, waiting for the holder to prove the contact on file.
     replacement = Order.objects.get(replaces=order)
     customer.wait_for_selector(f"text=Certificado revogado. Abrimos o pedido {replacement.number}")
     assert customer.url.endswith(f"/pedido/{replacement.number}/")
+    assert "Pagamento confirmado" in _status(customer)
+    assert "abra o link que enviamos ao e-mail cadastrado" in customer.inner_text("#revogacao")
+
+    # The inbox, as the customer reads it: the link in the e-mail, the code in the SMS.
+    [invite] = [
+        m for m in mail.outbox if m.subject == f"Confirme a reemissão do seu certificado — pedido {replacement.number}"
+    ]
+    customer.goto(re.search(r"https?://[^/\s]+(/revogar/reemissao/[^/\s]+/)\s", invite.body).group(1))
+    [text] = [sent["text"] for sent in sms.outbox if sent["to"] == order.mobile]
+    customer.fill("#id_code", re.search(r"é (\d{6})\.", text).group(1))
+    customer.fill("#id_issuance_password", NEW_ISSUANCE_PASSWORD)
+    customer.fill("#id_issuance_password_confirm", NEW_ISSUANCE_PASSWORD)
+    customer.fill("#id_revocation_password", "NovaRevoga#27x")
+    customer.fill("#id_revocation_password_confirm", "NovaRevoga#27x")
+    customer.get_by_role("button", name="Confirmar a reemissão").click()
+    customer.wait_for_selector("text=Reemissão confirmada")
+    assert "Aprovado pela central de verificação" in _status(customer)
+    held = customer.inner_text("#revogacao")
+    assert "Ela será enviada à Autoridade Certificadora em" in held
+    assert any("Reemissão confirmada" in m.subject for m in mail.outbox if m.to == [order.email])
+    assert any("Não foi você? Cancele" in sent["text"] for sent in sms.outbox)
+
+    # Nobody said "Não fui eu": after the notice, the beat hands the reissue to the CA, which releases it.
+    clock.move_to(timezone.now() + timedelta(minutes=121))
+    reissue_handoffs_due()
+    reissue_handoffs_due()  # a doubled beat hands off nothing more
+    customer.reload()
     assert "Liberado para emissão" in _status(customer)
+    assert IssuanceRequest.objects.filter(order=replacement).count() == 1
 
     # The revoked order says so, with when and why.
     customer.goto(f"/pedido/{order.number}/")

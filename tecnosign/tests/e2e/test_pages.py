@@ -23,6 +23,7 @@ from orders.services.payments import payment_start
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory
 from revocation.services.details import Details
 from revocation.services.revoke import revoke_with_password
+from revocation.services.urgent import urgent_revocation_request
 from revocation.tests.helpers import hand_off
 from scheduling.services.booking import booking_create
 from scheduling.tests.factories import make_agent, ready_order
@@ -284,6 +285,29 @@ def order_revoked(settings):
     return Scene(_as_customer(order), "#revogacao a")
 
 
+def _link_in_outbox(kind: str) -> str:
+    """The path of the one-time link in the newest `kind` message, as the holder reads it in the inbox."""
+    body = OutboxMessage.objects.filter(kind=kind).latest("id").body_text
+    return re.search(r"https?://[^/\s]+(/\S+/)", body).group(1)
+
+
+def reissue_confirmation(settings):
+    """The page of the link e-mailed for a same-holder reissue: the SMS code and the two new passwords."""
+    order = _issued()
+    details = Details(reason="file_corrupted")
+    revoke_with_password(
+        certificate=order.certificates.get(), details=details, password=REVOCATION_PASSWORD, actor=CUSTOMER
+    )
+    return Scene(_goto(_link_in_outbox("reissue_confirm")), "button:has-text('Confirmar a reemissão')")
+
+
+def urgent_revocation(settings):
+    """The page of the urgent-revocation link: the SMS code and the confirmation."""
+    order = _issued()
+    urgent_revocation_request(identifier=order.number, ip=None, actor=CUSTOMER)
+    return Scene(_goto(_link_in_outbox("revocation_urgent_link")), "button:has-text('Revogar o certificado agora')")
+
+
 def help_centre(settings):
     _help_articles()
     return Scene(_goto("/ajuda/"), "button:has-text('Buscar')")
@@ -353,6 +377,8 @@ PAGES = [
     revocation_with_errors,
     revocation_lookup,
     order_revoked,
+    reissue_confirmation,
+    urgent_revocation,
     help_centre,
     help_article,
     partner_login,

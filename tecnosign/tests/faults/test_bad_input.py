@@ -39,7 +39,20 @@ from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
 from orders.services.access import SESSION_KEY
 from orders.services.checkout import HolderData, order_create_for_holder
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory, UserFactory, valid_cpf
-from revocation.tests.helpers import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, issue_a1
+from revocation.tests.helpers import (
+    CPF,
+    ISSUANCE_PASSWORD,
+    NEW_ISSUANCE_PASSWORD,
+    NEW_REVOCATION_PASSWORD,
+    REISSUE_LINK,
+    REVOCATION_PASSWORD,
+    STOP_LINK,
+    URGENT_LINK,
+    confirm_reissue,
+    e_mailed_link,
+    issue_a1,
+    texted_code,
+)
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.services import Actor
 from tecnosign.notifications.models import OutboxMessage
@@ -122,6 +135,10 @@ class Scene:
     reset_path: str
     staff_pk: int
     ca_slug: str
+    # The one-time links of the holder's inbox (paths) and the SMS codes that go with them.
+    links: dict[str, str]
+    codes: dict[str, str]
+    replacement: str  # a same-holder reissue waiting for its holder (its order number)
 
 
 def _customer(orders) -> Client:
@@ -137,7 +154,8 @@ def _customer(orders) -> Client:
 def scene(local_ca, settings, django_capture_on_commit_callbacks):
     # Locks would turn later examples into 429s and hide what an unlocked form does with the input.
     settings.ORDER_LOOKUP_MAX_FAILURES = settings.A1_PASSWORD_MAX_FAILURES = 10**6
-    settings.REVOCATION_PASSWORD_MAX_FAILURES = 10**6
+    settings.REVOCATION_PASSWORD_MAX_FAILURES = settings.HOLDER_LINK_SEND_MAX_PER_IP = 10**6
+    settings.HOLDER_LINK_SEND_MAX_PER_ORDER = settings.HOLDER_LINK_CODE_MAX_FAILURES = 10**6
     run_on_commit = lambda: django_capture_on_commit_callbacks(execute=True)  # noqa: E731
     with time_machine.travel(NOW, tick=False):
         make_agent("ana.agente")
@@ -177,6 +195,18 @@ def scene(local_ca, settings, django_capture_on_commit_callbacks):
             issuance_submit(orders["released"])
         _, certificate = issue_a1(run_on_commit, at=NOW, person_cpf=CPF)
         customer.post("/revogar/", {"identifier": certificate.serial, "document": CPF})
+        with run_on_commit():
+            Client().post("/revogar/urgente/", {"identifier": certificate.serial})
+        links = {"urgent": e_mailed_link(certificate.order, URGENT_LINK)}
+        codes = {"urgent": texted_code(certificate.order)}
+        # Two same-holder reissues: one waiting for its holder, one confirmed and held (its "Não fui eu" link).
+        waiting, held = (_reissued(run_on_commit, n) for n in (1, 2))
+        links["reissue"], codes["reissue"] = e_mailed_link(waiting, REISSUE_LINK), texted_code(waiting)
+        confirm_reissue(Client(), held, run_on_commit)
+        links["stop"] = e_mailed_link(held, STOP_LINK)
+        session = customer.session
+        session[SESSION_KEY] = [*session[SESSION_KEY], waiting.number]
+        session.save()
         partner_client = Client()
         partner_client.force_login(partner_user)
         staff = UserFactory(username="suporte", is_staff=True, is_superuser=True)
@@ -200,7 +230,22 @@ def scene(local_ca, settings, django_capture_on_commit_callbacks):
         ca_slug=CertificateAuthority.objects.get(role=CertificateAuthority.Role.ISSUING).slug,
         reset_path=reset_path,
         staff_pk=staff.pk,
+        links=links,
+        codes=codes,
+        replacement=waiting.number,
     )
+
+
+def _reissued(run_on_commit, n: int) -> Order:
+    """An A1 revoked with "lost password" inside its guarantee: the replacement waits for its holder's proof."""
+    cpf, mobile = valid_cpf(960 + n), f"+55119876500{n:02d}"
+    order, certificate = issue_a1(run_on_commit, at=NOW, person_cpf=cpf, mobile=mobile, email=f"r{n}@exemplo.com.br")
+    revoker = Client()
+    revoker.post("/revogar/", {"identifier": order.number, "document": cpf})
+    data = {"reason": "password_lost", "password": REVOCATION_PASSWORD, "confirm": "on"}
+    with run_on_commit():
+        assert revoker.post(f"/revogar/{certificate.serial}/", data).status_code == 302
+    return Order.objects.get(replaces=order)
 
 
 # --- targets: how to reach each URL, and what its form sends -------------------------------------------------
@@ -254,6 +299,13 @@ TARGETS: dict[str, Target] = {
         accepts=True,
     ),
     "orders:access": Target(lambda s: "/pedido/acesso/eyJvIjoxfQ:abc:def/", who="anyone", form=False),
+    "orders:access-link": Target(
+        lambda s: "/pedido/link/",
+        who="anyone",
+        page=lambda s: "/pedido/",
+        fields=lambda s: {"number": o("awaiting")(s)},
+        accepts=True,
+    ),
     "orders:detail": Target(lambda s: f"/pedido/{o('awaiting')(s)}/", form=False),
     "orders:holder-confirm": Target(
         lambda s: f"/pedido/confirmar/{s.holder_token}/",
@@ -336,6 +388,37 @@ TARGETS: dict[str, Target] = {
     "revocation:letter-cancel": Target(lambda s: f"/revogar/{cert(s)}/carta/cancelar/", form=False),
     "revocation:letter-file": Target(
         lambda s: "/retaguarda/revogacoes/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/carta/", who="staff", form=False
+    ),
+    "revocation:urgent-request": Target(
+        lambda s: "/revogar/urgente/",
+        who="anyone",
+        page=lambda s: "/revogar/",
+        fields=lambda s: {"identifier": cert(s)},
+        accepts=True,
+    ),
+    "revocation:urgent": Target(
+        lambda s: s.links["urgent"], who="anyone", fields=lambda s: {"code": s.codes["urgent"]}, accepts=True
+    ),
+    "revocation:reissue": Target(
+        lambda s: s.links["reissue"],
+        who="anyone",
+        fields=lambda s: {
+            "code": s.codes["reissue"],
+            **{f"issuance_password{x}": NEW_ISSUANCE_PASSWORD for x in ("", "_confirm")},
+            **{f"revocation_password{x}": NEW_REVOCATION_PASSWORD for x in ("", "_confirm")},
+        },
+        accepts=True,
+    ),
+    "revocation:reissue-stop": Target(lambda s: s.links["stop"], who="anyone", accepts=True),
+    "revocation:reissue-resend": Target(
+        lambda s: f"/pedido/{s.replacement}/reemissao/reenviar/",
+        page=lambda s: f"/pedido/{s.replacement}/",
+        accepts=True,
+    ),
+    "revocation:reissue-no-access": Target(
+        lambda s: f"/pedido/{s.replacement}/reemissao/sem-acesso/",
+        page=lambda s: f"/pedido/{s.replacement}/",
+        accepts=True,
     ),
     # tokens and A3 (the pairing with the local agent happens in the browser: /token/ only serves the page)
     "tokens:help-index": Target(lambda s: "/ajuda/midias/", who="anyone", form=False),

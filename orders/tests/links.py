@@ -1,0 +1,23 @@
+"""Following the one-time links of e-mails in tests, as a customer does: open the link, press its one button."""
+
+import re
+from urllib.parse import urlsplit
+
+ACCESS_LINK = re.compile(r"https?://[^/\s]+(/pedido/acesso/[^/\s]+/)")
+BOOKING_LINK = re.compile(r"https?://[^/\s]+(/pedido/[^/\s]+/agendar/acesso/[^/\s]+/)")
+
+
+def link_in(body: str, pattern: re.Pattern = ACCESS_LINK) -> str:
+    """The path of the first link of that kind in an e-mail's body."""
+    found = pattern.search(body)
+    assert found, f"no link in: {body[:500]}"
+    return found.group(1)
+
+
+def open_access_link(client, url: str):
+    """GET shows the "Abrir o pedido" button (a mail scanner's fetch spends nothing); the POST opens the order."""
+    path = urlsplit(url).path
+    page = client.get(path)
+    assert page.status_code == 200, (page.status_code, page.content[:300])
+    assert '<form method="post"' in page.text
+    return client.post(path, follow=True)
