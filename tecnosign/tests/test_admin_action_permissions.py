@@ -42,7 +42,7 @@ from orders.tests.factories import (
 )
 from partners.models import CommissionPayout, LinkLimits
 from partners.services.tokens import api_token_create
-from revocation.models import PasswordThrottle, RevocationRequest
+from revocation.models import PasswordThrottle, ReissueConfirmation, RevocationRequest
 from scheduling.models import (
     AGENTS_GROUP,
     AgentProfile,
@@ -128,6 +128,7 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("issuance.revocationlist", "delete_selected"): NOBODY,
     ("revocation.revocationrequest", "delete_selected"): NOBODY,
     ("revocation.passwordthrottle", "delete_selected"): NOBODY,
+    ("revocation.reissueconfirmation", "delete_selected"): NOBODY,
 }
 
 
@@ -348,6 +349,9 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "issuance.revocationlist": lambda w, u: w.crl(),
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
+    "revocation.reissueconfirmation": lambda w, u: ReissueConfirmation.objects.create(
+        request=w.revocation_request(), replacement=ready_order(status=Order.Status.PAID)
+    ),
     "tokens.workstation": lambda w, u: w.workstation(),
     "tokens.tokenjob": lambda w, u: w.token_job(),
     "helpcenter.article": lambda w, u: Article.objects.create(
