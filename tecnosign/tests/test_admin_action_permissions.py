@@ -35,6 +35,7 @@ from orders.services.payments import payment_start
 from orders.tests.factories import (
     A3TokenProductFactory,
     LinkFactory,
+    OrderFactory,
     PartnerFactory,
     ProductFactory,
     UserFactory,
@@ -42,7 +43,7 @@ from orders.tests.factories import (
 )
 from partners.models import CommissionPayout, LinkLimits
 from partners.services.tokens import api_token_create
-from revocation.models import PasswordThrottle, RevocationRequest
+from revocation.models import PasswordThrottle, ReissueConfirmation, RevocationRequest
 from scheduling.models import (
     AGENTS_GROUP,
     AgentProfile,
@@ -128,6 +129,7 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("issuance.revocationlist", "delete_selected"): NOBODY,
     ("revocation.revocationrequest", "delete_selected"): NOBODY,
     ("revocation.passwordthrottle", "delete_selected"): NOBODY,
+    ("revocation.reissueconfirmation", "delete_selected"): NOBODY,
 }
 
 
@@ -234,6 +236,10 @@ class World:
             status=RevocationRequest.Status.AWAITING_LETTER,
             reason="media_lost",
         )
+
+    def reissue_confirmation(self) -> ReissueConfirmation:
+        replacement = OrderFactory(status=Order.Status.PAID, price=Decimal("0.00"))
+        return ReissueConfirmation.objects.create(request=self.revocation_request(), replacement=replacement)
 
     def crl(self):
         self.ca  # noqa: B018 (the CA signs the list)
@@ -347,6 +353,7 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "issuance.certificateauthority": lambda w, u: w.ca.root,
     "issuance.revocationlist": lambda w, u: w.crl(),
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
+    "revocation.reissueconfirmation": lambda w, u: w.reissue_confirmation(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
     "tokens.workstation": lambda w, u: w.workstation(),
     "tokens.tokenjob": lambda w, u: w.token_job(),
