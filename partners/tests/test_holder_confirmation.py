@@ -140,7 +140,7 @@ def test_the_holder_confirms_sets_the_passwords_and_lands_on_the_order_to_pay(pa
     order_page = holder.get(done["Location"])
     assert order_page.status_code == 200 and "Pagar agora" in order_page.text
     assert mail.outbox[-1].to == ["maria@exemplo.com.br"] and "recebido" in mail.outbox[-1].subject
-    assert HolderLink.objects.get().used_at is not None
+    assert HolderLink.objects.get(purpose=HolderLink.Purpose.HOLDER_CONFIRMATION).used_at is not None
 
 
 def test_the_link_cannot_be_used_twice(partner_order, on_commit):
