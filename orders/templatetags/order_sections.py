@@ -9,7 +9,6 @@ from ..services.payments import order_payment_summary
 from ..views_payment import pix_qr_data_uri, sandbox_simulation_enabled
 
 register = template.Library()
-S = Order.Status
 
 
 @register.inclusion_tag("orders/sections/payment.html", takes_context=True)
@@ -20,7 +19,7 @@ def payment_section(context, order: Order) -> dict:
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "order": order,
-        "payable": order.status in (S.AWAITING_PAYMENT, S.PAYMENT_EXPIRED),
+        "payable": order.status in Order.PAYABLE,
         "summary": summary,
         "pix_qr": pix_qr_data_uri(live.pix_payload) if live and live.method == Payment.Method.PIX else "",
         "card_form": CardForm(),

@@ -29,9 +29,6 @@ from .messages import booking_access_url
 S = Order.Status
 R = Validation.RejectReason
 
-# Reasons that call for a new document before the customer may book again; the others only need a new slot.
-NEW_DOCUMENT_REASONS = frozenset({R.DOCUMENT_MISMATCH, R.DOCUMENT_INVALID})
-
 
 class ValidationRefused(DomainError):
     code = "validation_refused"
@@ -77,13 +74,6 @@ def validation_returned(order: Order) -> Validation | None:
     if order.status == S.VALIDATED and latest and latest.returned_at is not None:
         return latest
     return None
-
-
-def rejection_needs_new_document(order: Order) -> bool:
-    latest = order.validations.order_by("-pk").first()
-    return bool(
-        latest and latest.outcome == Validation.Outcome.REJECTED and latest.reject_reason in NEW_DOCUMENT_REASONS
-    )
 
 
 def validation_record(
@@ -183,7 +173,7 @@ def validation_record(
                 context={
                     "order": order,
                     "validation": validation,
-                    "new_document": validation.reject_reason in NEW_DOCUMENT_REASONS,
+                    "new_document": validation.reject_reason in Validation.NEW_DOCUMENT_REASONS,
                     "access_url": access_url,
                     "booking_url": booking_url,
                 },
