@@ -7,13 +7,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from orders.models import Partner
+from orders.services.partners import partner_set_status
 from tecnosign.audit.services import Actor
 
 from .forms import MonthField
 from .models import ApiToken, CommissionPayout, LinkLimits
 from .selectors import commission_month_net, month_start
 from .services.payouts import PayoutRefused, commission_payout_check, commission_payout_record
-from .services.registration import partner_set_status
 from .services.tokens import api_token_revoke
 
 
