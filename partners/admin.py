@@ -160,7 +160,7 @@ class CommissionPayoutAdmin(admin.ModelAdmin):
             actor=Actor.from_request(request),
         )
         obj.pk = payout.pk
-        obj.__dict__.update({f.attname: getattr(payout, f.attname) for f in CommissionPayout._meta.concrete_fields})
+        obj.refresh_from_db()  # the service's row, for the admin's message and log
         if not created:  # another staff member recorded it a moment before: theirs stands
             messages.warning(request, f"As comissões de {payout.month:%m/%Y} deste parceiro já estavam pagas.")
 
