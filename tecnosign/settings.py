@@ -203,7 +203,7 @@ if env_str("PRIVATE_STORAGE") == "s3":
     }
 else:
     _PRIVATE_STORAGE = {
-        "BACKEND": "orders.storage.PrivateFileSystemStorage",
+        "BACKEND": "tecnosign.storage.PrivateFileSystemStorage",
         # Only the portal's own user reads documents: folders 0700, files 0600, whatever the process umask.
         "OPTIONS": {
             "location": PRIVATE_STORAGE_ROOT,
