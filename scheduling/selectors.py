@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Subquery
+from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import Deadline
@@ -191,6 +192,13 @@ def order_booking_facts(orders: Iterable[Order]) -> dict[int, OrderBookingFacts]
         may_book = order.status in BOOKABLE or (order.status == Order.Status.REJECTED and not needs_document)
         facts[order.pk] = OrderBookingFacts(starts_at=start, may_book=may_book)
     return facts
+
+
+def booking_panel(order) -> dict:
+    """The videoconference box on the customer's order page: book, the booked time, or book again."""
+    booking = latest_booking(order)
+    active = booking if booking is not None and booking.is_active else None
+    return {"order": order, "booking": active, "previous": booking, "can_change": can_change(active, timezone.now())}
 
 
 def booking_deadlines(order) -> list[Deadline]:
