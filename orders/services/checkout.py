@@ -148,33 +148,77 @@ def _insert_order(
     revocation_hash="",
     consent_at=None,
 ) -> Order:
-    # The number is random; on the rare collision draw again rather than fail the customer's purchase.
+    return order_insert(
+        status=status,
+        product=product,
+        link=link,
+        partner=link.partner,
+        person_name=holder.person_name,
+        person_cpf=holder.person_cpf,
+        person_birth_date=holder.person_birth_date,
+        company_name=holder.company_name,
+        cnpj=holder.cnpj,
+        email=holder.email,
+        mobile=holder.mobile,
+        pis_nis=holder.pis_nis,
+        cei=holder.cei,
+        issuance_password_hash=issuance_hash,
+        revocation_password_hash=revocation_hash,
+        list_price=pricing.list_price,
+        discount=pricing.discount,
+        price=pricing.price,
+        commission_percent=pricing.commission_percent,
+        lgpd_consent_at=consent_at,
+        lgpd_consent_version=settings.LGPD_CONSENT_VERSION if consent_at else "",
+    )
+
+
+class ReplacementExists(DomainError):
+    code = "already_reissued"
+
+
+def order_insert(**fields) -> Order:
+    """Insert an order under its random number: on the rare collision draw again rather than fail the purchase. A
+    replacement (`replaces` set) that its original already has is refused by the one-to-one column, whatever happens
+    concurrently: ReplacementExists."""
     for _ in range(5):
         try:
             with transaction.atomic():
-                return Order.objects.create(
-                    status=status,
-                    product=product,
-                    link=link,
-                    partner=link.partner,
-                    person_name=holder.person_name,
-                    person_cpf=holder.person_cpf,
-                    person_birth_date=holder.person_birth_date,
-                    company_name=holder.company_name,
-                    cnpj=holder.cnpj,
-                    email=holder.email,
-                    mobile=holder.mobile,
-                    pis_nis=holder.pis_nis,
-                    cei=holder.cei,
-                    issuance_password_hash=issuance_hash,
-                    revocation_password_hash=revocation_hash,
-                    list_price=pricing.list_price,
-                    discount=pricing.discount,
-                    price=pricing.price,
-                    commission_percent=pricing.commission_percent,
-                    lgpd_consent_at=consent_at,
-                    lgpd_consent_version=settings.LGPD_CONSENT_VERSION if consent_at else "",
-                )
+                return Order.objects.create(**fields)
         except IntegrityError:
-            continue
+            original = fields.get("replaces")
+            if original is not None and Order.objects.filter(replaces=original).exists():
+                raise ReplacementExists(f"O pedido {original.number} já teve a sua reemissão em garantia.") from None
     raise IntegrityError("could not allocate a unique order number")
+
+
+def order_create_replacement(
+    *, original: Order, cnpj: str, pis_nis: str, cei: str, revocation_password_hash: str
+) -> Order:
+    """The free replacement of `original` (a guarantee reissue): the same holder, product and sale, price 0, no link
+    (its usage limit and conversion are left alone), `replaces` set; created awaiting payment, for the caller to move
+    and audit in its own transaction. The issuance password hash is the original's until a same-holder reissue is
+    handed off with the passwords its holder chose after proving the contact (revocation's `reissue_proof`)."""
+    return order_insert(
+        product=original.product,
+        link=None,
+        partner=original.partner,
+        person_name=original.person_name,
+        person_cpf=original.person_cpf,
+        person_birth_date=original.person_birth_date,
+        company_name=original.company_name,
+        cnpj=cnpj,
+        email=original.email,
+        mobile=original.mobile,
+        pis_nis=pis_nis,
+        cei=cei,
+        issuance_password_hash=original.issuance_password_hash,
+        revocation_password_hash=revocation_password_hash,
+        list_price=original.list_price,
+        discount=original.list_price,
+        price=0,
+        commission_percent=None,
+        lgpd_consent_at=original.lgpd_consent_at,
+        lgpd_consent_version=original.lgpd_consent_version,
+        replaces=original,
+    )
