@@ -10,6 +10,7 @@ this process when `CELERY_TASK_ALWAYS_EAGER` is on (`make run`, tests without Re
 """
 
 import logging
+import threading
 from functools import partial
 
 from celery import current_app
@@ -18,6 +19,7 @@ from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+_discovery = threading.Lock()
 
 
 def _argument_kinds(args: tuple, kwargs: dict) -> str:
@@ -33,7 +35,11 @@ def registered_task(name: str):
     `loader.import_default_modules()`: its Django fix-up runs `django.setup()` and every system check again.)"""
     tasks = current_app.tasks
     if name not in tasks:
-        current_app.autodiscover_tasks(force=True)  # imports each installed app's `tasks` module
+        # Celery's discovery returns nothing at all to a second thread while a first is still importing (its "race
+        # protection"): threads take turns here, and look again once it is their turn.
+        with _discovery:
+            if name not in tasks:
+                current_app.autodiscover_tasks(force=True)  # imports each installed app's `tasks` module
     return tasks[name]
 
 
