@@ -1,7 +1,8 @@
 """Checkout: turning a quick-sale form into an order awaiting payment, or a partner's order awaiting its holder."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -15,8 +16,8 @@ from ..eligibility import videoconference_eligibility
 from ..models import Order, Product, ReferralLink
 from .access import order_access_url
 from .holder_confirmation import holder_confirmation_send
-from .links import link_check, link_claim_use, link_pricing, link_product
-from .passwords import hash_secret, password_problems
+from .links import Pricing, link_check, link_claim_use, link_pricing, link_product
+from .passwords import hash_secret, holder_secrets_problem
 
 
 class CheckoutError(DomainError):
@@ -68,12 +69,9 @@ def order_create(
 ) -> Order:
     """Create an order in `awaiting_payment`. The price comes from the catalog and the link, never the client."""
     product = _check_order(link, product_code, holder)
-    problems = password_problems(issuance_password, revocation_password)
-    if problems:
-        field, messages = next(iter(problems.items()))
-        raise CheckoutError(messages[0], field=field)
-    if not lgpd_consent:
-        raise CheckoutError("É preciso aceitar o tratamento dos dados pessoais (LGPD).", field="lgpd_consent")
+    if problem := holder_secrets_problem(issuance_password, revocation_password, lgpd_consent=lgpd_consent):
+        field, message = problem
+        raise CheckoutError(message, field=field)
 
     pricing = link_pricing(link, product)
     # Hashed before the transaction: claiming a use locks the link's row, which every visit to the link page
@@ -142,26 +140,23 @@ def _insert_order(
     product,
     link,
     holder,
-    pricing,
+    pricing: Pricing,
     status=Order.Status.AWAITING_PAYMENT,
     issuance_hash="",
     revocation_hash="",
     consent_at=None,
+    consent_version: str | None = None,
+    partner=None,
+    replaces=None,
 ) -> Order:
+    if consent_version is None:  # a new consent is given to the terms in force
+        consent_version = settings.LGPD_CONSENT_VERSION if consent_at else ""
     return order_insert(
         status=status,
         product=product,
         link=link,
-        partner=link.partner,
-        person_name=holder.person_name,
-        person_cpf=holder.person_cpf,
-        person_birth_date=holder.person_birth_date,
-        company_name=holder.company_name,
-        cnpj=holder.cnpj,
-        email=holder.email,
-        mobile=holder.mobile,
-        pis_nis=holder.pis_nis,
-        cei=holder.cei,
+        partner=link.partner if link is not None else partner,
+        **asdict(holder),
         issuance_password_hash=issuance_hash,
         revocation_password_hash=revocation_hash,
         list_price=pricing.list_price,
@@ -169,7 +164,8 @@ def _insert_order(
         price=pricing.price,
         commission_percent=pricing.commission_percent,
         lgpd_consent_at=consent_at,
-        lgpd_consent_version=settings.LGPD_CONSENT_VERSION if consent_at else "",
+        lgpd_consent_version=consent_version,
+        replaces=replaces,
     )
 
 
@@ -199,26 +195,28 @@ def order_create_replacement(
     (its usage limit and conversion are left alone), `replaces` set; created awaiting payment, for the caller to move
     and audit in its own transaction. The issuance password hash is the original's until a same-holder reissue is
     handed off with the passwords its holder chose after proving the contact (revocation's `reissue_proof`)."""
-    return order_insert(
-        product=original.product,
-        link=None,
-        partner=original.partner,
+    holder = HolderData(
         person_name=original.person_name,
         person_cpf=original.person_cpf,
         person_birth_date=original.person_birth_date,
-        company_name=original.company_name,
-        cnpj=cnpj,
         email=original.email,
         mobile=original.mobile,
         pis_nis=pis_nis,
         cei=cei,
-        issuance_password_hash=original.issuance_password_hash,
-        revocation_password_hash=revocation_password_hash,
-        list_price=original.list_price,
-        discount=original.list_price,
-        price=0,
-        commission_percent=None,
-        lgpd_consent_at=original.lgpd_consent_at,
-        lgpd_consent_version=original.lgpd_consent_version,
+        company_name=original.company_name,
+        cnpj=cnpj,
+    )
+    return _insert_order(
+        product=original.product,
+        link=None,
+        partner=original.partner,
+        holder=holder,
+        pricing=Pricing(
+            list_price=original.list_price, discount=original.list_price, price=Decimal("0.00"), commission_percent=None
+        ),
+        issuance_hash=original.issuance_password_hash,
+        revocation_hash=revocation_password_hash,
+        consent_at=original.lgpd_consent_at,
+        consent_version=original.lgpd_consent_version,
         replaces=original,
     )

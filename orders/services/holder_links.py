@@ -20,6 +20,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from tecnosign.errors import DomainError
+from tecnosign.notifications.models import OutboxMessage
+from tecnosign.notifications.services import notify
 
 from ..models import HolderLink, Order
 
@@ -70,6 +72,21 @@ def holder_link_issue(
         expires_at=now + lifetime,
     )
     return IssuedLink(link=link, token=token, code=code)
+
+
+def holder_code_text(*, issued: IssuedLink, purpose: str) -> None:
+    """Text the link's code to the mobile on file (inside the caller's transaction, once per link). `purpose` completes
+    "o código para … do pedido" (pt-BR), e.g. "revogar o certificado (ref. R12)"."""
+    order = issued.link.order
+    notify(
+        "holder_code_sms",
+        to=order.mobile,
+        key=f"holder-link:{issued.link.pk}:code",
+        channel=OutboxMessage.Channel.SMS,
+        obj=order,
+        context={"order": order, "code": issued.code, "purpose": purpose},
+        secrets=[issued.code],
+    )
 
 
 def holder_link_find(token: str, *, purpose: str) -> HolderLink | None:

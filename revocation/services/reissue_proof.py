@@ -32,12 +32,13 @@ from issuance.services.handoff import IssuanceNotAllowed, delivery_kind, issuanc
 from orders.models import HolderLink, Order
 from orders.services.holder_links import (
     HolderLinkInvalid,
+    holder_code_text,
     holder_link_find,
     holder_link_issue,
     holder_link_spend,
     holder_link_verify,
 )
-from orders.services.passwords import hash_secret, order_passwords_replace, password_problems
+from orders.services.passwords import hash_secret, holder_secrets_problem, order_passwords_replace
 from orders.services.transitions import order_transition
 from tecnosign import ratelimit
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
@@ -105,15 +106,7 @@ def _send_proof(confirmation: ReissueConfirmation, *, actor: Actor) -> None:
         },
         secrets=[url],
     )
-    notify(
-        "holder_code_sms",
-        to=order.mobile,
-        key=f"holder-link:{issued.link.pk}:code",
-        channel=OutboxMessage.Channel.SMS,
-        obj=order,
-        context={"order": order, "code": issued.code, "purpose": f"confirmar a reemissão (ref. {reference})"},
-        secrets=[issued.code],
-    )
+    holder_code_text(issued=issued, purpose=f"confirmar a reemissão (ref. {reference})")
     audit_record(action="revocation.reissue_link_sent", obj=order, actor=actor, after={"link": issued.link.pk})
 
 
@@ -195,14 +188,15 @@ def reissue_confirm(
     pending = reissue_link_find(token)
     if pending is None:
         raise HolderLinkInvalid(_INVALID)
-    problems = password_problems(issuance_password, revocation_password)
-    if not problems and check_password(revocation_password, pending.request.order.revocation_password_hash):
-        problems["revocation_password"] = [
-            "Crie uma senha de revogação diferente da anterior: quem revogou pode conhecê-la."
-        ]
-    if problems:
-        field, messages = next(iter(problems.items()))
-        raise ReissueProofRefused(messages[0], field=field)
+    problem = holder_secrets_problem(issuance_password, revocation_password)
+    if problem is None and check_password(revocation_password, pending.request.order.revocation_password_hash):
+        problem = (
+            "revocation_password",
+            "Crie uma senha de revogação diferente da anterior: quem revogou pode conhecê-la.",
+        )
+    if problem:
+        field, message = problem
+        raise ReissueProofRefused(message, field=field)
     # Outside the transaction: a wrong code is counted for good, even when nothing else happens.
     link = holder_link_verify(token=token, purpose=P.REISSUE, code=code)
     # Hashed before any row is locked (Argon2id takes a tenth of a second each).

@@ -21,6 +21,7 @@ from issuance.models import Certificate
 from orders.models import HolderLink, Order
 from orders.services.holder_links import (
     HolderLinkInvalid,
+    holder_code_text,
     holder_link_find,
     holder_link_issue,
     holder_link_spend,
@@ -29,7 +30,6 @@ from orders.services.holder_links import (
 from tecnosign import ratelimit
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.notifications.models import OutboxMessage
 from tecnosign.notifications.services import notify
 
 from ..models import RevocationRequest
@@ -105,15 +105,7 @@ def _send(certificate: Certificate, *, actor: Actor) -> None:
         },
         secrets=[url],
     )
-    notify(
-        "holder_code_sms",
-        to=order.mobile,
-        key=f"holder-link:{issued.link.pk}:code",
-        channel=OutboxMessage.Channel.SMS,
-        obj=order,
-        context={"order": order, "code": issued.code, "purpose": f"revogar o certificado (ref. {reference})"},
-        secrets=[issued.code],
-    )
+    holder_code_text(issued=issued, purpose=f"revogar o certificado (ref. {reference})")
     audit_record(
         action="revocation.urgent_link_sent",
         obj=order,
