@@ -10,11 +10,10 @@ from django.utils import timezone
 
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.notifications.services import notify
 
 from ..eligibility import videoconference_eligibility
 from ..models import Order, Product, ReferralLink
-from .access import order_access_url
+from .access import order_created_notify
 from .holder_confirmation import holder_confirmation_send
 from .links import Pricing, link_check, link_claim_use, link_pricing, link_product
 from .passwords import hash_secret, holder_secrets_problem
@@ -78,32 +77,18 @@ def order_create(
     # updates too, and the two hashes take a quarter of a second of CPU.
     issuance_hash, revocation_hash = hash_secret(issuance_password), hash_secret(revocation_password)
     with transaction.atomic():
-        link_claim_use(link)
-        order = _insert_order(
+        order = _order_insert_through(
+            link,
             product=product,
-            link=link,
             holder=holder,
             pricing=pricing,
+            actor=actor,
+            note=f"Pedido pelo link {link.code}",
             issuance_hash=issuance_hash,
             revocation_hash=revocation_hash,
             consent_at=timezone.now(),
         )
-        audit_record(
-            action="order.created",
-            obj=order,
-            actor=actor,
-            after={"status": order.status, "product": product.code, "price": str(order.price)},
-            note=f"Pedido pelo link {link.code}",
-        )
-        access_url = order_access_url(order)
-        notify(
-            "order_created",
-            to=order.email,
-            key=f"order:{order.pk}:created",
-            obj=order,
-            context={"order": order, "product": product, "access_url": access_url},
-            secrets=[access_url],
-        )
+        order_created_notify(order)
     return order
 
 
@@ -116,22 +101,30 @@ def order_create_for_holder(*, link: ReferralLink, product_code: str, holder: Ho
     product = _check_order(link, product_code, holder)
     pricing = link_pricing(link, product)
     with transaction.atomic():
-        link_claim_use(link)
-        order = _insert_order(
+        order = _order_insert_through(
+            link,
             product=product,
-            link=link,
             holder=holder,
             pricing=pricing,
+            actor=actor,
+            note=f"Pedido do parceiro pelo link {link.code}, aguardando o titular",
             status=Order.Status.AWAITING_HOLDER,
         )
-        audit_record(
-            action="order.created",
-            obj=order,
-            actor=actor,
-            after={"status": order.status, "product": product.code, "price": str(order.price)},
-            note=f"Pedido do parceiro pelo link {link.code}, aguardando o titular",
-        )
         holder_confirmation_send(order=order, actor=actor, note="Link de confirmação enviado ao titular")
+    return order
+
+
+def _order_insert_through(link: ReferralLink, *, product, holder, pricing, actor: Actor, note: str, **insert) -> Order:
+    """Inside the caller's transaction: one use of the link claimed, the order inserted, its creation audited."""
+    link_claim_use(link)
+    order = _insert_order(product=product, link=link, holder=holder, pricing=pricing, **insert)
+    audit_record(
+        action="order.created",
+        obj=order,
+        actor=actor,
+        after={"status": order.status, "product": product.code, "price": str(order.price)},
+        note=note,
+    )
     return order
 
 

@@ -20,7 +20,7 @@ from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
 
 from ..models import HolderLink, Order, Partner
-from .access import order_access_url
+from .access import order_created_notify
 from .holder_links import holder_link_issue, holder_link_spend, holder_link_verify
 from .passwords import hash_secret, holder_secrets_problem
 from .transitions import order_transition, order_transition_claim
@@ -141,16 +141,7 @@ def order_holder_confirm(
             after={"lgpd_consent_at": consent_at.isoformat(), "lgpd_consent_version": settings.LGPD_CONSENT_VERSION},
             note="O titular conferiu os dados, aceitou o termo LGPD e criou as senhas de emissão e de revogação",
         )
-        access_url = order_access_url(order)
-        # The same key as checkout's e-mail: whichever way an order was made, its holder gets it once.
-        notify(
-            "order_created",
-            to=order.email,
-            key=f"order:{order.pk}:created",
-            obj=order,
-            context={"order": order, "product": order.product, "access_url": access_url},
-            secrets=[access_url],
-        )
+        order_created_notify(order)
     return order
 
 

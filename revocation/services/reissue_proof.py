@@ -32,9 +32,9 @@ from issuance.services.handoff import IssuanceNotAllowed, delivery_kind, issuanc
 from orders.models import HolderLink, Order
 from orders.services.holder_links import (
     HolderLinkInvalid,
-    holder_code_text,
     holder_link_find,
     holder_link_issue,
+    holder_link_send,
     holder_link_spend,
     holder_link_verify,
 )
@@ -61,11 +61,6 @@ class ReissueProofRefused(DomainError):
     code = "reissue_proof_refused"
 
 
-def link_reference(link: HolderLink) -> str:
-    """Printed in the e-mail and in the SMS: when several were asked for, which code goes with which link."""
-    return f"R{link.pk}"
-
-
 def _lifetime() -> timedelta:
     return timedelta(hours=settings.REISSUE_LINK_HOURS)
 
@@ -87,26 +82,16 @@ def reissue_proof_start(*, request: RevocationRequest, replacement: Order, actor
 
 def _send_proof(confirmation: ReissueConfirmation, *, actor: Actor) -> None:
     order = confirmation.replacement
-    issued = holder_link_issue(
-        order=order, purpose=P.REISSUE, lifetime=_lifetime(), with_code=True, subject=f"{CONFIRM}:{confirmation.pk}"
+    issued = holder_link_send(
+        order=order,
+        purpose=P.REISSUE,
+        lifetime=_lifetime(),
+        subject=f"{CONFIRM}:{confirmation.pk}",
+        url_name="revocation:reissue",
+        kind="reissue_confirm",
+        context={"original": confirmation.request.order, "hours": settings.REISSUE_LINK_HOURS},
+        code_for="confirmar a reemissão",
     )
-    url = settings.SITE_URL + reverse("revocation:reissue", args=[issued.token])
-    reference = link_reference(issued.link)
-    notify(
-        "reissue_confirm",
-        to=order.email,
-        key=f"holder-link:{issued.link.pk}:email",
-        obj=order,
-        context={
-            "order": order,
-            "original": confirmation.request.order,
-            "url": url,
-            "reference": reference,
-            "hours": settings.REISSUE_LINK_HOURS,
-        },
-        secrets=[url],
-    )
-    holder_code_text(issued=issued, purpose=f"confirmar a reemissão (ref. {reference})")
     audit_record(action="revocation.reissue_link_sent", obj=order, actor=actor, after={"link": issued.link.pk})
 
 
