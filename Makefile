@@ -46,6 +46,7 @@ test: $(VENV)/.dev system-deps node_modules/.package-lock.json
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Known vulnerabilities in the pinned dependencies (runtime, with what they pull in; then the npm lock file): the

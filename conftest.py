@@ -10,8 +10,9 @@ from django.db import connection
 
 IN_CI = os.environ.get("TECNOSIGN_CI") == "1"
 
-# The local CA fixtures (`local_ca`), for any app whose tests issue or revoke certificates.
-pytest_plugins = ["issuance.tests.fixtures"]
+# The local CA fixtures (`local_ca`), for any app whose tests issue or revoke certificates; a partner with a product
+# and a link (`partner`, `product`, `link`), for the partner portal's tests and the query counts.
+pytest_plugins = ["issuance.tests.fixtures", "partners.tests.fixtures"]
 
 
 def _service_missing(marker: str) -> str | None:

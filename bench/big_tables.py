@@ -21,19 +21,18 @@ import re
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _shared import cpf, scratch_database
+from _shared import scratch_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tecnosign")
 BENCH_DB = "tecnosign_bigtables"
 BIG_TABLES = {"orders_order", "scheduling_booking", "scheduling_validation", "orders_payment"}
 PASSWORD = "Bench#Senha1"  # noqa: S105 (the bench users')
-UNUSABLE_HASH = "!bench"  # the orders' password hashes are never checked here
 
 # The state mix of a year of orders: most are issued or never paid.
 MIX = [
@@ -84,14 +83,15 @@ def setup_django() -> None:
 def seed(total: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.utils import timezone
 
     from orders.catalog import catalog_load
     from orders.models import Order, Partner, Product, ReferralLink
-    from scheduling.models import AGENTS_GROUP, Booking, Validation
+    from orders.tests.factories import order_row
+    from scheduling.models import Booking, Validation
     from scheduling.slots import BRASILIA
+    from scheduling.tests.factories import agents_bulk, booking_row, validation_row
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -116,8 +116,7 @@ def seed(total: int) -> dict:
         ReferralLink(partner=p, name="Clientes", benefit="commission", commission_percent=Decimal(10)) for p in partners
     )
     staff = User.objects.create_superuser("admin@bench", "admin@bench", PASSWORD)
-    agents = User.objects.bulk_create(User(username=f"agente{i}@bench", is_staff=True) for i in range(40))
-    Group.objects.get(name=AGENTS_GROUP).user_set.add(*agents)
+    agents = agents_bulk(f"agente{i}@bench" for i in range(40))
 
     statuses = [status for status, weight in MIX for _ in range(weight)]  # 100 entries: a percentage each
     now = timezone.now()
@@ -129,23 +128,13 @@ def seed(total: int) -> dict:
             link = links[0] if i % 5 == 0 else links[1 + i % 39]
             product = products[i % len(products)]
             batch.append(
-                Order(
+                order_row(
+                    300_000_000 + i,
                     product=product,
                     link=link,
-                    partner_id=link.partner_id,
+                    partner=link.partner,
                     status=statuses[(i * 37) % 100],
                     person_name=f"Cliente {i} da Silva",
-                    person_cpf=cpf(300_000_000 + i),
-                    person_birth_date=date(1985, 4, 12),
-                    email=f"cliente{i}@exemplo.com.br",
-                    mobile="+5511987654321",
-                    issuance_password_hash=UNUSABLE_HASH,
-                    revocation_password_hash=UNUSABLE_HASH,
-                    list_price=product.price,
-                    price=product.price,
-                    commission_percent=Decimal(10),
-                    lgpd_consent_at=now,
-                    lgpd_consent_version="2026-07",
                     created_at=now - timedelta(minutes=(i * 5.25) % (365 * 24 * 60)),
                 )
             )
@@ -158,16 +147,7 @@ def seed(total: int) -> dict:
     length = timedelta(minutes=30)
 
     def booking(n, pk, person, start, **extra):
-        return Booking(
-            order_id=pk,
-            agent=agents[n % 40],
-            attendee_cpf=person,
-            starts_at=start,
-            ends_at=start + length,
-            video_url="https://meet.jit.si/bench",
-            eligibility_basis="bench",
-            **extra,
-        )
+        return booking_row(order_id=pk, agent=agents[n % 40], attendee_cpf=person, starts_at=start, **extra)
 
     Booking.objects.bulk_create(
         (
@@ -196,27 +176,7 @@ def seed(total: int) -> dict:
         ),
         batch_size=5000,
     )
-    Validation.objects.bulk_create(
-        (
-            Validation(
-                booking=b,
-                order_id=b.order_id,
-                agent=b.agent,
-                recorded_by=b.agent,
-                requires_legal_representative=False,
-                check_document=True,
-                check_holder_in_person=True,
-                check_environment=True,
-                eligibility_basis="bench",
-                outcome="validated",
-                started_at=b.started_at,
-                finished_at=b.finished_at,
-                duration_seconds=1200,
-            )
-            for b in done
-        ),
-        batch_size=5000,
-    )
+    Validation.objects.bulk_create((validation_row(b) for b in done), batch_size=5000)
     from django.db import connection
 
     with connection.cursor() as cursor:

@@ -24,8 +24,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from _shared import cpf
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tecnosign.settings")
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
@@ -42,13 +40,13 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 
 from orders.models import Order, Partner, Product, ReferralLink  # noqa: E402
+from orders.tests.factories import order_row  # noqa: E402
 from scheduling.errors import SlotTaken  # noqa: E402
 from scheduling.models import AGENTS_GROUP, AvailabilityException, Booking  # noqa: E402
 from scheduling.services import booking_create  # noqa: E402
 from scheduling.slots import BRASILIA  # noqa: E402
+from scheduling.tests.factories import overlapping_active_bookings  # noqa: E402
 from tecnosign.audit.services import Actor  # noqa: E402
-
-UNUSABLE_HASH = "!bench"  # the orders' password hashes are never checked here
 
 
 def prepare(clients: int, slots: int) -> list[tuple[Order, datetime]]:
@@ -73,23 +71,7 @@ def prepare(clients: int, slots: int) -> list[tuple[Order, datetime]]:
     partner = Partner.objects.create(name="Bench", document="11222333000181", contact_name="Bench", email="b@x.br")
     link = ReferralLink.objects.create(partner=partner, name="Bench", benefit="commission", commission_percent=10)
     orders = Order.objects.bulk_create(
-        Order(
-            product=product,
-            link=link,
-            partner=partner,
-            status=Order.Status.DOCUMENTS_RECEIVED,
-            person_name=f"Cliente {i}",
-            person_cpf=cpf(100_000 + i),
-            person_birth_date="1985-04-12",
-            email=f"cliente{i}@exemplo.com.br",
-            mobile="+5511987654321",
-            issuance_password_hash=UNUSABLE_HASH,
-            revocation_password_hash=UNUSABLE_HASH,
-            list_price=product.price,
-            price=product.price,
-            lgpd_consent_at=datetime.now(BRASILIA),
-            lgpd_consent_version="2026-07",
-        )
+        order_row(100_000 + i, product=product, link=link, partner=partner, status=Order.Status.DOCUMENTS_RECEIVED)
         for i in range(clients)
     )
     per_slot = -(-clients // slots)  # ceiling division
@@ -138,19 +120,6 @@ def race(attempts: list[tuple[Order, datetime]], workers: int) -> tuple[dict[str
     return tally, elapsed
 
 
-def double_bookings() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*) FROM scheduling_booking a JOIN scheduling_booking b
-              ON a.id < b.id AND a.status IN ('scheduled', 'in_progress') AND b.status IN ('scheduled', 'in_progress')
-             AND (a.agent_id = b.agent_id OR a.attendee_cpf = b.attendee_cpf OR a.order_id = b.order_id)
-             AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
-            """
-        )
-        return cursor.fetchone()[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=200)
@@ -168,7 +137,7 @@ def main() -> None:
         tally, elapsed = race(attempts, min(args.connections, args.clients))
         successes = Booking.objects.filter(status__in=Booking.ACTIVE).count()
         conflicts = Order.objects.filter(status=Order.Status.DOCUMENTS_RECEIVED, bookings__isnull=True).count()
-        doubles = double_bookings()
+        doubles = overlapping_active_bookings()
         if (successes, conflicts) != (tally["ok"], tally["taken"]):
             raise SystemExit(f"client tallies {tally} disagree with the database ({successes}, {conflicts})")
         print(

@@ -97,9 +97,10 @@ def seed(*, bookable: int, pending: int, agents: int) -> dict:
     from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
     from orders.services.checkout import HolderData, order_create
     from orders.services.documents import document_attach
+    from orders.services.partners import partner_register, partner_set_status
     from orders.services.payments import payment_start, webhook_receive
-    from partners.services.links import LinkTerms, link_create
-    from partners.services.registration import partner_register, partner_set_status
+    from orders.services.referral_links import LinkTerms
+    from partners.services.links import link_create
     from scheduling.models import AGENTS_GROUP, AvailabilityRule
     from tecnosign.audit.services import Actor
 

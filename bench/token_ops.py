@@ -11,17 +11,14 @@ import shutil
 import statistics
 import sys
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
-from tokens.tests.harness import USER_PIN, make_softhsm, start_agent
+from tokens.tests.harness import USER_PIN, issue_for_csr, make_softhsm, start_agent, throwaway_ca
 
 SUBJECT = [["C", "BR"], ["O", "ICP-Brasil"], ["OU", "videoconferencia"], ["CN", "BENCH:52998224725"]]
 
@@ -41,8 +38,7 @@ def main() -> None:
     serial = softhsm.init_token("BENCH")
     agent = start_agent(softhsm, softhsm.directory / "agent.json")
     client = agent.client()
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC de bench")])
+    ca_key, ca_cert = throwaway_ca("AC de bench")
     keygen, csr_times, imports = [], [], []
     try:
         for round_number in range(args.rounds):
@@ -53,19 +49,7 @@ def main() -> None:
             )
             csr_times.append(elapsed)
             csr = x509.load_pem_x509_csr(pem.encode())
-            now = datetime.now(UTC)
-            certificate = (
-                x509.CertificateBuilder()
-                .subject_name(csr.subject)
-                .issuer_name(ca_name)
-                .public_key(csr.public_key())
-                .serial_number(x509.random_serial_number())
-                .not_valid_before(now)
-                .not_valid_after(now + timedelta(days=365))
-                .sign(ca_key, hashes.SHA256())
-                .public_bytes(serialization.Encoding.PEM)
-                .decode()
-            )
+            certificate = issue_for_csr(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
             _, elapsed = timed(
                 lambda cert=certificate: client.import_certificate(serial, pin=USER_PIN, certificate_pem=cert)
             )

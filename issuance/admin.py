@@ -6,11 +6,9 @@ from django.utils.html import format_html
 from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
-from tecnosign.queue import enqueue_on_commit
 
 from .models import Certificate, CertificateAuthority, IssuanceRequest, RevocationList
-from .services.handoff import issuance_mark_media_delivered
-from .tasks import submit_issuance_request
+from .services.handoff import issuance_mark_media_delivered, issuance_requests_resend
 
 
 def _time_left(request: IssuanceRequest) -> str:
@@ -92,9 +90,7 @@ class IssuanceRequestAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Reenviar à AC os pedidos ainda não aceitos", permissions=["send_again"])
     def send_again(self, request, queryset):
-        queued = list(queryset.filter(status=IssuanceRequest.Status.QUEUED).values_list("pk", flat=True))
-        for pk in queued:
-            enqueue_on_commit(submit_issuance_request, pk)
+        queued = issuance_requests_resend(request_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, f"{len(queued)} pedido(s) reenfileirado(s) para envio à AC.")
 
 

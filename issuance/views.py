@@ -5,16 +5,15 @@ import binascii
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from orders.decorators import customer_order_view
 from orders.models import Order
-from orders.services.access import has_access
 from tecnosign.audit.services import Actor
 
 from .forms import A1IssueForm
@@ -29,11 +28,8 @@ OCSP_RESPONSE = "application/ocsp-response"
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def a1_issue_view(request, number: str):
-    if not has_access(request.session, number):
-        messages.info(request, "Para emitir o certificado, informe o número do pedido e o CPF/CNPJ do titular.")
-        return redirect("orders:lookup")
-    order = get_object_or_404(Order.objects.select_related("product"), number=number)
+@customer_order_view(ask="Para emitir o certificado, informe o número do pedido e o CPF/CNPJ do titular.")
+def a1_issue_view(request, order: Order):
     form = A1IssueForm(request.POST or None)
     context = {"order": order, "form": form, "blocked": ""}
     try:

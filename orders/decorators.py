@@ -6,16 +6,26 @@ from django.shortcuts import get_object_or_404, redirect
 from .models import Order
 from .services.access import has_access
 
+ASK_FOR_ACCESS = "Para ver o pedido, informe o número e o CPF/CNPJ do titular."
 
-def customer_order_view(view):
-    """Give the view the order of `number` when this session proved it may see it; else back to /pedido/."""
 
-    @wraps(view)
-    def wrapper(request, number: str, *args, **kwargs):
-        if not has_access(request.session, number):
-            messages.info(request, "Para ver o pedido, informe o número e o CPF/CNPJ do titular.")
-            return redirect("orders:lookup")
-        order = get_object_or_404(Order.objects.select_related("product", "partner"), number=number)
-        return view(request, order, *args, **kwargs)
+def customer_order_view(view=None, *, ask: str = ASK_FOR_ACCESS, refuse=None):
+    """Give the view the order of `number` when this session proved it may see it; else back to /pedido/ with
+    `ask` said there, or `refuse(request)`'s answer (a script's JSON). The one access check of every customer page
+    under an order (the order page's sections, booking, issuance, the A3 install page and its calls, a
+    replacement's resend): `@customer_order_view` or `@customer_order_view(ask="Para …")`."""
 
-    return wrapper
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, number: str, *args, **kwargs):
+            if not has_access(request.session, number):
+                if refuse is not None:
+                    return refuse(request)
+                messages.info(request, ask)
+                return redirect("orders:lookup")
+            order = get_object_or_404(Order.objects.select_related("product", "partner"), number=number)
+            return view(request, order, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from tecnosign.audit.services import Actor, audit_record
+from tecnosign.audit.services import Actor
 from tecnosign.http import private_file_response
 from tecnosign.uploads import upload_limited
 
@@ -17,7 +17,7 @@ from .decorators import customer_order_view
 from .forms_payment import DocumentUploadForm
 from .models import Document, Order
 from .selectors import staff_may_view_documents
-from .services.documents import DocumentRefused, document_attach, required_kinds
+from .services.documents import DocumentRefused, document_attach, document_open_for_staff, required_kinds
 
 
 def _back(order: Order):
@@ -75,14 +75,8 @@ def document_file(request, public_id):
         raise PermissionDenied
     if not document.file:
         raise Http404("O arquivo foi eliminado pela política de retenção.")
-    audit_record(
-        action="document.viewed",
-        obj=document.order,
-        actor=Actor.from_request(request),
-        after={"document": document.pk, "superuser": request.user.is_superuser},
-    )
     return private_file_response(
-        document.file.open("rb"),
+        document_open_for_staff(document=document, actor=Actor.from_request(request)),
         content_type=document.content_type,
         filename=document.original_name,
         as_attachment=request.GET.get("download") == "1",

@@ -7,13 +7,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from orders.models import Partner
+from orders.services.partners import partner_set_status
 from tecnosign.audit.services import Actor
 
 from .forms import MonthField
 from .models import ApiToken, CommissionPayout, LinkLimits
 from .selectors import commission_month_net, month_start
 from .services.payouts import PayoutRefused, commission_payout_check, commission_payout_record
-from .services.registration import partner_set_status
 from .services.tokens import api_token_revoke
 
 
@@ -160,7 +160,7 @@ class CommissionPayoutAdmin(admin.ModelAdmin):
             actor=Actor.from_request(request),
         )
         obj.pk = payout.pk
-        obj.__dict__.update({f.attname: getattr(payout, f.attname) for f in CommissionPayout._meta.concrete_fields})
+        obj.refresh_from_db()  # the service's row, for the admin's message and log
         if not created:  # another staff member recorded it a moment before: theirs stands
             messages.warning(request, f"As comissões de {payout.month:%m/%Y} deste parceiro já estavam pagas.")
 

@@ -7,9 +7,11 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 
 from orders.models import Order, Partner, Product
+from orders.services.referral_links import LinkTerms
 from orders.validators import normalize_cpf_or_cnpj, normalize_mobile
 
 from .pix_keys import normalize_pix_key
+from .selectors import OrderFilters
 
 
 class PartnerRegistrationForm(forms.Form):
@@ -149,8 +151,6 @@ class LinkForm(forms.Form):
         }
 
     def terms(self, *, current_expiry=None):
-        from .services.links import LinkTerms
-
         data = self.cleaned_data
         kind, value = data["benefit_kind"], data["benefit_value"]
         expires_at = None
@@ -194,8 +194,6 @@ class OrderFilterForm(forms.Form):
         self.fields["link"].choices = [("", "Todos"), *((link.pk, link.name) for link in links)]
 
     def filters(self):
-        from .selectors import OrderFilters
-
         data = (
             self.cleaned_data
             if self.is_valid()

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
 
 from orders.models import CommissionEntry, Order, Partner, ReferralLink
+from scheduling.selectors import order_booking_facts
 
 from .models import CommissionPayout
 
@@ -63,9 +62,6 @@ STATE_TEXT = {
     S.CANCELLED: "cancelado",
     S.REVOKED: "certificado revogado",
 }
-# Where the booking flow (the scheduling app) lets a partner book for the client.
-BOOKABLE = {S.DOCUMENTS_RECEIVED, S.NO_SHOW}
-PAYABLE = {S.AWAITING_PAYMENT, S.PAYMENT_EXPIRED}
 
 
 def partner_of(user) -> Partner | None:
@@ -119,38 +115,6 @@ def orders_filter(orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Or
     return orders.order_by("-created_at", "-id")
 
 
-# ─── PLUG POINT: the booking time ─────────────────────────────────────────────────────────────────────
-# The one place the partner's view of an order learns when the videoconference is booked. The Booking
-# model belongs to the scheduling app, built on another branch; until it is merged this finds nothing and
-# the state reads "videoconferência agendada" without a time. Once it lands, replace the body with the
-# scheduling app's own selector (one query for the whole page) and keep the signature.
-def booking_starts(order_ids: list[int]) -> dict[int, datetime]:
-    """Order id → start of its current booking, for orders that are scheduled. One query, or none."""
-    if not order_ids:
-        return {}
-    try:
-        booking = apps.get_model("scheduling", "Booking")
-        booking._meta.get_field("order")
-        start_field = next(name for name in ("start", "starts_at", "start_at") if _has_field(booking, name))
-    except (LookupError, FieldDoesNotExist, StopIteration):
-        return {}
-    starts: dict[int, datetime] = {}
-    rows = (
-        booking.objects.filter(order_id__in=order_ids).order_by("order_id", "-pk").values_list("order_id", start_field)
-    )
-    for order_id, start in rows:
-        starts.setdefault(order_id, start)  # the latest booking of a scheduled order is its live one
-    return starts
-
-
-def _has_field(model, name: str) -> bool:
-    try:
-        model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return False
-    return True
-
-
 def order_state_text(order: Order, *, booking_start: datetime | None = None) -> str:
     if order.status == S.SCHEDULED and booking_start is not None:
         when = formats.date_format(timezone.localtime(booking_start), "d/m H:i")
@@ -169,16 +133,17 @@ class OrderRow:
 
 
 def order_rows(orders) -> list[OrderRow]:
-    """The partner's view of each order, with the booking times fetched once for the whole list."""
+    """The partner's view of each order, with the booking times and who may book fetched once for the whole list
+    (the booking rule is scheduling's)."""
     orders = list(orders)
-    starts = booking_starts([order.pk for order in orders if order.status == S.SCHEDULED])
+    booking = order_booking_facts(orders)
     return [
         OrderRow(
             order=order,
-            state=order_state_text(order, booking_start=starts.get(order.pk)),
-            booking_start=starts.get(order.pk),
-            can_resend_payment=order.status in PAYABLE,
-            can_book=order.status in BOOKABLE,
+            state=order_state_text(order, booking_start=booking[order.pk].starts_at),
+            booking_start=booking[order.pk].starts_at,
+            can_resend_payment=order.status in Order.PAYABLE,
+            can_book=booking[order.pk].may_book,
             # The client has yet to confirm the partner's order: the partner may have the link sent again.
             can_resend_holder_link=order.status == S.AWAITING_HOLDER,
         )

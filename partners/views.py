@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.selectors import order_deadlines, order_history, order_status_events, order_timeline
 from orders.services.holder_confirmation import HolderLinkResendRefused, order_holder_link_resend
+from orders.services.partners import RegistrationConflict, partner_register, partner_update_profile
 from tecnosign.audit.services import Actor
 
 from .csv_export import csv_response
@@ -20,7 +21,6 @@ from .forms import FullExportForm, OrderFilterForm, PartnerProfileForm, PartnerR
 from .masking import mask_cpf, mask_email, mask_mobile
 from .selectors import order_rows, partner_order, partner_orders
 from .services.orders import ResendRefused, order_payment_link_resend, orders_export_full_record
-from .services.registration import RegistrationConflict, partner_register, partner_update_profile
 
 ORDERS_PER_PAGE = 25
 

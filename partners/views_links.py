@@ -11,13 +11,14 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.models import ReferralLink
+from orders.services.referral_links import LinkRefused, referral_link_set_active
 from tecnosign.audit.services import Actor
 
 from .decorators import partner_view
 from .forms import LinkForm
 from .models import LinkLimits
 from .selectors import link_conversion, partner_links
-from .services.links import LinkRefused, link_create, link_set_active, link_update
+from .services.links import link_create, link_update
 
 
 def link_absolute_url(request, link: ReferralLink) -> str:
@@ -89,7 +90,7 @@ def link_edit(request, partner, code: str):
 @partner_view()
 def link_toggle(request, partner, code: str, active: bool):
     link = get_object_or_404(ReferralLink.objects.select_related("partner"), partner=partner, code=code)
-    link_set_active(link=link, active=active, actor=Actor.from_request(request))
+    referral_link_set_active(link=link, active=active, actor=Actor.from_request(request))
     messages.success(request, f"Link “{link.name}” {'retomado' if active else 'pausado'}.")
     if request.POST.get("back") == "list":
         return redirect("partners:links")

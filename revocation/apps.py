@@ -5,6 +5,12 @@ class RevocationConfig(AppConfig):
     name = "revocation"
     verbose_name = "Revogação e garantias"
 
+    def order_page_sections(self, order) -> list:
+        """The order page's sections (orders' `later_sections`): revocation and the guarantees, last."""
+        from .selectors import revocation_panel_for
+
+        return [(60, "revocation/order_section.html", {"panel": revocation_panel_for(order), "order": order})]
+
     def order_deadlines(self, order) -> list:
         """The order page's timeline (orders.selectors.order_deadlines): the guarantee windows still open."""
         from .selectors import guarantee_deadlines

@@ -7,13 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tecnosign.storage import private_storage
+
 from .reasons import Reason
-
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
 
 
 def letter_path(instance: "RevocationRequest", filename: str) -> str:
@@ -65,7 +61,7 @@ class RevocationRequest(models.Model):
     # The staff URL of the letter carries this, never the sequential pk.
     public_id = models.UUIDField("identificador público", default=uuid.uuid4, unique=True, editable=False)
     letter = models.FileField(
-        "carta assinada", upload_to=letter_path, storage=_private_storage, max_length=200, blank=True
+        "carta assinada", upload_to=letter_path, storage=private_storage, max_length=200, blank=True
     )
     letter_original_name = models.CharField("nome do arquivo", max_length=255, blank=True)
     letter_content_type = models.CharField("formato", max_length=40, blank=True)

@@ -13,7 +13,7 @@ from issuance.models import Certificate
 from issuance.services.revocation import AlreadyRevoked, RevocationFailed
 from orders.forms import AccessLinkForm
 from orders.services.access import grant_access, has_access, holder_proof
-from tecnosign.audit.services import Actor, audit_record
+from tecnosign.audit.services import Actor
 from tecnosign.http import client_ip, private_file_response
 from tecnosign.uploads import upload_limited
 
@@ -24,7 +24,7 @@ from .selectors import allowed_reasons, outcome_of, reason_rows, revocation_done
 from .services import letter_cancel, letter_request_create, letter_upload, revoke_with_password
 from .services.access import RevocationLookupFailed, certificate_for_page, revocation_lookup
 from .services.details import DetailsInvalid
-from .services.letters import LetterRefused, letter_open
+from .services.letters import LetterRefused, letter_file_open, letter_open
 from .services.reissue import ReissueRefused
 from .services.revoke import NotRevocable, WrongRevocationPassword
 from .services.throttle import PasswordLocked, throttle_locks
@@ -246,12 +246,8 @@ def letter_file(request, public_id):
     letter = get_object_or_404(RevocationRequest.objects.select_related("order"), public_id=public_id)
     if not letter.letter:
         raise Http404("Nenhuma carta foi enviada neste pedido.")
-    audit_record(
-        action="revocation.letter_viewed",
-        obj=letter.order,
-        actor=Actor.from_request(request),
-        after={"request": letter.pk},
-    )
     return private_file_response(
-        letter.letter.open("rb"), content_type=letter.letter_content_type, filename=letter.letter_original_name
+        letter_file_open(request=letter, actor=Actor.from_request(request)),
+        content_type=letter.letter_content_type,
+        filename=letter.letter_original_name,
     )

@@ -2,14 +2,15 @@
 same-holder guarantee reissue. GETs show a page; only a POST acts (mail scanners fetch links)."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from issuance.services.revocation import AlreadyRevoked, RevocationFailed
+from orders.decorators import customer_order_view
 from orders.forms import AccessLinkForm
 from orders.models import Order
-from orders.services.access import grant_access, has_access
+from orders.services.access import grant_access
 from orders.services.holder_links import HolderCodeWrong, HolderLinkInvalid
 from orders.services.transitions import IllegalTransition
 from tecnosign.audit.services import Actor
@@ -161,18 +162,10 @@ def reissue_stop_view(request, token: str):
     return render(request, "revocation/reissue_stop.html", context, status=409 if error else 200)
 
 
-def _replacement(request, number: str) -> Order | None:
-    if not has_access(request.session, number):
-        return None
-    return get_object_or_404(Order, number=number)
-
-
 @require_POST
-def reissue_resend(request, number: str):
+@customer_order_view
+def reissue_resend(request, replacement: Order):
     """Another link and code for a replacement waiting for its holder (the order page's button)."""
-    replacement = _replacement(request, number)
-    if replacement is None:
-        return redirect("orders:lookup")
     try:
         reissue_proof_resend(
             replacement=replacement, ip=client_ip(request), actor=Actor.from_request(request, label="cliente")
@@ -183,15 +176,13 @@ def reissue_resend(request, number: str):
         messages.success(
             request, "Enviamos um novo link ao e-mail cadastrado e um novo código por SMS ao celular cadastrado."
         )
-    return redirect("orders:detail", number=number)
+    return redirect("orders:detail", number=replacement.number)
 
 
 @require_POST
-def reissue_no_access(request, number: str):
+@customer_order_view
+def reissue_no_access(request, replacement: Order):
     """The "Não tenho mais acesso a esse e-mail ou celular" button: the replacement goes through a new validation."""
-    replacement = _replacement(request, number)
-    if replacement is None:
-        return redirect("orders:lookup")
     try:
         reissue_without_contact(replacement=replacement, actor=Actor.from_request(request, label="cliente"))
     except ReissueProofRefused as error:
@@ -201,4 +192,4 @@ def reissue_no_access(request, number: str):
             request,
             "A reemissão segue pela nova validação: envie o documento de identidade e agende a videoconferência.",
         )
-    return redirect("orders:detail", number=number)
+    return redirect("orders:detail", number=replacement.number)

@@ -36,7 +36,7 @@ from .models import (
 from .selectors_backoffice import agenda, dossier, verification_queue
 from .services import booking_close_no_show, booking_reassign, booking_start, validation_record, verification_decide
 from .services.appointment import may_conduct
-from .services.validation import has_acted_on, validation_returned
+from .services.validation import has_acted_on, validation_refusal, validation_returned
 
 
 @admin.register(AgentProfile)
@@ -327,14 +327,14 @@ def dossier_view(model_admin, request, pk: int):
             messages.success(request, f"Validação do pedido {order.number} registrada.")
             return redirect("admin:scheduling_agendaentry_changelist")
     returned = validation_returned(order)
-    can_record = may_conduct(request.user, booking)
+    conducts = may_conduct(request.user, booking)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Dossiê do pedido {order.number}",
         "dossier": dossier(booking, viewer=request.user),
         "form": form,
-        "can_record": can_record and (booking.status == Booking.Status.IN_PROGRESS or returned is not None),
-        "can_reassign": not can_record and booking.is_active and request.user.has_perm("scheduling.reassign_booking"),
+        "can_record": validation_refusal(request.user, booking, returned) is None,
+        "can_reassign": not conducts and booking.is_active and request.user.has_perm("scheduling.reassign_booking"),
         "returned": returned,
         "returned_reason": returned.verifications.first().reason if returned else "",
         "opts": model_admin.model._meta,

@@ -27,6 +27,12 @@ class SchedulingConfig(AppConfig):
 
         return booking_deadlines(order)
 
+    def order_page_sections(self, order) -> list:
+        """The order page's sections (orders' `later_sections`): the videoconference box, after the documents."""
+        from .selectors import booking_panel
+
+        return [(30, "scheduling/_order_panel.html", booking_panel(order))]
+
     def order_documents_visible_to(self, user):
         """Which orders' documents a staff user may open (orders.selectors.documents_visible_to): the
         orders in an agent's or a verifier's work now."""

@@ -344,6 +344,9 @@ class Validation(models.Model):
         CONNECTION = "connection", "Conexão instável impediu a validação"
         OTHER = "other", "Outro motivo (descrito na observação)"
 
+    # Rejections that call for a new document before the customer may book again; the others only need a new slot.
+    NEW_DOCUMENT_REASONS = frozenset({RejectReason.DOCUMENT_MISMATCH, RejectReason.DOCUMENT_INVALID})
+
     booking = models.ForeignKey(
         Booking, verbose_name="videoconferência", on_delete=models.PROTECT, related_name="validations"
     )

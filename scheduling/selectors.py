@@ -4,17 +4,19 @@ Availability for any number of days and agents takes three queries — rules, ex
 in the range — and the rest is arithmetic in `slots.py`, so its cost does not grow with the bookings table.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.utils import timezone
 
 from orders.models import Order
 from orders.selectors import Deadline
 
-from .models import AGENTS_GROUP, AvailabilityException, AvailabilityRule, Booking
+from .models import AGENTS_GROUP, AvailabilityException, AvailabilityRule, Booking, Validation
 from .slots import BRASILIA, AgentCalendar, Slot, free_agents_by_slot, holiday_name
 from .video import agents_need_fixed_links
 
@@ -151,6 +153,52 @@ def active_booking(order) -> Booking | None:
 
 def latest_booking(order) -> Booking | None:
     return Booking.objects.filter(order=order).order_by("-created_at", "-pk").first()
+
+
+# The order states in which the videoconference may be booked; a rejected order may book again too, unless its
+# latest rejection calls for a new document first (`Validation.NEW_DOCUMENT_REASONS`).
+BOOKABLE = (Order.Status.DOCUMENTS_RECEIVED, Order.Status.NO_SHOW)
+
+
+@dataclass(frozen=True)
+class OrderBookingFacts:
+    starts_at: datetime | None  # the active booking's start (an order has at most one: a partial unique index)
+    may_book: bool  # the order's state lets it book now; the product's eligibility is asked apart
+
+
+def order_booking_facts(orders: Iterable[Order]) -> dict[int, OrderBookingFacts]:
+    """Order id → its active booking's start and whether it may book: the one definition the booking service and
+    the partner portal read. One query for a whole page when any order is scheduled or rejected, none otherwise."""
+    orders = list(orders)
+    asked = [order.pk for order in orders if order.status in (Order.Status.SCHEDULED, Order.Status.REJECTED)]
+    found = {}
+    if asked:
+        active = Booking.objects.filter(order=OuterRef("pk"), status__in=Booking.ACTIVE).values("starts_at")[:1]
+        latest = Validation.objects.filter(order=OuterRef("pk")).order_by("-pk")
+        rows = (
+            Order.objects.filter(pk__in=asked)
+            .annotate(
+                booking_start=Subquery(active),
+                last_outcome=Subquery(latest.values("outcome")[:1]),
+                last_reason=Subquery(latest.values("reject_reason")[:1]),
+            )
+            .values_list("pk", "booking_start", "last_outcome", "last_reason")
+        )
+        found = {pk: (start, outcome, reason) for pk, start, outcome, reason in rows}
+    facts = {}
+    for order in orders:
+        start, outcome, reason = found.get(order.pk, (None, None, None))
+        needs_document = outcome == Validation.Outcome.REJECTED and reason in Validation.NEW_DOCUMENT_REASONS
+        may_book = order.status in BOOKABLE or (order.status == Order.Status.REJECTED and not needs_document)
+        facts[order.pk] = OrderBookingFacts(starts_at=start, may_book=may_book)
+    return facts
+
+
+def booking_panel(order) -> dict:
+    """The videoconference box on the customer's order page: book, the booked time, or book again."""
+    booking = latest_booking(order)
+    active = booking if booking is not None and booking.is_active else None
+    return {"order": order, "booking": active, "previous": booking, "can_change": can_change(active, timezone.now())}
 
 
 def booking_deadlines(order) -> list[Deadline]:

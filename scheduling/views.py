@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from orders.decorators import customer_order_view
 from orders.models import Order, Partner
-from orders.services.access import has_access
 from orders.views_access import holder_access
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
@@ -68,12 +68,6 @@ def _partner(order: Order) -> Audience:
     )
 
 
-def _customer_order(request, number: str) -> Order | None:
-    if not has_access(request.session, number):
-        return None
-    return get_object_or_404(Order.objects.select_related("product"), number=number)
-
-
 def _partner_order(request, number: str) -> Order:
     """Only the partner who sold the order may book for its client; anyone else gets a 404."""
     partner = Partner.objects.filter(user=request.user, status=Partner.Status.APPROVED).first()
@@ -82,9 +76,8 @@ def _partner_order(request, number: str) -> Order:
     return get_object_or_404(Order.objects.select_related("product"), number=number, partner=partner)
 
 
-def _ask_for_access(request):
-    messages.info(request, "Para agendar, informe o número do pedido e o CPF/CNPJ do titular.")
-    return redirect("orders:lookup")
+# The order page's access check, in the booking's words.
+customer_booking_view = customer_order_view(ask="Para agendar, informe o número do pedido e o CPF/CNPJ do titular.")
 
 
 def _book(request, order: Order, audience: Audience):
@@ -183,27 +176,21 @@ def _cancel(request, order: Order, audience: Audience):
 
 
 @require_http_methods(["GET", "POST"])
-def book(request, number: str):
-    order = _customer_order(request, number)
-    if order is None:
-        return _ask_for_access(request)
+@customer_booking_view
+def book(request, order: Order):
     return _book(request, order, _customer(order))
 
 
 @require_POST
-def cancel(request, number: str):
-    order = _customer_order(request, number)
-    if order is None:
-        return _ask_for_access(request)
+@customer_booking_view
+def cancel(request, order: Order):
     return _cancel(request, order, _customer(order))
 
 
 @require_GET
-def invite(request, number: str):
+@customer_booking_view
+def invite(request, order: Order):
     """The current booking's .ics, for customers who want to add it to their calendar again."""
-    order = _customer_order(request, number)
-    if order is None:
-        return _ask_for_access(request)
     booking = active_booking(order)
     if booking is None:
         raise Http404("Não há videoconferência agendada para este pedido.")

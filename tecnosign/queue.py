@@ -1,17 +1,25 @@
-"""Enqueueing Celery tasks after commit, without failing the request when the broker is away.
+"""Enqueueing Celery tasks after commit, by name, without failing the request when the broker is away.
 
 The database is the source of truth: every queued effect also exists as a row (outbox message,
 scheduled reminder, issuance request) that a beat task sweeps, so a lost publish is caught up later.
+
+Services name the task they want (`enqueue_task_on_commit("issuance.submit", request.pk)`) instead of importing
+its `tasks` module (as Zulip's `queue_event_on_commit` does): tasks import services, never the reverse, so no import
+cycle needs hiding inside a function. The name is resolved through the Celery app's registry, so the task runs in
+this process when `CELERY_TASK_ALWAYS_EAGER` is on (`make run`, tests without Redis), as `task.delay()` would.
 """
 
 import logging
+import threading
 from functools import partial
 
+from celery import current_app
 from django.db import transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
+_discovery = threading.Lock()
 
 
 def _argument_kinds(args: tuple, kwargs: dict) -> str:
@@ -21,17 +29,36 @@ def _argument_kinds(args: tuple, kwargs: dict) -> str:
     return ", ".join(kinds)
 
 
-def _publish(task, args: tuple, kwargs: dict) -> None:
+def registered_task(name: str):
+    """The task registered under `name`. The apps' `tasks` modules are imported by Celery's autodiscovery, which
+    the worker runs at start; a web process runs it here the first time a task is asked for. (Not through
+    `loader.import_default_modules()`: its Django fix-up runs `django.setup()` and every system check again.)"""
+    tasks = current_app.tasks
+    if name not in tasks:
+        # Celery's discovery returns nothing at all to a second thread while a first is still importing (its "race
+        # protection"): threads take turns here, and look again once it is their turn.
+        with _discovery:
+            if name not in tasks:
+                current_app.autodiscover_tasks(force=True)  # imports each installed app's `tasks` module
+    return tasks[name]
+
+
+def _publish(name: str, args: tuple, kwargs: dict) -> None:
     try:
-        task.apply_async(args=args, kwargs=kwargs, retry=False)
+        registered_task(name).apply_async(args=args, kwargs=kwargs, retry=False)
     except (OperationalError, RedisError, ConnectionError) as exc:
         logger.warning(
             "broker unavailable, %s(%s) left for the sweep: %s",
-            task.name,
+            name,
             _argument_kinds(args, kwargs),
             exc,  # the connection error says which broker address failed, nothing of the message
         )
 
 
-def enqueue_on_commit(task, *args, **kwargs) -> None:
-    transaction.on_commit(partial(_publish, task, args, kwargs))
+def enqueue_task_on_commit(name: str, *args, **kwargs) -> None:
+    """Publish the task registered as `name` once the current transaction commits (at once outside one).
+
+    An unknown name raises here, inside the caller's transaction, rather than after the commit where nobody sees it.
+    """
+    registered_task(name)
+    transaction.on_commit(partial(_publish, name, args, kwargs))

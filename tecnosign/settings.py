@@ -73,6 +73,11 @@ INSTALLED_APPS = [
     "revocation",
     "tokens",
     "partners",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
+    "tecnosign.helpcenter",
 ]
 
 MIDDLEWARE = [
@@ -151,13 +156,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # longest retry countdown (an hour) and task time limit, or Redis hands a waiting task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "America/Sao_Paulo"
-CELERY_BEAT_SCHEDULE = {
-    "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
-    "audit-seal": {"task": "audit.seal", "schedule": 60.0},
-    "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
-    "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
-    "documents-purge": {"task": "orders.documents_purge", "schedule": 24 * 60 * 60.0},
-}
 
 # Argon2id first (memory-hard, OWASP's first choice) for staff, partners and the customers' issuance and
 # revocation passwords; the others only read hashes made before. Half PBKDF2's CPU at 1,000,000 rounds
@@ -181,7 +179,9 @@ LANGUAGES = [("pt-br", "Português (Brasil)")]
 TIME_ZONE = "America/Sao_Paulo"
 USE_I18N = True
 USE_TZ = True
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# DRF's pt-BR catalog re-translates some of Django's own form messages (and worse: "O arquivo submetido está
+# vázio"). Django's catalog, added again as a locale path, outranks installed apps, so its wording wins.
+LOCALE_PATHS = [BASE_DIR / "locale", Path(django.__file__).resolve().parent / "conf" / "locale"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -203,7 +203,7 @@ if env_str("PRIVATE_STORAGE") == "s3":
     }
 else:
     _PRIVATE_STORAGE = {
-        "BACKEND": "orders.storage.PrivateFileSystemStorage",
+        "BACKEND": "tecnosign.storage.PrivateFileSystemStorage",
         # Only the portal's own user reads documents: folders 0700, files 0600, whatever the process umask.
         "OPTIONS": {
             "location": PRIVATE_STORAGE_ROOT,
@@ -223,7 +223,8 @@ STORAGES = {
     },
 }
 
-# E-mail: console in development; any anymail ESP in production through EMAIL_BACKEND and ANYMAIL_*.
+# Messages (tecnosign.notifications). E-mail: console in development; any anymail ESP in production through
+# EMAIL_BACKEND and ANYMAIL_*.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "TecnoSign <nao-responda@tecnosign.com.br>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -231,6 +232,9 @@ ANYMAIL = {key.removeprefix("ANYMAIL_"): value for key, value in os.environ.item
 # SMS carries the one-time codes that prove the holder controls the mobile on file; the backend is a dotted path to
 # a class with `send(to=, text=)` (tecnosign/notifications/sms.py), the console one printing them for development.
 SMS_BACKEND = env_str("SMS_BACKEND", "tecnosign.notifications.sms.ConsoleBackend")
+# WhatsApp reminders: off unless enabled; the backend is a dotted path (console prints them, for development).
+WHATSAPP_ENABLED = env_bool("WHATSAPP_ENABLED", False)
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "tecnosign.notifications.whatsapp.ConsoleBackend")
 STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", ["operacao@tecnosign.com.br"])
 # An outbox message claimed this long ago by a worker that never finished (killed) is sent again by the sweep.
 OUTBOX_STALE_CLAIM_SECONDS = env_int("OUTBOX_STALE_CLAIM_SECONDS", 10 * 60)
@@ -245,6 +249,8 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -265,7 +271,8 @@ LOGGING = {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Product rules (ICP-BRASIL.md). Values marked configurable there come from the CA's practice statement.
+# Orders (orders/): product rules, the order page's access, payments, documents. Values marked configurable in
+# ICP-BRASIL.md come from the CA's practice statement.
 # ---------------------------------------------------------------------------------------------------
 
 # No certificate of the V5 chain may be valid past this date; longer products are issued shortened.
@@ -295,11 +302,7 @@ HOLDER_LINK_SEND_WINDOW_SECONDS = env_int("HOLDER_LINK_SEND_WINDOW_SECONDS", 60 
 
 LGPD_CONSENT_VERSION = "2026-07"
 
-
-# Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-
-# Payments -------------------------------------------------------------------------------------------
+# Payments.
 # The gateway that creates charges. "sandbox" is built in (test cards, confirmed through its own signed webhook) and
 # is the default only with DEBUG on: in production there is no default, the deployment names its gateway, and the
 # sandbox is refused at start-up (orders.checks) unless SANDBOX_ALLOWED=1 marks a staging deployment, where test
@@ -316,7 +319,7 @@ BOLETO_BANK_CODE = env_str("BOLETO_BANK_CODE", "001")
 BOLETO_DUE_BUSINESS_DAYS = env_int("BOLETO_DUE_BUSINESS_DAYS", 3)
 BOLETO_CLEARING_BUSINESS_DAYS = env_int("BOLETO_CLEARING_BUSINESS_DAYS", 2)
 
-# Documents ------------------------------------------------------------------------------------------
+# Documents.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 5)
 # Photos above this many pixels are refused before they are decoded (a small PNG may inflate to gigabytes).
@@ -340,7 +343,6 @@ TOKENS_SEALING_KEYS = env_list("TOKENS_SEALING_KEYS", [])
 TOKEN_JOB_SECRETS_TTL = env_int("TOKEN_JOB_SECRETS_TTL", 600)
 # Longest a job may drive its agent (RSA key generation on a card can take a minute).
 TOKEN_JOB_RUN_LIMIT = env_int("TOKEN_JOB_RUN_LIMIT", 300)
-CELERY_BEAT_SCHEDULE["token-jobs-sweep"] = {"task": "tokens.jobs_sweep", "schedule": 300.0}
 
 # ---------------------------------------------------------------------------------------------------
 # Issuance and publication (issuance/): the CA backend, the 24 h hand-off, A1 delivery, CRL and OCSP.
@@ -381,24 +383,10 @@ A3_AUTHORISATION_MINUTES = env_int("A3_AUTHORISATION_MINUTES", 15)
 CRL_PUBLISH_INTERVAL_HOURS = env_int("CRL_PUBLISH_INTERVAL_HOURS", 6)
 CRL_NEXT_UPDATE_HOURS = env_int("CRL_NEXT_UPDATE_HOURS", 12)
 OCSP_NEXT_UPDATE_MINUTES = env_int("OCSP_NEXT_UPDATE_MINUTES", 60)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "issuance-monitor": {"task": "issuance.monitor", "schedule": 60.0},
-        "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},
-    }
-)
 
-# Partners' REST API and help centre (issue 7) -----------------------------------------------------
-INSTALLED_APPS += [
-    "rest_framework",
-    "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
-    "tecnosign.helpcenter",
-]
-# DRF's pt-BR catalog re-translates some of Django's own form messages (and worse: "O arquivo submetido está
-# vázio"). Django's catalog, added again as a locale path, outranks installed apps, so its wording wins.
-LOCALE_PATHS = [*LOCALE_PATHS, Path(django.__file__).resolve().parent / "conf" / "locale"]
+# ---------------------------------------------------------------------------------------------------
+# Partners' REST API (partners/api/).
+# ---------------------------------------------------------------------------------------------------
 # The API answers JSON only, authenticated by a partner's API token (never the session: no CSRF surface).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["partners.api.authentication.ApiTokenAuthentication"],
@@ -443,19 +431,26 @@ BOOKING_TOLERANCE_MINUTES = env_int("BOOKING_TOLERANCE_MINUTES", 10)  # the seed
 # "jitsi": a fresh room with an unguessable name per booking; "agent": each agent's fixed Teams/Zoom/Webex link.
 VIDEOCONFERENCE_PROVIDER = env_str("VIDEOCONFERENCE_PROVIDER", "jitsi")
 JITSI_BASE_URL = env_str("JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")
-# WhatsApp reminders: off unless enabled; the backend is a dotted path (console prints them, for development).
-WHATSAPP_ENABLED = env_bool("WHATSAPP_ENABLED", False)
-WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "tecnosign.notifications.whatsapp.ConsoleBackend")
-CELERY_BEAT_SCHEDULE["booking-timers"] = {"task": "scheduling.timers_due", "schedule": 60.0}
 
-# Revocation and guarantees (issue 6) ---------------------------------------------------------------
+# ---------------------------------------------------------------------------------------------------
+# Revocation and guarantees (revocation/).
+# ---------------------------------------------------------------------------------------------------
 # Wrong revocation passwords allowed per certificate and per client IP in the window, and how long the lock then
 # lasts. Counted in the database (revocation.PasswordThrottle): a restart or a cache flush lifts no lock.
 REVOCATION_PASSWORD_MAX_FAILURES = env_int("REVOCATION_PASSWORD_MAX_FAILURES", 5)
 REVOCATION_PASSWORD_WINDOW_MINUTES = env_int("REVOCATION_PASSWORD_WINDOW_MINUTES", 15)
 REVOCATION_LOCK_MINUTES = env_int("REVOCATION_LOCK_MINUTES", 15)
 
-# Audit log checkpoints (tecnosign/audit/checkpoints.py) ----------------------------------------------
+# Urgent revocation ("minha chave foi comprometida"): how long its link (and SMS code) is valid.
+URGENT_REVOCATION_LINK_MINUTES = env_int("URGENT_REVOCATION_LINK_MINUTES", 120)
+# A same-holder guarantee reissue: how long the link (with its SMS code) that lets the holder confirm it, and the
+# "Não fui eu" link, are valid; and how long a confirmed reissue is held, the holder told, before the hand-off.
+REISSUE_LINK_HOURS = env_int("REISSUE_LINK_HOURS", 72)
+REISSUE_NOTICE_MINUTES = env_int("REISSUE_NOTICE_MINUTES", 120)
+
+# ---------------------------------------------------------------------------------------------------
+# Audit log checkpoints (tecnosign/audit/checkpoints.py).
+# ---------------------------------------------------------------------------------------------------
 # The chain's head, signed with Ed25519 every few minutes and kept outside the database, so that whoever owns the
 # tables cannot rewrite history and recompute the keyless chain unnoticed (`manage.py verify_audit_log`).
 # Keys: a PEM value, a path to a PEM file, or the raw 32-byte key in base64. The private key signs (required when
@@ -473,15 +468,22 @@ AUDIT_CHECKPOINT_SINK = env_str("AUDIT_CHECKPOINT_SINK", str(VAR_DIR / "audit-ch
 AUDIT_CHECKPOINT_S3_ENDPOINT_URL = env_str("AUDIT_CHECKPOINT_S3_ENDPOINT_URL")
 AUDIT_CHECKPOINT_RETENTION_DAYS = env_int("AUDIT_CHECKPOINT_RETENTION_DAYS", 3660)
 # Events sealed since the last checkpoint are protected by the chain alone: this is the window.
-CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {
-    "task": "audit.checkpoint",
-    "schedule": float(env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300)),
-}
+AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300)
 
-# Urgent revocation ("minha chave foi comprometida"): how long its link (and SMS code) is valid.
-URGENT_REVOCATION_LINK_MINUTES = env_int("URGENT_REVOCATION_LINK_MINUTES", 120)
-# A same-holder guarantee reissue: how long the link (with its SMS code) that lets the holder confirm it, and the
-# "Não fui eu" link, are valid; and how long a confirmed reissue is held, the holder told, before the hand-off.
-REISSUE_LINK_HOURS = env_int("REISSUE_LINK_HOURS", 72)
-REISSUE_NOTICE_MINUTES = env_int("REISSUE_NOTICE_MINUTES", 120)
-CELERY_BEAT_SCHEDULE["reissue-handoffs"] = {"task": "revocation.reissue_handoffs_due", "schedule": 60.0}
+# ---------------------------------------------------------------------------------------------------
+# Beat: every scheduled task, in one place. Each scans rows with a due time and a status and claims them, so a
+# missed beat is caught up by the next and a double beat sends nothing twice.
+# ---------------------------------------------------------------------------------------------------
+CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
+    "audit-seal": {"task": "audit.seal", "schedule": 60.0},
+    "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS)},
+    "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
+    "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
+    "documents-purge": {"task": "orders.documents_purge", "schedule": 24 * 60 * 60.0},
+    "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},
+    "issuance-monitor": {"task": "issuance.monitor", "schedule": 60.0},
+    "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},
+    "reissue-handoffs": {"task": "revocation.reissue_handoffs_due", "schedule": 60.0},
+    "token-jobs-sweep": {"task": "tokens.jobs_sweep", "schedule": 300.0},
+}

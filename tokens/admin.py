@@ -37,8 +37,8 @@ class WorkstationAdmin(admin.ModelAdmin):
             agent_info=status,
             actor=actor,
         )
-        obj.pk, obj.secret_sealed = saved.pk, saved.secret_sealed
-        obj._state.adding = False
+        obj.pk = saved.pk
+        obj.refresh_from_db()  # the service's row, for the admin's message and log
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -99,7 +99,7 @@ class TokenJobAdmin(admin.ModelAdmin):
             actor=Actor.from_request(request),
         )
         obj.pk = job.pk
-        obj._state.adding = False
+        obj.refresh_from_db()  # the service's row, for the admin's message and log
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.queue import enqueue_on_commit
+from tecnosign.queue import enqueue_task_on_commit
 
 from . import sealing
 from .agent import protocol
@@ -168,9 +168,7 @@ def token_job_create(
             actor=actor,
             after={"operation": operation, "workstation": workstation.pk, "token_serial": job.token_serial},
         )
-        from .tasks import run_token_job  # tasks.py imports this module
-
-        enqueue_on_commit(run_token_job, job.pk, sealing.seal_json(secrets) if secrets else None)
+        enqueue_task_on_commit("tokens.run_job", job.pk, sealing.seal_json(secrets) if secrets else None)
     return job
 
 

@@ -14,7 +14,6 @@ Errors are `{"code", "message", "errors": [{"field", "code", "message"}]}` in Po
 import contextlib
 import json
 from datetime import datetime, timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -35,7 +34,6 @@ from issuance.services.a3 import (
 from issuance.services.issue import AlreadyIssued, CaFailed, IssuanceLocked, issuance_password_check
 from orders.decorators import customer_order_view
 from orders.models import Order
-from orders.services.access import has_access
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
@@ -58,22 +56,17 @@ def _domain_error(error: DomainError) -> JsonResponse:
     return _error(error.code, error.message, status=status, field=error.field)
 
 
-def _customer_order_api(view):
-    """customer_order_view for the script's calls: a JSON 403 instead of a redirect to the look-up page."""
+def _access_refused(request) -> JsonResponse:
+    return _error(
+        "order_access_required",
+        "Sua sessão expirou ou não dá acesso a este pedido. Abra o pedido de novo com o número e o CPF/CNPJ "
+        "do titular.",
+        status=403,
+    )
 
-    @wraps(view)
-    def wrapper(request, number: str):
-        order = Order.objects.select_related("product").filter(number=number).first()
-        if order is None or not has_access(request.session, number):
-            return _error(
-                "order_access_required",
-                "Sua sessão expirou ou não dá acesso a este pedido. Abra o pedido de novo com o número e o CPF/CNPJ "
-                "do titular.",
-                status=403,
-            )
-        return view(request, order)
 
-    return wrapper
+# customer_order_view for the script's calls: a JSON 403 instead of a redirect to the look-up page.
+_customer_order_api = customer_order_view(refuse=_access_refused)
 
 
 def _json_body(request) -> dict | None:

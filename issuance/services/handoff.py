@@ -14,7 +14,7 @@ from orders.services.transitions import order_transition
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
-from tecnosign.queue import enqueue_on_commit
+from tecnosign.queue import enqueue_task_on_commit
 
 from ..backends import CaError, CaRejected, CaUnavailable, Submission, get_backend
 from ..models import IssuanceRequest
@@ -85,10 +85,23 @@ def issuance_submit(order: Order, *, actor: Actor = SYSTEM) -> IssuanceRequest:
         after={"request": request.pk, "backend": request.backend, "sla_deadline": request.sla_deadline.isoformat()},
         note="Enviado à Autoridade Certificadora",
     )
-    from ..tasks import submit_issuance_request
-
-    enqueue_on_commit(submit_issuance_request, request.pk)
+    enqueue_task_on_commit("issuance.submit", request.pk)
     return request
+
+
+def issuance_requests_resend(*, request_ids: list[int]) -> list[int]:
+    """Staff send again the requests the CA has not accepted yet (still queued); the others are left alone.
+
+    Nothing changes in the rows: the task sends each one once (`issuance_request_send` claims it). Returns the ids
+    queued."""
+    queued = list(
+        IssuanceRequest.objects.filter(pk__in=list(request_ids), status=S.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in queued:
+        enqueue_task_on_commit("issuance.submit", pk)
+    return queued
 
 
 def issuance_request_send(*, request_id: int) -> str:

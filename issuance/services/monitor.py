@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tecnosign.audit.services import audit_record
-from tecnosign.queue import enqueue_on_commit
+from tecnosign.queue import enqueue_task_on_commit
 
 from ..models import IssuanceRequest
 from .handoff import alert_staff
@@ -33,8 +33,6 @@ class MonitorReport:
 
 
 def issuance_monitor() -> MonitorReport:
-    from ..tasks import poll_issuance_request, submit_issuance_request
-
     now = timezone.now()
     report = MonitorReport()
     poll_due = Q(last_polled_at__isnull=True) | Q(
@@ -42,13 +40,13 @@ def issuance_monitor() -> MonitorReport:
     )
     for pk in _ids(IssuanceRequest.objects.filter(poll_due, status=S.SUBMITTED)):
         if IssuanceRequest.objects.filter(poll_due, pk=pk, status=S.SUBMITTED).update(last_polled_at=now):
-            enqueue_on_commit(poll_issuance_request, pk)
+            enqueue_task_on_commit("issuance.poll", pk)
             report.polled.append(pk)
     lost = Q(last_attempt_at__isnull=True, submitted_at__lte=now - timedelta(minutes=2)) | Q(
         last_attempt_at__lte=now - LOST_AFTER
     )
     for pk in _ids(IssuanceRequest.objects.filter(lost, status=S.QUEUED)):
-        enqueue_on_commit(submit_issuance_request, pk)
+        enqueue_task_on_commit("issuance.submit", pk)
         report.resent.append(pk)
     warn_at = now - timedelta(hours=settings.ISSUANCE_SLA_WARN_HOURS)
     pending = IssuanceRequest.objects.filter(status__in=IssuanceRequest.PENDING)

@@ -7,7 +7,7 @@ from django.utils import formats, timezone
 
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.queue import enqueue_on_commit
+from tecnosign.queue import enqueue_task_on_commit
 
 from ..backends import CaError, CaUnavailable, get_backend
 from ..models import Certificate
@@ -63,7 +63,5 @@ def certificate_revoke(*, certificate: Certificate, reason: int, actor: Actor, n
             note=note,
         )
         if locked.backend == "local":  # an external AC republishes its own CRL
-            from ..tasks import publish_crl
-
-            enqueue_on_commit(publish_crl)
+            enqueue_task_on_commit("issuance.publish_crl")
     return locked

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import orders.models.documents
+import tecnosign.storage
 import uuid
 from django.db import migrations, models
 
@@ -91,7 +92,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('identity', 'Documento de identidade do titular'), ('company_articles', 'Contrato social / ato constitutivo da empresa')], max_length=20, verbose_name='tipo')),
                 ('identity_type', models.CharField(blank=True, choices=[('rg', 'RG (carteira de identidade)'), ('cin', 'CIN (nova carteira de identidade)'), ('cnh', 'CNH (carteira de motorista)'), ('passport', 'Passaporte'), ('rne', 'RNE / CRNM (estrangeiro)'), ('professional', 'Carteira profissional (OAB, CRM, CREA…)')], max_length=16, verbose_name='documento')),
-                ('file', models.FileField(max_length=200, storage=orders.models.documents._private_storage, upload_to=orders.models.documents.document_path, verbose_name='arquivo')),
+                ('file', models.FileField(max_length=200, storage=tecnosign.storage.private_storage, upload_to=orders.models.documents.document_path, verbose_name='arquivo')),
                 ('original_name', models.CharField(max_length=255, verbose_name='nome original')),
                 ('content_type', models.CharField(max_length=40, verbose_name='formato')),
                 ('size', models.PositiveIntegerField(verbose_name='tamanho (bytes)')),

@@ -3,11 +3,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
-
-def _private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
+from tecnosign.storage import private_storage
 
 
 def document_path(instance: "Document", filename: str) -> str:
@@ -38,7 +34,7 @@ class Document(models.Model):
     order = models.ForeignKey("orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField("tipo", max_length=20, choices=Kind.choices)
     identity_type = models.CharField("documento", max_length=16, choices=IdentityType.choices, blank=True)
-    file = models.FileField("arquivo", upload_to=document_path, storage=_private_storage, max_length=200)
+    file = models.FileField("arquivo", upload_to=document_path, storage=private_storage, max_length=200)
     original_name = models.CharField("nome original", max_length=255)
     content_type = models.CharField("formato", max_length=40)
     size = models.PositiveIntegerField("tamanho (bytes)")

@@ -33,6 +33,10 @@ class Order(models.Model):
         CANCELLED = "cancelled", "Cancelado"
         REVOKED = "revoked", "Certificado revogado"
 
+    # The states in which an order may be paid (a charge started, a webhook's payment accepted): the one definition
+    # the payment service, the order page and the partner portal use.
+    PAYABLE = (Status.AWAITING_PAYMENT, Status.PAYMENT_EXPIRED)
+
     number = models.CharField("número", max_length=12, unique=True, default=new_order_number, editable=False)
     product = models.ForeignKey("orders.Product", verbose_name="produto", on_delete=models.PROTECT)
     link = models.ForeignKey(

@@ -90,6 +90,21 @@ def order_access_url(order: Order) -> str:
     return settings.SITE_URL + reverse("orders:access", args=[order_access_token(order)])
 
 
+def order_created_notify(order: Order) -> None:
+    """The "order received, how to pay" e-mail with a one-time link to the order, inside the caller's transaction.
+    Keyed by the order: whichever way it was made (checkout, the holder confirming a partner's order), its holder
+    gets it once."""
+    access_url = order_access_url(order)
+    notify(
+        "order_created",
+        to=order.email,
+        key=f"order:{order.pk}:created",
+        obj=order,
+        context={"order": order, "product": order.product, "access_url": access_url},
+        secrets=[access_url],
+    )
+
+
 def order_access_pending(token: str, *, number: str | None = None) -> HolderLink | None:
     """The access link for `token` while it may still be used (and is of order `number`, when given)."""
     link = holder_link_find(token, purpose=_ACCESS)

@@ -1,7 +1,8 @@
 """Checkout: turning a quick-sale form into an order awaiting payment, or a partner's order awaiting its holder."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,14 +10,13 @@ from django.utils import timezone
 
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.notifications.services import notify
 
 from ..eligibility import videoconference_eligibility
 from ..models import Order, Product, ReferralLink
-from .access import order_access_url
+from .access import order_created_notify
 from .holder_confirmation import holder_confirmation_send
-from .links import link_check, link_claim_use, link_pricing, link_product
-from .passwords import hash_secret, password_problems
+from .links import Pricing, link_check, link_claim_use, link_pricing, link_product
+from .passwords import hash_secret, holder_secrets_problem
 
 
 class CheckoutError(DomainError):
@@ -68,44 +68,27 @@ def order_create(
 ) -> Order:
     """Create an order in `awaiting_payment`. The price comes from the catalog and the link, never the client."""
     product = _check_order(link, product_code, holder)
-    problems = password_problems(issuance_password, revocation_password)
-    if problems:
-        field, messages = next(iter(problems.items()))
-        raise CheckoutError(messages[0], field=field)
-    if not lgpd_consent:
-        raise CheckoutError("É preciso aceitar o tratamento dos dados pessoais (LGPD).", field="lgpd_consent")
+    if problem := holder_secrets_problem(issuance_password, revocation_password, lgpd_consent=lgpd_consent):
+        field, message = problem
+        raise CheckoutError(message, field=field)
 
     pricing = link_pricing(link, product)
     # Hashed before the transaction: claiming a use locks the link's row, which every visit to the link page
     # updates too, and the two hashes take a quarter of a second of CPU.
     issuance_hash, revocation_hash = hash_secret(issuance_password), hash_secret(revocation_password)
     with transaction.atomic():
-        link_claim_use(link)
-        order = _insert_order(
+        order = _order_insert_through(
+            link,
             product=product,
-            link=link,
             holder=holder,
             pricing=pricing,
+            actor=actor,
+            note=f"Pedido pelo link {link.code}",
             issuance_hash=issuance_hash,
             revocation_hash=revocation_hash,
             consent_at=timezone.now(),
         )
-        audit_record(
-            action="order.created",
-            obj=order,
-            actor=actor,
-            after={"status": order.status, "product": product.code, "price": str(order.price)},
-            note=f"Pedido pelo link {link.code}",
-        )
-        access_url = order_access_url(order)
-        notify(
-            "order_created",
-            to=order.email,
-            key=f"order:{order.pk}:created",
-            obj=order,
-            context={"order": order, "product": product, "access_url": access_url},
-            secrets=[access_url],
-        )
+        order_created_notify(order)
     return order
 
 
@@ -118,22 +101,30 @@ def order_create_for_holder(*, link: ReferralLink, product_code: str, holder: Ho
     product = _check_order(link, product_code, holder)
     pricing = link_pricing(link, product)
     with transaction.atomic():
-        link_claim_use(link)
-        order = _insert_order(
+        order = _order_insert_through(
+            link,
             product=product,
-            link=link,
             holder=holder,
             pricing=pricing,
+            actor=actor,
+            note=f"Pedido do parceiro pelo link {link.code}, aguardando o titular",
             status=Order.Status.AWAITING_HOLDER,
         )
-        audit_record(
-            action="order.created",
-            obj=order,
-            actor=actor,
-            after={"status": order.status, "product": product.code, "price": str(order.price)},
-            note=f"Pedido do parceiro pelo link {link.code}, aguardando o titular",
-        )
         holder_confirmation_send(order=order, actor=actor, note="Link de confirmação enviado ao titular")
+    return order
+
+
+def _order_insert_through(link: ReferralLink, *, product, holder, pricing, actor: Actor, note: str, **insert) -> Order:
+    """Inside the caller's transaction: one use of the link claimed, the order inserted, its creation audited."""
+    link_claim_use(link)
+    order = _insert_order(product=product, link=link, holder=holder, pricing=pricing, **insert)
+    audit_record(
+        action="order.created",
+        obj=order,
+        actor=actor,
+        after={"status": order.status, "product": product.code, "price": str(order.price)},
+        note=note,
+    )
     return order
 
 
@@ -142,39 +133,83 @@ def _insert_order(
     product,
     link,
     holder,
-    pricing,
+    pricing: Pricing,
     status=Order.Status.AWAITING_PAYMENT,
     issuance_hash="",
     revocation_hash="",
     consent_at=None,
+    consent_version: str | None = None,
+    partner=None,
+    replaces=None,
 ) -> Order:
-    # The number is random; on the rare collision draw again rather than fail the customer's purchase.
+    if consent_version is None:  # a new consent is given to the terms in force
+        consent_version = settings.LGPD_CONSENT_VERSION if consent_at else ""
+    return order_insert(
+        status=status,
+        product=product,
+        link=link,
+        partner=link.partner if link is not None else partner,
+        **asdict(holder),
+        issuance_password_hash=issuance_hash,
+        revocation_password_hash=revocation_hash,
+        list_price=pricing.list_price,
+        discount=pricing.discount,
+        price=pricing.price,
+        commission_percent=pricing.commission_percent,
+        lgpd_consent_at=consent_at,
+        lgpd_consent_version=consent_version,
+        replaces=replaces,
+    )
+
+
+class ReplacementExists(DomainError):
+    code = "already_reissued"
+
+
+def order_insert(**fields) -> Order:
+    """Insert an order under its random number: on the rare collision draw again rather than fail the purchase. A
+    replacement (`replaces` set) that its original already has is refused by the one-to-one column, whatever happens
+    concurrently: ReplacementExists."""
     for _ in range(5):
         try:
             with transaction.atomic():
-                return Order.objects.create(
-                    status=status,
-                    product=product,
-                    link=link,
-                    partner=link.partner,
-                    person_name=holder.person_name,
-                    person_cpf=holder.person_cpf,
-                    person_birth_date=holder.person_birth_date,
-                    company_name=holder.company_name,
-                    cnpj=holder.cnpj,
-                    email=holder.email,
-                    mobile=holder.mobile,
-                    pis_nis=holder.pis_nis,
-                    cei=holder.cei,
-                    issuance_password_hash=issuance_hash,
-                    revocation_password_hash=revocation_hash,
-                    list_price=pricing.list_price,
-                    discount=pricing.discount,
-                    price=pricing.price,
-                    commission_percent=pricing.commission_percent,
-                    lgpd_consent_at=consent_at,
-                    lgpd_consent_version=settings.LGPD_CONSENT_VERSION if consent_at else "",
-                )
+                return Order.objects.create(**fields)
         except IntegrityError:
-            continue
+            original = fields.get("replaces")
+            if original is not None and Order.objects.filter(replaces=original).exists():
+                raise ReplacementExists(f"O pedido {original.number} já teve a sua reemissão em garantia.") from None
     raise IntegrityError("could not allocate a unique order number")
+
+
+def order_create_replacement(
+    *, original: Order, cnpj: str, pis_nis: str, cei: str, revocation_password_hash: str
+) -> Order:
+    """The free replacement of `original` (a guarantee reissue): the same holder, product and sale, price 0, no link
+    (its usage limit and conversion are left alone), `replaces` set; created awaiting payment, for the caller to move
+    and audit in its own transaction. The issuance password hash is the original's until a same-holder reissue is
+    handed off with the passwords its holder chose after proving the contact (revocation's `reissue_proof`)."""
+    holder = HolderData(
+        person_name=original.person_name,
+        person_cpf=original.person_cpf,
+        person_birth_date=original.person_birth_date,
+        email=original.email,
+        mobile=original.mobile,
+        pis_nis=pis_nis,
+        cei=cei,
+        company_name=original.company_name,
+        cnpj=cnpj,
+    )
+    return _insert_order(
+        product=original.product,
+        link=None,
+        partner=original.partner,
+        holder=holder,
+        pricing=Pricing(
+            list_price=original.list_price, discount=original.list_price, price=Decimal("0.00"), commission_percent=None
+        ),
+        issuance_hash=original.issuance_password_hash,
+        revocation_hash=revocation_password_hash,
+        consent_at=original.lgpd_consent_at,
+        consent_version=original.lgpd_consent_version,
+        replaces=original,
+    )

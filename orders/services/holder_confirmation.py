@@ -20,9 +20,9 @@ from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
 
 from ..models import HolderLink, Order, Partner
-from .access import order_access_url
+from .access import order_created_notify
 from .holder_links import holder_link_issue, holder_link_spend, holder_link_verify
-from .passwords import hash_secret, password_problems
+from .passwords import hash_secret, holder_secrets_problem
 from .transitions import order_transition, order_transition_claim
 
 S = Order.Status
@@ -112,12 +112,9 @@ def order_holder_confirm(
     link = holder_link_verify(token=token, purpose=PURPOSE)
     if not data_confirmed:
         raise HolderConfirmationError("Confira os dados e marque que estão corretos.", field="data_confirmed")
-    problems = password_problems(issuance_password, revocation_password)
-    if problems:
-        field, messages = next(iter(problems.items()))
-        raise HolderConfirmationError(messages[0], field=field)
-    if not lgpd_consent:
-        raise HolderConfirmationError("É preciso aceitar o tratamento dos dados pessoais (LGPD).", field="lgpd_consent")
+    if problem := holder_secrets_problem(issuance_password, revocation_password, lgpd_consent=lgpd_consent):
+        field, message = problem
+        raise HolderConfirmationError(message, field=field)
     # Hashed before the transaction, as checkout does: a quarter of a second of CPU must not hold the row lock.
     issuance_hash, revocation_hash = hash_secret(issuance_password), hash_secret(revocation_password)
     with transaction.atomic():
@@ -144,16 +141,7 @@ def order_holder_confirm(
             after={"lgpd_consent_at": consent_at.isoformat(), "lgpd_consent_version": settings.LGPD_CONSENT_VERSION},
             note="O titular conferiu os dados, aceitou o termo LGPD e criou as senhas de emissão e de revogação",
         )
-        access_url = order_access_url(order)
-        # The same key as checkout's e-mail: whichever way an order was made, its holder gets it once.
-        notify(
-            "order_created",
-            to=order.email,
-            key=f"order:{order.pk}:created",
-            obj=order,
-            context={"order": order, "product": order.product, "access_url": access_url},
-            secrets=[access_url],
-        )
+        order_created_notify(order)
     return order
 
 

@@ -17,9 +17,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from tecnosign.errors import DomainError
+from tecnosign.notifications.models import OutboxMessage
+from tecnosign.notifications.services import notify
 
 from ..models import HolderLink, Order
 
@@ -70,6 +73,55 @@ def holder_link_issue(
         expires_at=now + lifetime,
     )
     return IssuedLink(link=link, token=token, code=code)
+
+
+def link_reference(link: HolderLink) -> str:
+    """Printed in the e-mail and in the SMS: when several were asked for, which code goes with which link."""
+    return f"R{link.pk}"
+
+
+def holder_link_send(
+    *,
+    order: Order,
+    purpose: str,
+    lifetime: timedelta,
+    subject: str,
+    url_name: str,
+    kind: str,
+    context: dict,
+    code_for: str,
+) -> IssuedLink:
+    """A new link with its code for the holder of `order` (inside the caller's transaction): the link e-mailed as
+    message `kind` (its context gets `order`, `url` and `reference`), the code texted to the mobile on file
+    ("o código para <code_for> (ref. R12)"). `url_name` is the page the link opens, taking the token."""
+    issued = holder_link_issue(order=order, purpose=purpose, lifetime=lifetime, with_code=True, subject=subject)
+    url = settings.SITE_URL + reverse(url_name, args=[issued.token])
+    reference = link_reference(issued.link)
+    notify(
+        kind,
+        to=order.email,
+        key=f"holder-link:{issued.link.pk}:email",
+        obj=order,
+        context={**context, "order": order, "url": url, "reference": reference},
+        secrets=[url],
+    )
+    holder_code_text(issued=issued, purpose=f"{code_for} (ref. {reference})")
+    return issued
+
+
+def holder_code_text(*, issued: IssuedLink, purpose: str) -> None:
+    """Text the link's code to the mobile on file (inside the caller's transaction, once per link). `purpose` completes
+    "o código para … do pedido" (pt-BR), e.g. "revogar o certificado (ref. R12)"."""
+    order = issued.link.order
+    notify(
+        "holder_code_sms",
+        to=order.mobile,
+        key=f"holder-link:{issued.link.pk}:code",
+        channel=OutboxMessage.Channel.SMS,
+        obj=order,
+        context={"order": order, "code": issued.code, "purpose": purpose},
+        secrets=[issued.code],
+    )
 
 
 def holder_link_find(token: str, *, purpose: str) -> HolderLink | None:

@@ -26,6 +26,18 @@ def password_problems(issuance: str, revocation: str) -> dict[str, list[str]]:
     return problems
 
 
+def holder_secrets_problem(issuance: str, revocation: str, *, lgpd_consent: bool = True) -> tuple[str, str] | None:
+    """The first thing the holder must fix before an order takes their two passwords (and, where asked, their LGPD
+    consent), as (field, message); None when all is right. Checkout, the holder's confirmation of a partner's order
+    and a reissue's new passwords apply this one rule."""
+    if problems := password_problems(issuance, revocation):
+        field, messages = next(iter(problems.items()))
+        return field, messages[0]
+    if not lgpd_consent:
+        return "lgpd_consent", "É preciso aceitar o tratamento dos dados pessoais (LGPD)."
+    return None
+
+
 def hash_secret(raw: str) -> str:
     return make_password(raw)
 

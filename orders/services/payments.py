@@ -56,10 +56,10 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
     gateway = get_gateway()
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in Order.PAYABLE:
+            raise PaymentNotAllowed("Este pedido não está aguardando pagamento.")
         if order.status == S.PAYMENT_EXPIRED:
             order = order_transition(order=order, to=S.AWAITING_PAYMENT, actor=actor, note="Nova cobrança gerada")
-        elif order.status != S.AWAITING_PAYMENT:
-            raise PaymentNotAllowed("Este pedido não está aguardando pagamento.")
         now = timezone.now()
         current = order.payments.select_for_update().filter(status=P.PENDING).first()
         if (
@@ -206,7 +206,7 @@ def _apply_paid(payment: Payment, event: GatewayEvent) -> str:
         return E.AMOUNT_MISMATCH
     now = timezone.now()
     Payment.objects.filter(pk=payment.pk).update(status=P.PAID, paid_at=now, paid_amount=event.amount)
-    if order.status not in (S.AWAITING_PAYMENT, S.PAYMENT_EXPIRED):
+    if order.status not in Order.PAYABLE:
         _flag(payment, f"Pagamento recebido com o pedido em “{order.get_status_display()}”: verificar estorno.")
         return E.LATE_AFTER_CANCEL
     # Paid through a replaced charge (an old boleto): accept it and retire the live one.

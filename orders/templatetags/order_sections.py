@@ -1,6 +1,9 @@
 """Sections of the customer's order page, each computing its own context."""
 
 from django import template
+from django.apps import apps
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from ..forms_payment import CardForm, DocumentUploadForm
 from ..models import Document, Order, Payment
@@ -9,7 +12,6 @@ from ..services.payments import order_payment_summary
 from ..views_payment import pix_qr_data_uri, sandbox_simulation_enabled
 
 register = template.Library()
-S = Order.Status
 
 
 @register.inclusion_tag("orders/sections/payment.html", takes_context=True)
@@ -20,7 +22,7 @@ def payment_section(context, order: Order) -> dict:
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "order": order,
-        "payable": order.status in (S.AWAITING_PAYMENT, S.PAYMENT_EXPIRED),
+        "payable": order.status in Order.PAYABLE,
         "summary": summary,
         "pix_qr": pix_qr_data_uri(live.pix_payload) if live and live.method == Payment.Method.PIX else "",
         "card_form": CardForm(),
@@ -40,3 +42,26 @@ def documents_section(context, order: Order) -> dict:
         "missing": [Document.Kind(kind).label for kind in missing_kinds(order)],
         "form": DocumentUploadForm(kinds=kinds),
     }
+
+
+@register.simple_tag(takes_context=True)
+def later_sections(context, order: Order) -> SafeString:
+    """The order page's sections owned by the apps after `orders` — the videoconference, issuance, the A3 install,
+    revocation — each rendered from the template and context its app gives.
+
+    `orders` loads none of their template tags and names none of their templates (dependencies point toward it):
+    each app adds its sections through an `order_page_sections(order)` method on its AppConfig returning
+    `(position, template_name, context)` triples, as `order_deadlines` collects the timeline's dates. The page
+    shows them by position; each is rendered with the request, so its forms get their CSRF token.
+    """
+    found = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "order_page_sections", None)
+        if provider is not None:
+            found.extend(provider(order))
+    request = context.get("request")
+    rendered = [
+        render_to_string(template_name, section_context, request=request)
+        for _, template_name, section_context in sorted(found, key=lambda section: section[0])
+    ]
+    return mark_safe("".join(rendered))  # noqa: S308 (templates rendered with autoescape, as an include would be)

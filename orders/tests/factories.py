@@ -114,3 +114,32 @@ class OrderFactory(factory.django.DjangoModelFactory):
     price = factory.LazyAttribute(lambda o: o.product.price)
     lgpd_consent_at = factory.LazyFunction(timezone.now)
     lgpd_consent_version = "2026-07"
+
+
+def order_row(n: int, *, product, link=None, partner=None, status=Order.Status.AWAITING_PAYMENT, cnpj=False, **fields):
+    """The n-th client's order, unsaved, for `bulk_create` where thousands are needed (the query-count tests,
+    bench/big_tables.py, bench/booking_contention.py): valid CPF (and CNPJ with `cnpj`), unusable password hashes.
+    A partner's order still waiting for its holder has neither passwords nor consent (a database constraint).
+    `fields` override any column."""
+    confirmed = status != Order.Status.AWAITING_HOLDER
+    columns = {
+        "product": product,
+        "link": link,
+        "partner": partner,
+        "status": status,
+        "person_name": f"Cliente {n}",
+        "person_cpf": valid_cpf(n),
+        "person_birth_date": date(1985, 4, 12),
+        "company_name": f"Empresa {n} Ltda" if cnpj else "",
+        "cnpj": valid_cnpj(n) if cnpj else "",
+        "email": f"cliente{n}@exemplo.com.br",
+        "mobile": "+5511987654321",
+        "issuance_password_hash": "!" if confirmed else "",
+        "revocation_password_hash": "!" if confirmed else "",
+        "list_price": product.price,
+        "price": product.price,
+        "commission_percent": link.commission_percent if link else None,
+        "lgpd_consent_at": timezone.now() if confirmed else None,
+        "lgpd_consent_version": "2026-07" if confirmed else "",
+    }
+    return Order(**{**columns, **fields})

@@ -5,6 +5,15 @@ from urllib.parse import urlsplit
 
 ACCESS_LINK = re.compile(r"https?://[^/\s]+(/pedido/acesso/[^/\s]+/)")
 BOOKING_LINK = re.compile(r"https?://[^/\s]+(/pedido/[^/\s]+/agendar/acesso/[^/\s]+/)")
+# What a holder fills in on the confirmation link of a partner's order: the data is right, consent, both passwords.
+HOLDER_FORM = {
+    "data_confirmed": "on",
+    "issuance_password": "Minha-Emissao#77",
+    "issuance_password_confirm": "Minha-Emissao#77",
+    "revocation_password": "Minha-Revoga#88",
+    "revocation_password_confirm": "Minha-Revoga#88",
+    "lgpd_consent": "on",
+}
 
 
 def link_in(body: str, pattern: re.Pattern = ACCESS_LINK) -> str:

@@ -51,6 +51,7 @@ def test_the_database_refuses_an_a1_longer_than_12_months_even_without_the_form(
 
 
 def test_seal_products_exist_for_companies():
+    # Given an SE-S electronic seal for a company (CNPJ), in a file, for 12 months
     seal = Product(
         code="se-s",
         name="Selo SE-S",
@@ -60,7 +61,26 @@ def test_seal_products_exist_for_companies():
         validity_months=12,
         price=Decimal("300"),
     )
+
+    # When staff's form checks it and it is saved
     seal.full_clean()
+    seal.save()
+
+    # Then it is on sale as entered, a software product like A1
+    stored = Product.objects.get(code="se-s")
+    assert (stored.holder_type, stored.certificate_type, stored.media, stored.validity_months) == (
+        "cnpj",
+        "SE-S",
+        "software",
+        12,
+    )
+    assert stored.certificate_type in Product.SOFTWARE_TYPES
+
+
+def test_the_database_refuses_a_seal_for_a_person_even_without_the_form():
+    # Given an SE-S seal written straight to the database for a CPF holder, when it is saved, then it is refused
+    with pytest.raises(IntegrityError):
+        ProductFactory(code="se-s-cpf", holder_type="cpf", certificate_type="SE-S", media="software")
 
 
 def test_validity_is_capped_at_the_end_of_the_v5_chain():

@@ -18,6 +18,7 @@ from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
 
 from .factories import CnpjProductFactory, LinkFactory, OrderFactory, ProductFactory, UserFactory
+from .links import HOLDER_FORM
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -31,14 +32,6 @@ MARIA = HolderData(
     email="maria@exemplo.com.br",
     mobile="+5511987654321",
 )
-HOLDER_FORM = {
-    "data_confirmed": "on",
-    "issuance_password": "Minha-Emissao#77",
-    "issuance_password_confirm": "Minha-Emissao#77",
-    "revocation_password": "Minha-Revoga#88",
-    "revocation_password_confirm": "Minha-Revoga#88",
-    "lgpd_consent": "on",
-}
 
 
 def make_partner_order(on_commit, *, product=None, holder=MARIA) -> tuple[Order, str]:

@@ -18,6 +18,7 @@ from orders.payments.pix import parse_tlv
 from orders.services.payments import payments_expire
 from orders.services.transitions import order_transition
 from tecnosign.audit.models import AuditEvent
+from tecnosign.notifications.models import OutboxMessage
 
 from .factories import DiscountLinkFactory, OrderFactory
 
@@ -45,6 +46,20 @@ def paid_body(payment: Payment, *, amount=None, status="paid", event_id=None, oc
     if event_id:
         body["id"] = event_id
     return json.dumps(body).encode()
+
+
+def payment_state(order: Order) -> dict:
+    """What a refused webhook must leave alone: the order, its charges, the events, commissions, messages, audit."""
+    return {
+        "order": Order.objects.values("status", "status_changed_at").get(pk=order.pk),
+        "payments": list(
+            Payment.objects.filter(order=order).order_by("pk").values("pk", "status", "paid_at", "paid_amount")
+        ),
+        "events": list(PaymentEvent.objects.order_by("pk").values_list("pk", flat=True)),
+        "commissions": CommissionEntry.objects.count(),
+        "messages": OutboxMessage.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
 
 
 @pytest.mark.parametrize("method", ["boleto", "pix"])
@@ -122,10 +137,11 @@ def test_duplicate_and_replayed_webhooks_change_nothing_twice(client, customer, 
     with on_commit():
         first = post_webhook(client, body)
         again = post_webhook(client, body)
+    before_stale = payment_state(order)
     stale = post_webhook(client, body, timestamp=int(time.time()) - 301)
 
     assert first.json()["outcome"] == "applied" and again.json()["outcome"] == "duplicate"
-    assert stale.status_code == 400
+    assert stale.status_code == 400 and payment_state(order) == before_stale
     assert PaymentEvent.objects.count() == 1 and CommissionEntry.objects.count() == 1
     assert sum("Pagamento confirmado" in m.subject for m in mail.outbox) == 1
 
@@ -140,10 +156,12 @@ def test_badly_signed_webhook_is_400_and_nothing_changes(client, customer, heade
     customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
     payment = Payment.objects.get()
     body = paid_body(payment)
+    before = payment_state(order)
 
     response = post_webhook(client, body, header=header or "", secret="another-secret")
 
     assert response.status_code == 400 and response.json()["error"] == "webhook_rejected"
+    assert payment_state(order) == before
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT and not PaymentEvent.objects.exists()
 
@@ -154,8 +172,13 @@ def test_tampered_body_breaks_the_signature(client, customer):
     payment = Payment.objects.get()
     body = paid_body(payment, amount=Decimal("1.00"))
     signature = sign(body, secret=SECRET)
+    before = payment_state(order)
+
     response = post_webhook(client, body.replace(b'"1.00"', b'"159.90"'), header=signature)
+
     assert response.status_code == 400
+    assert payment_state(order) == before
+    assert Payment.objects.get().status == Payment.Status.PENDING
 
 
 def test_wrong_amount_is_recorded_and_flagged_never_paid(client, customer, on_commit):
@@ -321,10 +344,12 @@ def test_a_webhook_without_the_event_time_is_refused(client, customer):
     customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
     body = json.loads(paid_body(Payment.objects.get()))
     del body["occurred_at"]
+    before = payment_state(order)
 
     response = post_webhook(client, json.dumps(body).encode())
 
     assert response.status_code == 400 and not PaymentEvent.objects.exists()
+    assert payment_state(order) == before
     order.refresh_from_db()
     assert order.status == Order.Status.AWAITING_PAYMENT
 

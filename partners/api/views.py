@@ -16,11 +16,12 @@ from orders.selectors import order_history, order_status_events, order_timeline
 from orders.services.checkout import order_create_for_holder
 from orders.services.holder_confirmation import order_holder_link_resend
 from orders.services.links import link_pricing, link_products
+from orders.services.referral_links import LinkTerms, referral_link_set_active
 from orders.validity import certificate_validity
 
 from ..forms import parse_month
 from ..selectors import commission_statement, month_start, order_rows, partner_links, partner_order, partner_orders
-from ..services.links import LinkTerms, link_create, link_set_active
+from ..services.links import link_create
 from ..services.orders import order_payment_link_resend
 from .authentication import api_actor
 from .filters import LinkFilterSet, OrderFilterSet
@@ -96,7 +97,7 @@ class LinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _set_active(self, request, active: bool):
         link = self.get_object()
-        link_set_active(link=link, active=active, actor=api_actor(request))
+        referral_link_set_active(link=link, active=active, actor=api_actor(request))
         return Response(LinkSerializer(self.get_queryset().get(pk=link.pk)).data)
 
     @extend_schema(summary="Pausar o link", request=None, responses={200: LinkSerializer, **ERRORS})

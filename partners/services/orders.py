@@ -10,12 +10,10 @@ from orders.models import Order, Partner
 from orders.services.access import order_access_url
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.notifications.models import OutboxMessage
+from tecnosign.notifications.selectors import message_queued
 from tecnosign.notifications.services import notify
 
 from ..selectors import OrderFilters
-
-PAYABLE = {Order.Status.AWAITING_PAYMENT, Order.Status.PAYMENT_EXPIRED}
 
 
 class ResendRefused(DomainError):
@@ -30,11 +28,11 @@ def order_payment_link_resend(*, partner: Partner, order: Order, actor: Actor) -
     """E-mail the client the link to pay, at most once a day. True when it was queued now."""
     if order.partner_id != partner.pk:
         raise ResendRefused("Pedido não encontrado.", code="not_found")
-    if order.status not in PAYABLE:
+    if order.status not in Order.PAYABLE:
         raise ResendRefused(f"O pedido {order.number} não está aguardando pagamento.")
     key = payment_link_resend_key(order)
     # The outbox key decides a race; this read only chooses the message shown to the partner.
-    already = OutboxMessage.objects.filter(key=key).exists()
+    already = message_queued(key)
     with transaction.atomic():
         if not already:
             access_url = order_access_url(order)

@@ -1,28 +1,13 @@
 import pytest
 
-from orders.tests.factories import LinkFactory, PartnerFactory, ProductFactory, UserFactory
+from orders.tests.factories import PartnerFactory, UserFactory
 
 PASSWORD = "senha-de-teste-123"
 
 
 @pytest.fixture
-def partner(db):
-    return PartnerFactory(user=UserFactory(username="ana@contab.com.br"), name="Contabilidade Ana")
-
-
-@pytest.fixture
 def other_partner(db):
     return PartnerFactory(user=UserFactory(username="bia@outra.com.br"), name="Escritório Bia")
-
-
-@pytest.fixture
-def product(db):
-    return ProductFactory()
-
-
-@pytest.fixture
-def link(partner, product):
-    return LinkFactory(partner=partner, name="Clientes do escritório")
 
 
 @pytest.fixture

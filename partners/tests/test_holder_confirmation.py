@@ -17,6 +17,7 @@ from django.utils import timezone
 from orders.models import HolderLink, Order, Payment, ReferralLink
 from orders.services.holder_confirmation import holder_confirmations_expire
 from orders.tests.factories import OrderFactory
+from orders.tests.links import HOLDER_FORM
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 
@@ -27,14 +28,6 @@ S = Order.Status
 CONFIRM_LINK = re.compile(r"http://testserver(/pedido/confirmar/[^/\s\"<]+/)")
 # What the probe's partner typed as the client's passwords: the holder's own must not match them.
 PARTNER_GUESS = {"issuance_password": "Emissao#2026", "revocation_password": "Revoga#2026x"}
-HOLDER_FORM = {
-    "data_confirmed": "on",
-    "issuance_password": "Minha-Emissao#77",
-    "issuance_password_confirm": "Minha-Emissao#77",
-    "revocation_password": "Minha-Revoga#88",
-    "revocation_password_confirm": "Minha-Revoga#88",
-    "lgpd_consent": "on",
-}
 
 
 def confirm_paths() -> list[str]:

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import revocation.models
+import tecnosign.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -46,7 +47,7 @@ class Migration(migrations.Migration):
                 ('cei', models.CharField(blank=True, max_length=12, verbose_name='CEI informado')),
                 ('new_issuance_password_hash', models.CharField(blank=True, editable=False, max_length=256)),
                 ('new_revocation_password_hash', models.CharField(blank=True, editable=False, max_length=256)),
-                ('letter', models.FileField(blank=True, max_length=200, storage=revocation.models._private_storage, upload_to=revocation.models.letter_path, verbose_name='carta assinada')),
+                ('letter', models.FileField(blank=True, max_length=200, storage=tecnosign.storage.private_storage, upload_to=revocation.models.letter_path, verbose_name='carta assinada')),
                 ('letter_original_name', models.CharField(blank=True, max_length=255, verbose_name='nome do arquivo')),
                 ('letter_content_type', models.CharField(blank=True, max_length=40, verbose_name='formato')),
                 ('letter_size', models.PositiveIntegerField(blank=True, null=True, verbose_name='tamanho (bytes)')),

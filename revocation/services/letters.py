@@ -122,6 +122,12 @@ def letter_upload(*, request: RevocationRequest, uploaded: UploadedFile, actor: 
     return locked
 
 
+def letter_file_open(*, request: RevocationRequest, actor: Actor):
+    """Staff open the uploaded letter (the caller checked the permission): audited, then the open file."""
+    audit_record(action="revocation.letter_viewed", obj=request.order, actor=actor, after={"request": request.pk})
+    return request.letter.open("rb")
+
+
 def letter_approve(*, request: RevocationRequest, actor: Actor) -> RevocationRequest:
     """Staff checked the signature and the notary's seal: revoke, with the guarantee as of the letter's arrival."""
     with transaction.atomic():

@@ -1,11 +1,11 @@
 """The guarantee reissue: a replacement order at no cost, linked to the one whose certificate was revoked."""
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from issuance.models import Certificate
 from orders.models import Order
+from orders.services.checkout import ReplacementExists, order_create_replacement
 from orders.services.commissions import commission_reverse
 from orders.services.links import LinkUnavailable, link_check
 from orders.services.transitions import order_transition
@@ -89,40 +89,14 @@ def reissue_create(*, original: Order, request: RevocationRequest, actor: Actor)
 
 def _insert(original: Order, request: RevocationRequest) -> Order:
     rule = RULES[request.reason]
-    fields = dict(
-        product=original.product,
-        link=None,  # not a sale of the link: its usage limit and conversion are left alone
-        partner=original.partner,
-        person_name=original.person_name,
-        person_cpf=original.person_cpf,
-        person_birth_date=original.person_birth_date,
-        company_name=original.company_name,
-        cnpj=request.new_cnpj if rule.reissue == Reissue.NEW_CNPJ else original.cnpj,
-        email=original.email,
-        mobile=original.mobile,
-        pis_nis=request.pis_nis or original.pis_nis,
-        cei=request.cei or original.cei,
-        # The original's until a same-holder reissue is handed off with the passwords its holder chose after proving
-        # the contact (`reissue_proof`); on a new validation, the original purchase's.
-        issuance_password_hash=original.issuance_password_hash,
-        revocation_password_hash=request.new_revocation_password_hash or original.revocation_password_hash,
-        list_price=original.list_price,
-        discount=original.list_price,
-        price=0,
-        commission_percent=None,
-        lgpd_consent_at=original.lgpd_consent_at,
-        lgpd_consent_version=original.lgpd_consent_version,
-        replaces=original,
-    )
-    # The number is random; on the rare collision draw again. A second reissue of the same original is refused
-    # by the one-to-one `replaces` column, whatever happens concurrently.
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                return Order.objects.create(**fields)
-        except IntegrityError:
-            if Order.objects.filter(replaces=original).exists():
-                raise ReissueRefused(
-                    f"O pedido {original.number} já teve a sua reemissão em garantia.", code="already_reissued"
-                ) from None
-    raise IntegrityError("could not allocate a unique order number")
+    try:
+        return order_create_replacement(
+            original=original,
+            cnpj=request.new_cnpj if rule.reissue == Reissue.NEW_CNPJ else original.cnpj,
+            pis_nis=request.pis_nis or original.pis_nis,
+            cei=request.cei or original.cei,
+            # On a new validation the original purchase's password; see `order_create_replacement`.
+            revocation_password_hash=request.new_revocation_password_hash or original.revocation_password_hash,
+        )
+    except ReplacementExists as error:
+        raise ReissueRefused(error.message, code="already_reissued") from error

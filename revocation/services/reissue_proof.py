@@ -34,10 +34,11 @@ from orders.services.holder_links import (
     HolderLinkInvalid,
     holder_link_find,
     holder_link_issue,
+    holder_link_send,
     holder_link_spend,
     holder_link_verify,
 )
-from orders.services.passwords import hash_secret, order_passwords_replace, password_problems
+from orders.services.passwords import hash_secret, holder_secrets_problem, order_passwords_replace
 from orders.services.transitions import order_transition
 from tecnosign import ratelimit
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
@@ -58,11 +59,6 @@ CONFIRM, STOP = "reissue", "reissue-stop"  # what a REISSUE link is for, in its 
 
 class ReissueProofRefused(DomainError):
     code = "reissue_proof_refused"
-
-
-def link_reference(link: HolderLink) -> str:
-    """Printed in the e-mail and in the SMS: when several were asked for, which code goes with which link."""
-    return f"R{link.pk}"
 
 
 def _lifetime() -> timedelta:
@@ -86,33 +82,15 @@ def reissue_proof_start(*, request: RevocationRequest, replacement: Order, actor
 
 def _send_proof(confirmation: ReissueConfirmation, *, actor: Actor) -> None:
     order = confirmation.replacement
-    issued = holder_link_issue(
-        order=order, purpose=P.REISSUE, lifetime=_lifetime(), with_code=True, subject=f"{CONFIRM}:{confirmation.pk}"
-    )
-    url = settings.SITE_URL + reverse("revocation:reissue", args=[issued.token])
-    reference = link_reference(issued.link)
-    notify(
-        "reissue_confirm",
-        to=order.email,
-        key=f"holder-link:{issued.link.pk}:email",
-        obj=order,
-        context={
-            "order": order,
-            "original": confirmation.request.order,
-            "url": url,
-            "reference": reference,
-            "hours": settings.REISSUE_LINK_HOURS,
-        },
-        secrets=[url],
-    )
-    notify(
-        "holder_code_sms",
-        to=order.mobile,
-        key=f"holder-link:{issued.link.pk}:code",
-        channel=OutboxMessage.Channel.SMS,
-        obj=order,
-        context={"order": order, "code": issued.code, "purpose": f"confirmar a reemissão (ref. {reference})"},
-        secrets=[issued.code],
+    issued = holder_link_send(
+        order=order,
+        purpose=P.REISSUE,
+        lifetime=_lifetime(),
+        subject=f"{CONFIRM}:{confirmation.pk}",
+        url_name="revocation:reissue",
+        kind="reissue_confirm",
+        context={"original": confirmation.request.order, "hours": settings.REISSUE_LINK_HOURS},
+        code_for="confirmar a reemissão",
     )
     audit_record(action="revocation.reissue_link_sent", obj=order, actor=actor, after={"link": issued.link.pk})
 
@@ -195,14 +173,15 @@ def reissue_confirm(
     pending = reissue_link_find(token)
     if pending is None:
         raise HolderLinkInvalid(_INVALID)
-    problems = password_problems(issuance_password, revocation_password)
-    if not problems and check_password(revocation_password, pending.request.order.revocation_password_hash):
-        problems["revocation_password"] = [
-            "Crie uma senha de revogação diferente da anterior: quem revogou pode conhecê-la."
-        ]
-    if problems:
-        field, messages = next(iter(problems.items()))
-        raise ReissueProofRefused(messages[0], field=field)
+    problem = holder_secrets_problem(issuance_password, revocation_password)
+    if problem is None and check_password(revocation_password, pending.request.order.revocation_password_hash):
+        problem = (
+            "revocation_password",
+            "Crie uma senha de revogação diferente da anterior: quem revogou pode conhecê-la.",
+        )
+    if problem:
+        field, message = problem
+        raise ReissueProofRefused(message, field=field)
     # Outside the transaction: a wrong code is counted for good, even when nothing else happens.
     link = holder_link_verify(token=token, purpose=P.REISSUE, code=code)
     # Hashed before any row is locked (Argon2id takes a tenth of a second each).

@@ -14,7 +14,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from issuance.models import Certificate
@@ -22,20 +21,17 @@ from orders.models import HolderLink, Order
 from orders.services.holder_links import (
     HolderLinkInvalid,
     holder_link_find,
-    holder_link_issue,
+    holder_link_send,
     holder_link_spend,
     holder_link_verify,
 )
 from tecnosign import ratelimit
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
-from tecnosign.notifications.models import OutboxMessage
-from tecnosign.notifications.services import notify
 
 from ..models import RevocationRequest
 from ..reasons import Reason
 from .access import normalize_serial
-from .reissue_proof import link_reference
 from .revoke import revocation_apply
 
 P = HolderLink.Purpose
@@ -82,37 +78,15 @@ def urgent_revocation_request(*, identifier: str, ip: str | None, actor: Actor) 
 
 def _send(certificate: Certificate, *, actor: Actor) -> None:
     order = certificate.order
-    issued = holder_link_issue(
+    issued = holder_link_send(
         order=order,
         purpose=P.URGENT_REVOCATION,
         lifetime=timedelta(minutes=settings.URGENT_REVOCATION_LINK_MINUTES),
-        with_code=True,
         subject=f"certificate:{certificate.pk}",
-    )
-    url = settings.SITE_URL + reverse("revocation:urgent", args=[issued.token])
-    reference = link_reference(issued.link)
-    notify(
-        "revocation_urgent_link",
-        to=order.email,
-        key=f"holder-link:{issued.link.pk}:email",
-        obj=order,
-        context={
-            "order": order,
-            "certificate": certificate,
-            "url": url,
-            "reference": reference,
-            "minutes": settings.URGENT_REVOCATION_LINK_MINUTES,
-        },
-        secrets=[url],
-    )
-    notify(
-        "holder_code_sms",
-        to=order.mobile,
-        key=f"holder-link:{issued.link.pk}:code",
-        channel=OutboxMessage.Channel.SMS,
-        obj=order,
-        context={"order": order, "code": issued.code, "purpose": f"revogar o certificado (ref. {reference})"},
-        secrets=[issued.code],
+        url_name="revocation:urgent",
+        kind="revocation_urgent_link",
+        context={"certificate": certificate, "minutes": settings.URGENT_REVOCATION_LINK_MINUTES},
+        code_for="revogar o certificado",
     )
     audit_record(
         action="revocation.urgent_link_sent",

@@ -40,15 +40,14 @@ from ..selectors import (
     earliest_start,
     free_slots,
     nearest_slots,
+    order_booking_facts,
 )
 from ..slots import BRASILIA, Slot
 from ..video import agents_need_fixed_links, jitsi_room_url
 from .messages import send_cancellation, send_confirmation, send_new_link
 from .timers import timers_cancel, timers_create
-from .validation import rejection_needs_new_document
 
 S = Order.Status
-BOOKABLE = (S.DOCUMENTS_RECEIVED, S.NO_SHOW)
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 DEADLOCK_RETRIES = 3
 
@@ -71,8 +70,7 @@ _STATUS_REASONS = {
 
 def booking_eligibility(order: Order) -> Eligibility:
     """May this order book now? Paid with documents attached, eligible for videoconference, not booked."""
-    rebook_after_rejection = order.status == S.REJECTED and not rejection_needs_new_document(order)
-    if order.status not in BOOKABLE and not rebook_after_rejection:
+    if not order_booking_facts([order])[order.pk].may_book:
         return Eligibility(False, reason=_STATUS_REASONS[order.status])
     return videoconference_eligibility(validity_months=order.product.validity_months, cpf=order.person_cpf)
 

@@ -29,9 +29,6 @@ from .messages import booking_access_url
 S = Order.Status
 R = Validation.RejectReason
 
-# Reasons that call for a new document before the customer may book again; the others only need a new slot.
-NEW_DOCUMENT_REASONS = frozenset({R.DOCUMENT_MISMATCH, R.DOCUMENT_INVALID})
-
 
 class ValidationRefused(DomainError):
     code = "validation_refused"
@@ -79,11 +76,18 @@ def validation_returned(order: Order) -> Validation | None:
     return None
 
 
-def rejection_needs_new_document(order: Order) -> bool:
-    latest = order.validations.order_by("-pk").first()
-    return bool(
-        latest and latest.outcome == Validation.Outcome.REJECTED and latest.reject_reason in NEW_DOCUMENT_REASONS
-    )
+def validation_refusal(user, booking: Booking, returned: Validation | None) -> str | None:
+    """Why `user` may not record an outcome on `booking` now, or None when they may: the booking's agent, on the
+    appointment under way or on the dossier the verification centre returned (`returned`, see
+    `validation_returned`). The one rule the service enforces and the dossier page asks before offering the
+    checklist."""
+    if not may_conduct(user, booking):
+        return "Só o agente que conduziu a videoconferência pode registrar a validação."
+    if returned and returned.booking_id != booking.pk:
+        return "O dossiê devolvido é de outra videoconferência deste pedido."
+    if not returned and booking.status != Booking.Status.IN_PROGRESS:
+        return "Inicie o atendimento antes de registrar o resultado (a duração da videoconferência é registrada)."
+    return None
 
 
 def validation_record(
@@ -105,15 +109,9 @@ def validation_record(
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=booking.order_id)
         locked = Booking.objects.select_for_update(of=("self",)).get(pk=booking.pk)
-        if not may_conduct(actor.user, locked):
-            raise ValidationRefused("Só o agente que conduziu a videoconferência pode registrar a validação.")
         returned = validation_returned(order)
-        if returned and returned.booking_id != locked.pk:
-            raise ValidationRefused("O dossiê devolvido é de outra videoconferência deste pedido.")
-        if not returned and locked.status != Booking.Status.IN_PROGRESS:
-            raise ValidationRefused(
-                "Inicie o atendimento antes de registrar o resultado (a duração da videoconferência é registrada)."
-            )
+        if refusal := validation_refusal(actor.user, locked, returned):
+            raise ValidationRefused(refusal)
         if outcome == Validation.Outcome.VALIDATED and (missing := checklist.missing(company=order.is_company)):
             raise ValidationRefused("Para validar, confirme todos os itens: " + "; ".join(missing) + ".")
         if outcome == Validation.Outcome.REJECTED and reject_reason not in R.values:
@@ -183,7 +181,7 @@ def validation_record(
                 context={
                     "order": order,
                     "validation": validation,
-                    "new_document": validation.reject_reason in NEW_DOCUMENT_REASONS,
+                    "new_document": validation.reject_reason in Validation.NEW_DOCUMENT_REASONS,
                     "access_url": access_url,
                     "booking_url": booking_url,
                 },

@@ -1,21 +1,11 @@
 from django import template
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from ..selectors import can_change, latest_booking
 from ..slots import SLOT_ID_FORMAT
 
 register = template.Library()
-
-
-@register.inclusion_tag("scheduling/_order_panel.html")
-def booking_panel(order):
-    """The videoconference box on the customer's order page: book, the booked time, or book again."""
-    booking = latest_booking(order)
-    active = booking if booking is not None and booking.is_active else None
-    return {"order": order, "booking": active, "previous": booking, "can_change": can_change(active, timezone.now())}
 
 
 @register.simple_tag

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.test import Client
 
 from orders.models import Order
@@ -18,7 +18,7 @@ from scheduling.services import booking_create
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
-from .factories import make_agent, ready_order
+from .factories import make_agent, overlapping_active_bookings, ready_order
 from .helpers import book_url, brasilia, open_order
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -52,19 +52,6 @@ def _customer(order: Order) -> Client:
     return client
 
 
-def _overlapping_pairs() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*) FROM scheduling_booking a JOIN scheduling_booking b
-              ON a.id < b.id AND a.status IN ('scheduled', 'in_progress') AND b.status IN ('scheduled', 'in_progress')
-             AND (a.agent_id = b.agent_id OR a.attendee_cpf = b.attendee_cpf OR a.order_id = b.order_id)
-             AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at
-            """
-        )
-        return cursor.fetchone()[0]
-
-
 def test_32_customers_racing_for_4_slots_of_2_agents_get_exactly_8_bookings():
     slots = ["2026-11-23T09:00", "2026-11-23T09:30", "2026-11-23T10:00", "2026-11-23T10:30"]
     with time_machine.travel(NOW, tick=False):
@@ -83,7 +70,7 @@ def test_32_customers_racing_for_4_slots_of_2_agents_get_exactly_8_bookings():
     assert Counter(b.starts_at.astimezone(NOW.tzinfo).strftime("%H:%M") for b in active) == dict.fromkeys(
         ["09:00", "09:30", "10:00", "10:30"], 2
     )
-    assert _overlapping_pairs() == 0
+    assert overlapping_active_bookings() == 0
     assert Order.objects.filter(status=Order.Status.SCHEDULED).count() == 8
     assert Order.objects.filter(status=Order.Status.DOCUMENTS_RECEIVED).count() == 24
 
@@ -116,7 +103,7 @@ def test_one_person_racing_with_six_certificates_for_one_slot_gets_one():
     assert Counter(r.status_code for r in responses) == {302: 1, 409: 5}
     assert all("Cada certificado é atendido separadamente" in r.text for r in responses if r.status_code == 409)
     assert Booking.objects.filter(status__in=Booking.ACTIVE).count() == 1
-    assert _overlapping_pairs() == 0
+    assert overlapping_active_bookings() == 0
 
 
 def test_the_database_refuses_overlaps_that_do_not_start_at_the_same_minute():
@@ -203,4 +190,4 @@ def test_a_deadlock_between_overlapping_inserts_ends_in_a_clear_answer():
     assert "Esta pessoa já tem outra videoconferência marcada para 23/11/2026 às 10:15." in outcome["error"].message
     assert not Booking.objects.filter(order=order).exists()
     assert Booking.objects.filter(status="scheduled").count() == 2
-    assert _overlapping_pairs() == 0
+    assert overlapping_active_bookings() == 0

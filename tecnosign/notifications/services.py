@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tecnosign.audit.services import Actor, audit_record
+from tecnosign.queue import enqueue_task_on_commit
 
 from .models import OutboxMessage
 from .sms import sms_send
@@ -77,11 +78,7 @@ def notify(
             )
     except IntegrityError:
         return OutboxMessage.objects.get(key=key)
-    from tecnosign.queue import enqueue_on_commit
-
-    from .tasks import send_outbox_message
-
-    enqueue_on_commit(send_outbox_message, message.pk)
+    enqueue_task_on_commit("notifications.send", message.pk)
     return message
 
 
@@ -175,10 +172,6 @@ def outbox_retry(*, message_ids: Iterable[int], actor: Actor) -> list[int]:
     Each one is audited (who asked, the error it had); delivery is queued after commit. A message that is pending,
     being sent or already sent is left alone, so a retry never sends twice. Returns the ids put back in the queue.
     """
-    from tecnosign.queue import enqueue_on_commit
-
-    from .tasks import send_outbox_message
-
     with transaction.atomic():
         failed = list(
             OutboxMessage.objects.select_for_update()
@@ -197,5 +190,5 @@ def outbox_retry(*, message_ids: Iterable[int], actor: Actor) -> list[int]:
                 after={"status": OutboxMessage.Status.PENDING, "attempts": 0},
                 note=message.last_error[:500],
             )
-            enqueue_on_commit(send_outbox_message, message.pk)
+            enqueue_task_on_commit("notifications.send", message.pk)
     return [message.pk for message in failed]

@@ -35,6 +35,7 @@ from orders.services.payments import payment_start
 from orders.tests.factories import (
     A3TokenProductFactory,
     LinkFactory,
+    OrderFactory,
     PartnerFactory,
     ProductFactory,
     UserFactory,
@@ -236,6 +237,10 @@ class World:
             reason="media_lost",
         )
 
+    def reissue_confirmation(self) -> ReissueConfirmation:
+        replacement = OrderFactory(status=Order.Status.PAID, price=Decimal("0.00"))
+        return ReissueConfirmation.objects.create(request=self.revocation_request(), replacement=replacement)
+
     def crl(self):
         self.ca  # noqa: B018 (the CA signs the list)
         return crl_publish()
@@ -348,6 +353,7 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "issuance.certificateauthority": lambda w, u: w.ca.root,
     "issuance.revocationlist": lambda w, u: w.crl(),
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
+    "revocation.reissueconfirmation": lambda w, u: w.reissue_confirmation(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
     "revocation.reissueconfirmation": lambda w, u: ReissueConfirmation.objects.create(
         request=w.revocation_request(), replacement=ready_order(status=Order.Status.PAID)

@@ -8,23 +8,23 @@ factories and services the app uses.
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from issuance.models import Certificate, IssuanceRequest
 from orders.models import CommissionEntry, Order, Payment, ReferralLink
-from orders.tests.factories import LinkFactory, PartnerFactory, ProductFactory, UserFactory, valid_cnpj, valid_cpf
+from orders.tests.factories import UserFactory, order_row
 from revocation.models import RevocationRequest
-from scheduling.models import AGENTS_GROUP, AvailabilityRule, Booking, Validation
+from scheduling.models import AvailabilityRule, Booking, Validation
 from scheduling.slots import BRASILIA
+from scheduling.tests.factories import agents_bulk, booking_row, validation_row
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 
@@ -65,28 +65,14 @@ def orders_bulk(n, *, partner=None, link=None, product, statuses=tuple(S), cnpj=
     for k in range(n):
         i = next(_serial)
         status = statuses[k % len(statuses)]
-        # A partner's order waiting for its holder has no passwords nor consent yet (a database constraint).
-        confirmed = status != S.AWAITING_HOLDER
         rows.append(
-            Order(
+            order_row(
+                i,
                 product=product,
                 link=link,
                 partner=partner,
                 status=status,
-                person_name=f"Cliente {i}",
-                person_cpf=valid_cpf(i),
-                person_birth_date=date(1985, 4, 12),
-                company_name=f"Empresa {i} Ltda" if cnpj else "",
-                cnpj=valid_cnpj(i) if cnpj else "",
-                email=f"cliente{i}@exemplo.com.br",
-                mobile="+5511987654321",
-                issuance_password_hash="!" if confirmed else "",
-                revocation_password_hash="!" if confirmed else "",
-                list_price=product.price,
-                price=product.price,
-                commission_percent=link.commission_percent if link else None,
-                lgpd_consent_at=now if confirmed else None,
-                lgpd_consent_version="2026-07" if confirmed else "",
+                cnpj=cnpj,
                 created_at=now - timedelta(minutes=i),
                 **fields,
             )
@@ -99,21 +85,6 @@ def table_rows(response) -> int:
 
 
 # --- The partner portal and its API ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def partner(db):
-    return PartnerFactory(user=UserFactory(username="ana@contab.com.br"), name="Contabilidade Ana")
-
-
-@pytest.fixture
-def product(db):
-    return ProductFactory()
-
-
-@pytest.fixture
-def link(partner, product):
-    return LinkFactory(partner=partner, name="Clientes do escritório")
 
 
 @pytest.fixture
@@ -283,12 +254,7 @@ def test_admin_orders(staff_client, partner, link, product):
 
 
 def agents(n):
-    group = Group.objects.get_or_create(name=AGENTS_GROUP)[0]
-    users = get_user_model().objects.bulk_create(
-        get_user_model()(username=f"agente{next(_serial)}@tecnosign.com.br", is_staff=True) for _ in range(n)
-    )
-    group.user_set.add(*users)
-    return users
+    return agents_bulk(f"agente{next(_serial)}@tecnosign.com.br" for _ in range(n))
 
 
 def finished_bookings(n, *, product, day_start, status=Booking.Status.COMPLETED, order_status=S.VALIDATED):
@@ -296,19 +262,16 @@ def finished_bookings(n, *, product, day_start, status=Booking.Status.COMPLETED,
     team = agents(40)
     orders = orders_bulk(n, product=product, statuses=[order_status])
     return Booking.objects.bulk_create(
-        Booking(
-            order=order,
+        booking_row(
+            order_id=order.pk,
             agent=team[i % 40],
             attendee_cpf=order.person_cpf,
             starts_at=day_start + timedelta(minutes=30 * (i // 40)),
-            ends_at=day_start + timedelta(minutes=30 * (i // 40) + 30),
             status=status,
             outcome="validated",
             started_at=day_start,
             started_by=team[i % 40],
             finished_at=day_start + timedelta(minutes=20),
-            video_url="https://meet.jit.si/bench",
-            eligibility_basis="bench",
         )
         for i, order in enumerate(orders)
     )
@@ -331,24 +294,7 @@ def test_admin_verification_queue(staff_client, product):
 
     def seed(n):
         bookings = finished_bookings(n, product=product, day_start=day_start)
-        Validation.objects.bulk_create(
-            Validation(
-                booking=b,
-                order_id=b.order_id,
-                agent_id=b.agent_id,
-                recorded_by_id=b.agent_id,
-                requires_legal_representative=False,
-                check_document=True,
-                check_holder_in_person=True,
-                check_environment=True,
-                eligibility_basis="bench",
-                outcome="validated",
-                started_at=b.started_at,
-                finished_at=b.finished_at,
-                duration_seconds=1200,
-            )
-            for b in bookings
-        )
+        Validation.objects.bulk_create(validation_row(b) for b in bookings)
 
     few, many = measure(staff_client, "/admin/scheduling/verificationqueueentry/", seed)
     assert_constant(few, many)

@@ -3,9 +3,12 @@
 import logging
 
 import pytest
+from django.db import transaction
 
 from orders.tests.factories import UserFactory
 from tecnosign.audit.services import SYSTEM
+from tecnosign.notifications.models import OutboxMessage
+from tecnosign.queue import enqueue_task_on_commit
 from tecnosign.tests.faults.conftest import app_publishing_to, free_port
 from tokens.models import TokenJob
 from tokens.services import workstation_pair
@@ -58,3 +61,30 @@ def test_a_token_job_queued_while_the_broker_is_down_logs_no_pin_nor_sealed_blob
     assert [(r.levelno, r.getMessage().split(" left for")[0]) for r in left] == [
         (logging.WARNING, "broker unavailable, tokens.run_job(int, str)")
     ]
+
+
+def test_a_task_enqueued_by_name_runs_after_commit_in_eager_mode(on_commit):
+    # Given a failed message and the suite's eager Celery (as `make run`)
+    message = OutboxMessage.objects.create(
+        kind="t", channel=OutboxMessage.Channel.EMAIL, key="queue-test", recipient="a@example.com", subject="s"
+    )
+
+    # When a service enqueues its delivery by the task's registered name inside a transaction
+    with on_commit(), transaction.atomic():
+        enqueue_task_on_commit("notifications.send", message.pk)
+        still_pending = OutboxMessage.objects.get(pk=message.pk).status
+
+    # Then nothing ran before the commit, and the task ran in-process after it
+    assert still_pending == OutboxMessage.Status.PENDING
+    assert OutboxMessage.objects.get(pk=message.pk).status == OutboxMessage.Status.SENT
+
+
+def test_an_unknown_task_name_fails_inside_the_callers_transaction():
+    # Given a name no tasks module registers
+    # When a service asks for it after writing a row
+    with pytest.raises(KeyError), transaction.atomic():
+        OutboxMessage.objects.create(kind="t", key="typo", recipient="a@example.com", subject="s")
+        enqueue_task_on_commit("notifications.sendd", 1)
+
+    # Then the error rolls the write back instead of being lost after the commit
+    assert not OutboxMessage.objects.filter(key="typo").exists()

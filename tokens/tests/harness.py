@@ -1,4 +1,5 @@
-"""A throwaway SoftHSM2 token directory and a real agent process on it, for the tests and the benchmark."""
+"""A throwaway SoftHSM2 token directory, a real agent process on it, and a throwaway CA to certify the token's keys:
+for the tests and the benchmark (bench/token_ops.py)."""
 
 import json
 import os
@@ -10,7 +11,13 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from tokens.agent import protocol
 from tokens.client import AgentClient
@@ -140,3 +147,44 @@ def probe_token(softhsm: SoftHSM, pin: str, key_id: str, data: bytes) -> dict:
         timeout=60,
     )
     return json.loads(result.stdout)
+
+
+def throwaway_ca(common_name: str = "AC de teste descartável"):
+    """A self-signed CA key and certificate, made in memory: (key, certificate)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate
+
+
+def issue_for_csr(csr: x509.CertificateSigningRequest, ca_key, ca_cert) -> x509.Certificate:
+    """The throwaway CA certifies the CSR's key: its subject, its subjectAltName when it has one, 30 days."""
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()), critical=False)
+    )
+    try:
+        alt_names = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        builder = builder.add_extension(alt_names, critical=False)
+    return builder.sign(ca_key, hashes.SHA256())

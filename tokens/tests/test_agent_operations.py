@@ -1,7 +1,6 @@
 """Every token operation through the agent's HTTP API, against a real SoftHSM2 token."""
 
 import hashlib
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography import x509
@@ -11,7 +10,7 @@ from cryptography.x509.oid import NameOID
 
 from tokens.client import AgentError, PinIncorrect, TokenAbsent
 
-from .harness import SO_PIN, USER_PIN, probe_token
+from .harness import SO_PIN, USER_PIN, issue_for_csr, probe_token, throwaway_ca
 
 pytestmark = pytest.mark.softhsm
 
@@ -31,40 +30,6 @@ ICP_SAN = {
 
 def _codes(token: dict) -> set[str]:
     return {flag["code"] for flag in token["flags"]}
-
-
-def _throwaway_ca():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC de teste descartável")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _issue(csr: x509.CertificateSigningRequest, ca_key, ca_cert) -> x509.Certificate:
-    now = datetime.now(UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca_cert.subject)
-        .public_key(csr.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()), critical=False)
-        .add_extension(csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value, critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
 
 
 def test_lists_the_token_with_its_flags_in_words(agent, softhsm):
@@ -143,14 +108,14 @@ def test_unblock_sets_a_new_pin_with_the_puk_when_the_pin_is_forgotten(agent, so
 
 def test_keygen_csr_and_import_put_a_working_certificate_on_the_token(agent, softhsm):
     client = agent.client()
-    ca_key, ca_cert = _throwaway_ca()
+    ca_key, ca_cert = throwaway_ca()
 
     key = client.generate_key(softhsm.serial, pin=USER_PIN, label="Chave A3")
     csr_pem = client.create_csr(
         softhsm.serial, pin=USER_PIN, key_id=key["key_id"], subject=ICP_SUBJECT, subject_alt_name=ICP_SAN
     )
     csr = x509.load_pem_x509_csr(csr_pem.encode())
-    certificate = _issue(csr, ca_key, ca_cert)
+    certificate = issue_for_csr(csr, ca_key, ca_cert)
     imported = client.import_certificate(
         softhsm.serial, pin=USER_PIN, certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode()
     )
@@ -197,14 +162,14 @@ def test_keygen_csr_and_import_put_a_working_certificate_on_the_token(agent, sof
 
 def test_importing_the_same_certificate_twice_stores_it_once(agent, softhsm):
     client = agent.client()
-    ca_key, ca_cert = _throwaway_ca()
+    ca_key, ca_cert = throwaway_ca()
     key = client.generate_key(softhsm.serial, pin=USER_PIN, label="Chave")
     csr = x509.load_pem_x509_csr(
         client.create_csr(
             softhsm.serial, pin=USER_PIN, key_id=key["key_id"], subject=ICP_SUBJECT, subject_alt_name=ICP_SAN
         ).encode()
     )
-    pem = _issue(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
+    pem = issue_for_csr(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
 
     client.import_certificate(softhsm.serial, pin=USER_PIN, certificate_pem=pem)
     again = client.import_certificate(softhsm.serial, pin=USER_PIN, certificate_pem=pem)
@@ -216,14 +181,14 @@ def test_importing_the_same_certificate_twice_stores_it_once(agent, softhsm):
 
 def test_the_chain_goes_on_the_token_as_ca_certificates_once(agent, softhsm):
     client = agent.client()
-    ca_key, ca_cert = _throwaway_ca()
+    ca_key, ca_cert = throwaway_ca()
     key = client.generate_key(softhsm.serial, pin=USER_PIN, label="Chave")
     csr = x509.load_pem_x509_csr(
         client.create_csr(
             softhsm.serial, pin=USER_PIN, key_id=key["key_id"], subject=ICP_SUBJECT, subject_alt_name=ICP_SAN
         ).encode()
     )
-    holder_pem = _issue(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
+    holder_pem = issue_for_csr(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
     ca_pem = ca_cert.public_bytes(serialization.Encoding.PEM).decode()
 
     # A holder's certificate is not a CA's: the request is refused before anything is written.
@@ -249,7 +214,7 @@ def test_the_chain_goes_on_the_token_as_ca_certificates_once(agent, softhsm):
 
 def test_a_certificate_for_another_key_is_refused(agent, softhsm):
     client = agent.client()
-    ca_key, ca_cert = _throwaway_ca()
+    ca_key, ca_cert = throwaway_ca()
     client.generate_key(softhsm.serial, pin=USER_PIN, label="Chave da mídia")
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     csr = (
@@ -258,7 +223,7 @@ def test_a_certificate_for_another_key_is_refused(agent, softhsm):
         .add_extension(x509.SubjectAlternativeName([x509.RFC822Name("x@exemplo.com.br")]), critical=False)
         .sign(stranger, hashes.SHA256())
     )
-    pem = _issue(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
+    pem = issue_for_csr(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode()
 
     with pytest.raises(AgentError) as refused:
         client.import_certificate(softhsm.serial, pin=USER_PIN, certificate_pem=pem)
@@ -297,7 +262,7 @@ def test_an_absent_token_is_reported_by_serial(agent, softhsm):
 
 def test_erase_needs_the_labels_confirmed_then_erases_everything(agent, softhsm):
     client = agent.client()
-    ca_key, ca_cert = _throwaway_ca()
+    ca_key, ca_cert = throwaway_ca()
     key = client.generate_key(softhsm.serial, pin=USER_PIN, label="Chave antiga")
     csr = x509.load_pem_x509_csr(
         client.create_csr(
@@ -307,7 +272,7 @@ def test_erase_needs_the_labels_confirmed_then_erases_everything(agent, softhsm)
     client.import_certificate(
         softhsm.serial,
         pin=USER_PIN,
-        certificate_pem=_issue(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode(),
+        certificate_pem=issue_for_csr(csr, ca_key, ca_cert).public_bytes(serialization.Encoding.PEM).decode(),
         label="Certificado antigo",
     )
 

@@ -1,11 +1,8 @@
 """A real Celery worker drives a workstation's agent, on a real SoftHSM2 token, end to end."""
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 from conftest import wait_for
@@ -14,7 +11,7 @@ from tecnosign.audit.services import SYSTEM
 from tokens.models import TokenJob
 from tokens.services import workstation_pair
 
-from .harness import USER_PIN
+from .harness import USER_PIN, issue_for_csr, throwaway_ca
 
 pytestmark = [pytest.mark.worker, pytest.mark.softhsm]
 
@@ -46,19 +43,7 @@ def test_a_worker_makes_the_key_and_csr_then_writes_the_certificate_on_the_token
     assert csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "JOSE DE SOUZA:11144477735"
     assert "pin" not in str(keygen.params).lower() and USER_PIN not in str(keygen.result)
 
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "AC de teste")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(csr.subject)
-        .issuer_name(ca_name)
-        .public_key(csr.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=365))
-        .sign(ca_key, hashes.SHA256())
-    )
+    certificate = issue_for_csr(csr, *throwaway_ca())
     import_id = _request(
         client,
         **base,

@@ -22,6 +22,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from stdnum import luhn
 
+from orders.models import Payment
+from tecnosign.queue import enqueue_task_on_commit
+
 from ..boleto import boleto_build
 from ..pix import brcode
 from .base import CardData, ChargeResult, GatewayEvent, PaymentGateway, WebhookRejected
@@ -136,8 +139,6 @@ class SandboxGateway(PaymentGateway):
         return _parse(body)
 
     def query_charge(self, *, charge_id: str) -> str:
-        from orders.models import Payment
-
         return Payment.objects.filter(gateway=self.name, charge_id=charge_id).values_list("status", flat=True).first()
 
     def cancel_charge(self, *, charge_id: str) -> None:
@@ -146,10 +147,9 @@ class SandboxGateway(PaymentGateway):
 
 def sandbox_schedule_webhook(*, charge_id: str, status: str, amount: Decimal | None) -> None:
     """Have the sandbox "call" the portal's webhook after commit (signed at delivery, through a task)."""
-    from orders.tasks import sandbox_deliver_webhook
-    from tecnosign.queue import enqueue_on_commit
-
-    enqueue_on_commit(sandbox_deliver_webhook, event_body(charge_id=charge_id, status=status, amount=amount).decode())
+    enqueue_task_on_commit(
+        "orders.sandbox_deliver_webhook", event_body(charge_id=charge_id, status=status, amount=amount).decode()
+    )
 
 
 def _parse(body: bytes) -> GatewayEvent:

@@ -1,12 +1,16 @@
+"""Partners' accounts: registration, staff decisions, their own details. `orders` owns the Partner rows (orders and
+links point to them); the partner portal and the admin call these."""
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from orders.models import Partner
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
+
+from ..models import Partner
 
 
 class RegistrationConflict(DomainError):

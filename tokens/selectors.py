@@ -1,17 +1,12 @@
-"""The order page's "Instalar o certificado na mídia" section for A3 orders (templates/orders/detail.html)."""
-
-from django import template
+"""Reads of the tokens app: the order page's "Instalar o certificado na mídia" section for A3 orders."""
 
 from issuance.services.a3 import a3_check_issuable
 from issuance.services.handoff import delivery_kind
 from orders.models import Order
 from tecnosign.errors import DomainError
 
-register = template.Library()
 
-
-@register.inclusion_tag("tokens/a3_section.html")
-def a3_install_section(order: Order) -> dict:
+def a3_install_panel(order: Order) -> dict:
     """Shown when the certificate can be installed on the token now, and after issuance (to write it again)."""
     if delivery_kind(order.product) == "a1" or order.status not in (Order.Status.RELEASED, Order.Status.ISSUED):
         return {"visible": False}
