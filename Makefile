@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrate demo system-deps bench audit clean
+.PHONY: run test lint format migrate demo system-deps npm bench audit clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "TecnoSign needs Python 3.11, found " + sys.version' 
@@ -29,18 +29,26 @@ demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py ca_init
 
-run: demo
+run: demo static/vendor/pki.js
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # System packages the suite drives for real (a PKCS#11 token, a browser); installed when missing.
 system-deps:
 	@scripts/system-deps.sh
 
-# axe-core for the browser tests' accessibility checks (package.json, pinned by package-lock.json).
-node_modules/.package-lock.json: package.json package-lock.json | system-deps
+npm:
+	@scripts/system-deps.sh npm
+
+# The JavaScript from npm (package.json, pinned by package-lock.json): PKI.js, which the A1 issuance page uses to
+# make the key, the request and the .pfx in the customer's browser, and the browser tests' axe-core.
+node_modules/.package-lock.json: package.json package-lock.json | npm
 	npm ci --no-audit --no-fund --loglevel=error
 
-test: $(VENV)/.dev system-deps node_modules/.package-lock.json
+# PKI.js bundled into one file the page loads from the portal itself (js/pki.js; no CDN). Git-ignored.
+static/vendor/pki.js: node_modules/.package-lock.json js/pki.js
+	npm run --silent build
+
+test: $(VENV)/.dev system-deps node_modules/.package-lock.json static/vendor/pki.js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
@@ -62,4 +70,4 @@ format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules static/vendor

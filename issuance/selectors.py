@@ -1,6 +1,8 @@
-"""Reads for the order page's issuance section."""
+"""Reads for the order page's issuance section and the A1 issuance page."""
 
 from dataclasses import dataclass
+
+from django.apps import apps
 
 from orders.models import Order
 from orders.selectors import Deadline
@@ -18,7 +20,6 @@ class IssuancePanel:
     request: IssuanceRequest | None = None
     certificate: Certificate | None = None
     can_issue_a1: bool = False
-    form: object = None
     now: object = None
 
 
@@ -45,3 +46,27 @@ def release_deadlines(order: Order) -> list[Deadline]:
     if request is None:
         return []
     return [Deadline(S.RELEASED, "Liberação pela Autoridade Certificadora até", request.sla_deadline)]
+
+
+@dataclass(frozen=True)
+class PageOffer:
+    """A way forward a later app offers on the A1 issuance page: why, and the link."""
+
+    text: str
+    url: str
+    label: str
+
+
+# The A1 page's hooks: a method of that name on an app's AppConfig takes the order and answers a PageOffer or None
+# (issuance imports none of those apps, as `order_deadlines` does).
+FILE_LOST = "a1_file_lost_offer"  # issued, and the file may never have been saved: revocation's free reissue
+WITHOUT_WEB_CRYPTO = "a1_without_web_crypto_offer"  # this browser cannot make the key: tokens' local agent
+
+
+def a1_page_offers(order: Order, hook: str) -> list[PageOffer]:
+    offers = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, hook, None)
+        if provider is not None and (offer := provider(order)) is not None:
+            offers.append(offer)
+    return offers

@@ -1,4 +1,4 @@
-"""Customer issuance (A1 download) and the public PKI endpoints named in the certificates (CRL, OCSP, CA)."""
+"""The public PKI endpoints named in the certificates: CRL, OCSP, the CA certificates. (A1 issuance: views_a1.)"""
 
 import base64
 import binascii
@@ -6,66 +6,15 @@ import binascii
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from orders.decorators import customer_order_view
-from orders.models import Order
-from tecnosign.audit.services import Actor
-
-from .forms import A1IssueForm
 from .models import CertificateAuthority
-from .services.a1 import a1_check_issuable, a1_issue
-from .services.issue import AlreadyIssued, IssuanceLocked, IssuanceUnavailable, WrongIssuancePassword
 from .services.publication import crl_latest, crl_publish, ocsp_respond
 
 OCSP_REQUEST = "application/ocsp-request"
 OCSP_RESPONSE = "application/ocsp-response"
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-@customer_order_view(ask="Para emitir o certificado, informe o número do pedido e o CPF/CNPJ do titular.")
-def a1_issue_view(request, order: Order):
-    form = A1IssueForm(request.POST or None)
-    context = {"order": order, "form": form, "blocked": ""}
-    try:
-        a1_check_issuable(order)
-    except AlreadyIssued as error:
-        context["blocked"] = error.message
-        return render(request, "issuance/a1_issue.html", context, status=410 if request.method == "POST" else 200)
-    except IssuanceUnavailable as error:
-        context["blocked"] = error.message
-        return render(request, "issuance/a1_issue.html", context, status=409 if request.method == "POST" else 200)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                delivery = a1_issue(
-                    order=order,
-                    password=form.cleaned_data["password"],
-                    actor=Actor.from_request(request, label="cliente"),
-                )
-            except IssuanceLocked as error:
-                form.add_error(None, error.message)
-                status = 429
-            except WrongIssuancePassword as error:
-                form.add_error("password", error.message)
-            except AlreadyIssued as error:
-                context["blocked"] = error.message
-                status = 410
-            except IssuanceUnavailable as error:
-                form.add_error(None, error.message)
-                status = 503
-            else:
-                response = HttpResponse(delivery.pkcs12, content_type="application/x-pkcs12")
-                response["Content-Disposition"] = f'attachment; filename="{delivery.filename}"'
-                return response
-    return render(request, "issuance/a1_issue.html", context, status=status)
 
 
 def _authority(slug: str, *roles) -> CertificateAuthority:

@@ -3,6 +3,8 @@ from functools import wraps
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 
+from tecnosign.http import json_error
+
 from .models import Order
 from .services.access import has_access
 
@@ -29,3 +31,16 @@ def customer_order_view(view=None, *, ask: str = ASK_FOR_ACCESS, refuse=None):
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def _order_access_refused(request):
+    return json_error(
+        "order_access_required",
+        "Sua sessão expirou ou não dá acesso a este pedido. Abra o pedido de novo com o número e o CPF/CNPJ "
+        "do titular.",
+        status=403,
+    )
+
+
+# customer_order_view for a page script's calls: a JSON 403 instead of a redirect to the look-up page.
+customer_order_api = customer_order_view(refuse=_order_access_refused)

@@ -16,3 +16,9 @@ class RevocationConfig(AppConfig):
         from .selectors import guarantee_deadlines
 
         return guarantee_deadlines(order)
+
+    def a1_file_lost_offer(self, order):
+        """The A1 issuance page of an issued order, whose key lived only in the file: the guarantee's free reissue."""
+        from .selectors import file_lost_offer
+
+        return file_lost_offer(order)

@@ -3,9 +3,11 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 
 from issuance.models import Certificate
+from issuance.selectors import PageOffer
 from issuance.services.handoff import delivery_kind
 from orders.models import Order
 from orders.selectors import Deadline
@@ -150,3 +152,28 @@ def guarantee_deadlines(order: Order) -> list[Deadline]:
         )
         for days, covered in sorted(windows.items(), reverse=True)
     ]
+
+
+def file_lost_offer(order: Order) -> PageOffer | None:
+    """An issued A1 whose file may never have been saved (the page closed before it, or it was lost or corrupted):
+    revoke it as "arquivo corrompido" — within the 14-day guarantee, a free reissue issued on the same page."""
+    certificate = order.certificates.filter(status=Certificate.Status.VALID).order_by("-issued_at").first()
+    if order.status != S.ISSUED or certificate is None or Reason.FILE_CORRUPTED not in allowed_reasons(order):
+        return None
+    guarantee = guarantee_for(Reason.FILE_CORRUPTED, issued_at=guarantee_start(order))
+    url = reverse("revocation:certificate", args=[certificate.serial]) + f"?motivo={Reason.FILE_CORRUPTED.value}#senha"
+    if guarantee.within:
+        last_day = formats.date_format(guarantee.last_day, "d/m/Y")
+        return PageOffer(
+            text=f"Garantia de {guarantee.days} dias, até {last_day} (Brasília): revogue este certificado com o motivo "
+            f"“{Reason.FILE_CORRUPTED.label}” e a reemissão é sem custo, com a mesma validação. Você confirma pelo "
+            "e-mail e pelo celular cadastrados e emite o novo certificado nesta mesma página, com uma chave nova.",
+            url=url,
+            label="Revogar e pedir a reemissão sem custo",
+        )
+    return PageOffer(
+        text=f"A garantia de {guarantee.days} dias para arquivo corrompido terminou: o certificado ainda pode ser "
+        "revogado, e um novo certificado é uma nova compra.",
+        url=url,
+        label="Revogar o certificado",
+    )

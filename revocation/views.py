@@ -84,7 +84,7 @@ def _page(request, certificate: Certificate, *, form=None, letter_form=None, upl
         "revocable": done is None and certificate.status == Certificate.Status.VALID and order.status == "issued",
         "outcome": outcome_of(done),
         "rows": reason_rows(order) if done is None else [],
-        "form": form or PasswordRevocationForm(reasons=reasons),
+        "form": form or PasswordRevocationForm(reasons=reasons, initial=_chosen_reason(request, reasons)),
         "letter": open_letter,
         "letter_form": letter_form or LetterRequestForm(reasons=reasons),
         "upload_form": upload_form or LetterUploadForm(),
@@ -99,6 +99,12 @@ def _page(request, certificate: Certificate, *, form=None, letter_form=None, upl
         "order_page": has_access(request.session, order.number),
     }
     return render(request, "revocation/certificate.html", context, status=status)
+
+
+def _chosen_reason(request, reasons) -> dict:
+    """`?motivo=` preselects a reason, as the A1 issuance page's link for a file never saved does."""
+    chosen = request.GET.get("motivo")
+    return {"reason": chosen} if chosen in {reason.value for reason in reasons} else {}
 
 
 def _form_error(form, error) -> None:

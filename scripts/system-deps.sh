@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite needs, only when they are missing.
+# Install the Debian packages the test suite needs, only when they are missing. With arguments, only those
+# (`make run` asks for npm alone: the A1 issuance page's PKI.js bundle is built with it).
 set -euo pipefail
 
-packages=(openssl softhsm2 chromium)
+if [ $# -gt 0 ]; then wanted=("$@"); else wanted=(openssl softhsm2 chromium npm); fi
 missing=()
-for pkg in "${packages[@]}"; do
+for pkg in "${wanted[@]}"; do
+  if [ "$pkg" = npm ]; then
+    # npm installs PKI.js and axe-core (package.json); any Node.js with npm will do, else Debian's.
+    command -v npm >/dev/null 2>&1 || missing+=(npm)
+    continue
+  fi
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
-# npm installs axe-core (package.json) for the browser tests; any Node.js with npm will do, else Debian's.
-command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing system packages: ${missing[*]}"

@@ -1,5 +1,7 @@
+import json
+
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, JsonResponse
 
 
 def client_ip(request) -> str | None:
@@ -24,3 +26,25 @@ def private_file_response(file, *, content_type: str, filename: str, as_attachme
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
+
+
+def json_answer(data: dict, *, status: int = 200) -> JsonResponse:
+    """A page script's answer: JSON with the Portuguese text as is (not \\u-escaped)."""
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def json_error(code: str, message: str, *, status: int, field: str | None = None) -> JsonResponse:
+    """`{"code", "message", "errors": [{"field", "code", "message"}]}`: the shape the page scripts read."""
+    errors = [{"field": field, "code": code, "message": message}] if field else []
+    return json_answer({"code": code, "message": message, "errors": errors}, status=status)
+
+
+def json_body(request, *, max_bytes: int = 64 * 1024) -> dict | None:
+    """The request's JSON object; None when it is too large, not JSON, or not an object."""
+    if len(request.body) > max_bytes:
+        return None
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None

@@ -369,9 +369,12 @@ ICP_AR_CNPJ = env_str("ICP_AR_CNPJ", "24680135000103")
 ISSUANCE_SLA_HOURS = env_int("ISSUANCE_SLA_HOURS", 24)
 ISSUANCE_SLA_WARN_HOURS = env_int("ISSUANCE_SLA_WARN_HOURS", 20)
 ISSUANCE_POLL_INTERVAL_SECONDS = env_int("ISSUANCE_POLL_INTERVAL_SECONDS", 60)
+# A1 (issuance/services/a1.py): the key is made on the customer's computer (the browser, or the local agent), never
+# here. The only RSA size accepted in its request; the PBKDF2-HMAC-SHA256 iterations the page (or the agent) uses for
+# the .pfx's key bag and certificates, and for its MAC; how long a confirmed issuance password lets the page send it.
 A1_KEY_SIZE = env_int("A1_KEY_SIZE", 2048)
-# PBKDF2 rounds protecting the A1 .pfx (ten times OpenSSL's default of 2048); its MAC takes as many (pki/pkcs12.py).
-A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 20_000)
+A1_PKCS12_KDF_ROUNDS = env_int("A1_PKCS12_KDF_ROUNDS", 200_000)
+A1_AUTHORISATION_MINUTES = env_int("A1_AUTHORISATION_MINUTES", 15)
 # Wrong issuance passwords allowed per order before the form locks, and for how long.
 A1_PASSWORD_MAX_FAILURES = env_int("A1_PASSWORD_MAX_FAILURES", 5)
 A1_PASSWORD_LOCK_MINUTES = env_int("A1_PASSWORD_LOCK_MINUTES", 30)

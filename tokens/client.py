@@ -154,6 +154,32 @@ class AgentClient:
             payload["chain"] = chain_pems
         return self.request("POST", f"{_token_path(serial)}/certificates", payload)
 
+    def a1_generate(self, *, subject: list[list[str]], bits: int = 2048) -> dict:
+        """An A1 key pair made in software on the agent's computer; returns key_id and the request (csr, PEM)."""
+        return self.request("POST", "/v1/a1/keys", {"subject": subject, "bits": bits}, timeout=max(self.timeout, 60))
+
+    def a1_write_pkcs12(
+        self,
+        key_id: str,
+        *,
+        certificate_pem: str,
+        chain_pems: list[str],
+        password: str,
+        friendly_name: str,
+        filename: str,
+        kdf_rounds: int,
+    ) -> dict:
+        """The .pfx of that key, its certificate and chain, written in the agent's A1 folder; returns its path."""
+        payload = {
+            "certificate": certificate_pem,
+            "chain": chain_pems,
+            "password": password,
+            "friendly_name": friendly_name,
+            "filename": filename,
+            "kdf_rounds": kdf_rounds,
+        }
+        return self.request("POST", f"/v1/a1/keys/{key_id}/pkcs12", payload, timeout=max(self.timeout, 60))
+
     # -- transport --------------------------------------------------------------------------------------
 
     def request(self, method: str, path: str, payload: dict | None = None, *, timeout: float | None = None) -> dict:

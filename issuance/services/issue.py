@@ -73,10 +73,11 @@ def public_key_sha256(public_key) -> str:
     return hashlib.sha256(spki).hexdigest()
 
 
-def key_already_certified() -> KeyAlreadyCertified:
+def key_already_certified(kind: str) -> KeyAlreadyCertified:
+    where = "na mídia" if kind == "A3" else "no navegador"
     return KeyAlreadyCertified(
-        "Esta chave já foi usada em outro certificado e não pode ser certificada de novo. Gere uma chave nova na "
-        "mídia e tente outra vez.",
+        f"Esta chave já foi usada em outro certificado e não pode ser certificada de novo. Gere uma chave nova {where} "
+        "e tente outra vez.",
         field="csr",
     )
 
@@ -157,7 +158,7 @@ def certificate_issue(
         check(current)
         fingerprint = public_key_sha256(csr.public_key())
         if Certificate.objects.filter(public_key_sha256=fingerprint).exists():
-            raise key_already_certified()
+            raise key_already_certified(kind)
         try:
             issued = get_backend(locked.backend).issue(reference=locked.external_reference, csr=csr)
         except (CaError, CaNotReady) as exc:
@@ -189,7 +190,7 @@ def certificate_issue(
         except IntegrityError:
             # Another order had the same key certified in the meantime: the unique key fingerprint decided.
             if Certificate.objects.filter(public_key_sha256=fingerprint).exists():
-                raise key_already_certified() from None
+                raise key_already_certified(kind) from None
             raise
         audit_record(
             action="certificate.issued",

@@ -1,7 +1,6 @@
 from django import template
 from django.utils import timezone
 
-from ..forms import A1IssueForm
 from ..selectors import issuance_panel_for
 
 register = template.Library()
@@ -11,7 +10,5 @@ register = template.Library()
 def issuance_panel(order):
     """What the order page shows about the CA hand-off, issuance and the certificate (issuance.selectors)."""
     panel = issuance_panel_for(order)
-    if panel.can_issue_a1:
-        panel.form = A1IssueForm()
     panel.now = timezone.now()
     return panel

@@ -12,10 +12,10 @@ from issuance.backends import CaUnavailable
 from issuance.backends.local import LocalCa
 from issuance.models import Certificate, CertificateAuthority, IssuanceRequest
 from issuance.services import issuance_submit
-from issuance.services.a1 import a1_issue
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, OrderFactory, UserFactory
-from tecnosign.audit.services import Actor
+
+from .helpers import a1_issue_as_customer
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/issuance/issuancerequest/"
@@ -98,7 +98,7 @@ def test_staff_without_the_permission_cannot_mark_delivery(client, local_ca, on_
 
 def test_certificates_and_cas_are_read_only_and_keys_never_shown(staff_client, local_ca, on_commit):
     request = hand_off(on_commit)
-    certificate = a1_issue(order=request.order, password="Emissao#2026", actor=Actor(label="cliente")).certificate
+    certificate = a1_issue_as_customer(request.order)[1].certificate
     url = f"/admin/issuance/certificate/{certificate.pk}/change/"
 
     page = staff_client.get(url)

@@ -9,14 +9,12 @@ import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.db import transaction
 
 from issuance.models import Certificate, RevocationList
 from issuance.services import certificate_revoke, issuance_submit
-from issuance.services.a1 import a1_issue
 from issuance.services.publication import crl_publish, crl_publish_if_due
 from issuance.services.revocation import AlreadyRevoked, RevocationFailed
 from orders.models import Order
@@ -24,7 +22,7 @@ from orders.tests.factories import OrderFactory, UserFactory
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
 
-from .helpers import ocsp_request, openssl
+from .helpers import a1_issue_as_customer, ocsp_request, openssl
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Emissao#2026"
@@ -42,9 +40,9 @@ def issue_certificate(local_ca, on_commit):
         with on_commit(), transaction.atomic():
             issuance_submit(order)
         order.refresh_from_db()
-        delivery = a1_issue(order=order, password=PASSWORD, actor=Actor(label="cliente", ip="203.0.113.9"))
-        certificate = pkcs12.load_key_and_certificates(delivery.pkcs12, PASSWORD.encode())[1]
-        return delivery.certificate, certificate, issuing
+        _, issued = a1_issue_as_customer(order, password=PASSWORD, actor=Actor(label="cliente", ip="203.0.113.9"))
+        certificate = x509.load_pem_x509_certificate(issued.certificate_pem.encode())
+        return issued.certificate, certificate, issuing
 
     return make
 

@@ -7,10 +7,13 @@ from django.db import IntegrityError, connection, transaction
 
 from issuance.models import Certificate, IssuanceRequest
 from issuance.services import issuance_submit
-from issuance.services.a1 import AlreadyIssued, a1_issue
+from issuance.services.a1 import a1_issue_from_csr
+from issuance.services.issue import AlreadyIssued
 from orders.models import Order
 from orders.tests.factories import OrderFactory
 from tecnosign.audit.services import Actor
+
+from .helpers import browser_csr
 
 PASSWORD = "Emissao#2026"
 
@@ -45,7 +48,11 @@ def test_two_simultaneous_issuances_give_one_certificate(local_ca):
     order.refresh_from_db()
     assert order.status == Order.Status.RELEASED
 
-    results = _in_parallel(lambda: a1_issue(order=order, password=PASSWORD, actor=Actor(label="cliente")), 3)
+    # Three tabs of the issuance page, each with its own key, send their requests at the same moment.
+    requests = iter([browser_csr(order)[1] for _ in range(3)])
+    results = _in_parallel(
+        lambda: a1_issue_from_csr(order=order, csr_pem=next(requests), actor=Actor(label="cliente")), 3
+    )
 
     delivered = [result for result in results if not isinstance(result, AlreadyIssued)]
     assert len(delivered) == 1 and len(results) == 3

@@ -10,9 +10,8 @@ from django.db import transaction
 
 from issuance.models import Certificate
 from issuance.services import issuance_submit
-from issuance.services.a1 import a1_issue
 from issuance.services.a3 import a3_issue_from_csr
-from issuance.tests.helpers import holder_key
+from issuance.tests.helpers import a1_issue_as_customer, holder_key
 from orders.models import Order
 from orders.tests.factories import OrderFactory
 from revocation.tasks import reissue_handoffs_due
@@ -40,12 +39,15 @@ def hand_off(order: Order, on_commit) -> Order:
 
 
 def issue_a1(on_commit, *, at: datetime, **fields) -> tuple[Order, Certificate]:
-    """A verified order handed off and its A1 issued by the customer at `at` (the service the issuance view runs)."""
+    """A verified order handed off and its A1 issued by the customer at `at`: the issuance password, then the request
+    of a key made on the customer's side (the services the issuance page's endpoints run)."""
     with time_machine.travel(at, tick=False):
         order = hand_off(OrderFactory(status=Order.Status.VERIFIED, **fields), on_commit)
-        delivery = a1_issue(order=order, password=ISSUANCE_PASSWORD, actor=Actor(label="cliente", ip="198.51.100.20"))
+        _, issued = a1_issue_as_customer(
+            order, password=ISSUANCE_PASSWORD, actor=Actor(label="cliente", ip="198.51.100.20")
+        )
     order.refresh_from_db()
-    return order, delivery.certificate
+    return order, issued.certificate
 
 
 def issue_a3(on_commit, *, at: datetime, **fields) -> tuple[Order, Certificate]:

@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import pkcs12
 from stdnum.br import cnpj as stdnum_cnpj
 
 from issuance.models import Certificate, IssuanceRequest
+from issuance.tests.helpers import a1_authorise, a1_issue_through_the_page
 from orders.models import CommissionEntry, Order
 from orders.services.commissions import commission_accrue
 from orders.tests.factories import A3TokenProductFactory, CnpjProductFactory
@@ -49,12 +49,9 @@ def test_lost_password_reissue_proves_the_contact_then_is_held_handed_off_and_is
     run_reissue_beat(on_commit, brt(2026, 12, 5, 17, 1))
     with time_machine.travel(brt(2026, 12, 5, 17, 5), tick=False):
         replacement_page = client.get(f"/pedido/{replacement.number}/").text
-        old_password = client.post(
-            f"/pedido/{replacement.number}/emitir/", {"password": ISSUANCE_PASSWORD, "understood": "on"}
-        )
-        download = client.post(
-            f"/pedido/{replacement.number}/emitir/", {"password": NEW_ISSUANCE_PASSWORD, "understood": "on"}
-        )
+        issuance_page = client.get(f"/pedido/{replacement.number}/emitir/").text
+        old_password = a1_authorise(client, replacement, ISSUANCE_PASSWORD)
+        key, issued = a1_issue_through_the_page(client, replacement, NEW_ISSUANCE_PASSWORD)
         original_page = client.get(f"/pedido/{order.number}/").text
 
     assert revoked["Location"] == f"/pedido/{replacement.number}/"
@@ -65,11 +62,15 @@ def test_lost_password_reissue_proves_the_contact_then_is_held_handed_off_and_is
     history = list(replacement_history(replacement))
     assert history == ["awaiting_payment", "paid", "verified", "released", "issued"]
     assert "reemissão em garantia, sem custo</strong>, do pedido " + order.number in replacement_page
-    assert "Emitir e baixar o certificado" in replacement_page
+    # The replacement is issued through the same browser issuance as any A1: a new key, made on the customer's side.
+    assert f'href="/pedido/{replacement.number}/emitir/"' in replacement_page
+    assert 'id="form-a1"' in issuance_page
     assert IssuanceRequest.objects.get(order=replacement).status == IssuanceRequest.Status.RELEASED
     assert old_password.status_code == 400
-    assert download.status_code == 200 and download["Content-Type"] == "application/x-pkcs12"
-    _, new_cert, _ = pkcs12.load_key_and_certificates(download.content, NEW_ISSUANCE_PASSWORD.encode())
+    assert issued.status_code == 200
+    new_cert = x509.load_pem_x509_certificate(issued.json()["certificate"].encode())
+    assert new_cert.public_key() == key.public_key()
+    assert new_cert.public_key() != x509.load_pem_x509_certificate(certificate.certificate_pem.encode()).public_key()
     new_record = Certificate.objects.get(order=replacement)
     assert new_record.serial == format(new_cert.serial_number, "X") != certificate.serial
     assert new_record.status == Certificate.Status.VALID
@@ -104,14 +105,12 @@ def test_a_forgotten_pis_goes_into_the_reissued_certificate(client, on_commit):
         confirm_reissue(client, replacement, on_commit)
     run_reissue_beat(on_commit, brt(2026, 12, 8, 11, 0))
     with time_machine.travel(brt(2026, 12, 8, 11, 5), tick=False):
-        download = client.post(
-            f"/pedido/{replacement.number}/emitir/", {"password": NEW_ISSUANCE_PASSWORD, "understood": "on"}
-        )
+        _, issued = a1_issue_through_the_page(client, replacement, NEW_ISSUANCE_PASSWORD)
 
     assert invalid.status_code == 400 and "PIS/NIS inválido" in invalid.text
     assert nothing.status_code == 400 and "Informe o PIS/NIS ou o CEI" in nothing.text
     assert (replacement.pis_nis, replacement.cei) == ("12056478910", "123456789012")
-    cert = pkcs12.load_key_and_certificates(download.content, NEW_ISSUANCE_PASSWORD.encode())[1]
+    cert = x509.load_pem_x509_certificate(issued.json()["certificate"].encode())
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     other = {name.type_id.dotted_string: name.value for name in san.get_values_for_type(x509.OtherName)}
     assert b"12041985" + b"52998224725" + b"12056478910" in other["2.16.76.1.3.1"]
@@ -210,7 +209,7 @@ def test_a_reissue_does_not_restart_the_guarantee(client, on_commit):
         confirm_reissue(client, replacement, on_commit)
     run_reissue_beat(on_commit, brt(2026, 12, 10, 11, 0))
     with time_machine.travel(brt(2026, 12, 10, 11, 5), tick=False):
-        client.post(f"/pedido/{replacement.number}/emitir/", {"password": NEW_ISSUANCE_PASSWORD, "understood": "on"})
+        a1_issue_through_the_page(client, replacement, NEW_ISSUANCE_PASSWORD)
     new_certificate = Certificate.objects.get(order=replacement)
 
     with time_machine.travel(brt(2026, 12, 16, 9, 0), tick=False):

@@ -8,6 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from issuance.models import Certificate, IssuanceRequest
+from issuance.tests.helpers import a1_authorise
 from orders.models import HolderLink, Order
 from revocation.models import ReissueConfirmation
 from tecnosign.notifications import sms
@@ -64,9 +65,7 @@ def test_the_revocation_password_alone_leaves_the_replacement_unverified_without
     replacement = Order.objects.get(replaces=order)
 
     with time_machine.travel(REVOKED_AT, tick=False):
-        issue_attempt = attacker.post(
-            f"/pedido/{replacement.number}/emitir/", {"password": ATTACKER_PASSWORD, "understood": "on"}
-        )
+        issue_attempt = a1_authorise(attacker, replacement, ATTACKER_PASSWORD)
         # The holder's link from the e-mail, tried without the SMS code and with a wrong one.
         path = e_mailed_link(replacement, REISSUE_LINK)
         wrong = f"{(int(texted_code(replacement)) + 1) % 10**6:06d}"

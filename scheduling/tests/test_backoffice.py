@@ -1,5 +1,5 @@
 """The back office, as agents and verifiers use it: the day's queue, the dossier and its checklist, the
-verification centre with four eyes, and the hand-off that ends with the customer's PKCS#12."""
+verification centre with four eyes, and the hand-off that ends with the certificate of the customer's own key."""
 
 import re
 
@@ -7,13 +7,13 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.serialization import pkcs12
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from issuance.models import CertificateAuthority
+from issuance.tests.helpers import a1_issue_through_the_page
 from orders.models import Order
 from orders.tests.factories import CnpjProductFactory, UserFactory
 from scheduling.models import Validation, Verification
@@ -29,7 +29,7 @@ from .helpers import book_url, open_order, slot_ids
 pytestmark = pytest.mark.django_db
 
 
-def test_from_a_booked_order_to_a_pkcs12_through_agent_verifier_and_ca(client, clock, on_commit, team, local_ca):
+def test_from_a_booked_order_to_a_certificate_through_agent_verifier_and_ca(client, clock, on_commit, team, local_ca):
     order, booking = booked_order(client, clock, on_commit)
 
     # The agent's home on the day: her appointment, with the room and the start button.
@@ -76,9 +76,11 @@ def test_from_a_booked_order_to_a_pkcs12_through_agent_verifier_and_ca(client, c
     released = [m for m in mail.outbox if m.to == [order.email] and "liberado" in m.subject]
     assert released
     open_order(client, order)  # days later: the customer comes back with the order number and CPF
-    bundle = client.post(f"/pedido/{order.number}/emitir/", {"password": "Emissao#2026", "understood": "on"})
-    assert bundle.status_code == 200 and bundle["Content-Type"] == "application/x-pkcs12"
-    key, certificate, chain = pkcs12.load_key_and_certificates(bundle.content, b"Emissao#2026")
+    key, issued = a1_issue_through_the_page(client, order, "Emissao#2026")
+    assert issued.status_code == 200
+    certificate = x509.load_pem_x509_certificate(issued.json()["certificate"].encode())
+    chain = [x509.load_pem_x509_certificate(pem.encode()) for pem in issued.json()["chain"]]
+    assert certificate.public_key() == key.public_key()
     issuing = CertificateAuthority.objects.get(role="issuing")
     root = CertificateAuthority.objects.get(role="root")
     issuing_cert = next(c for c in chain if c.subject.rfc4514_string() == certificate.issuer.rfc4514_string())

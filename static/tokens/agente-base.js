@@ -2,7 +2,8 @@
  * Each request is signed with the pairing secret (HMAC-SHA256, Web Crypto), exactly as tokens/agent/protocol.py
  * describes; each answer's signature is checked before it is believed. PINs and PUKs go only to the agent.
  * This file pairs with the agent and lists the tokens (templates/tokens/includes/agent_connect.html); each page
- * adds its own operations on top: agente.js (PIN, PUK, erase) and instalar.js (A3 issuance on the token). */
+ * adds its own operations on top: agente.js (PIN, PUK, erase), instalar.js (A3 issuance on the token) and
+ * emitir-a1-agente.js (an A1 key made by the agent; that page lists no tokens). */
 window.TecnoSignAgent = (function () {
   "use strict";
 
@@ -48,7 +49,8 @@ window.TecnoSignAgent = (function () {
     return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
 
-  /* hooks: onChoose(token) when a token is picked, onNone() when there is none (or the pairing is forgotten). */
+  /* hooks: onChoose(token) when a token is picked, onNone() when there is none (or the pairing is forgotten),
+   * onConnect(status) once paired. */
   function setup(hooks) {
     var root = $("agente");
     if (!root) { return null; }
@@ -129,8 +131,10 @@ window.TecnoSignAgent = (function () {
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ url: state.url, code: code }));
       if (remember) { localStorage.setItem(URL_KEY, state.url); } else { localStorage.removeItem(URL_KEY); }
       $("agente-esquecer").hidden = false;
-      await refreshTokens();  // the list is there by the time the page says it is connected
-      say("Agente conectado (" + status.module.description + " " + status.module.version + ").", "success");
+      if ($("secao-midias")) { await refreshTokens(); }  // the list is there by the time the page says it is connected
+      var module = [status.module.description, status.module.version].filter(Boolean).join(" ");
+      say("Agente conectado (" + module + ").", "success");
+      if (hooks.onConnect) { hooks.onConnect(status); }
     }
 
     function forget() {
@@ -139,7 +143,7 @@ window.TecnoSignAgent = (function () {
       state.key = null;
       $("agente-codigo").value = "";
       $("agente-esquecer").hidden = true;
-      $("secao-midias").hidden = true;
+      if ($("secao-midias")) { $("secao-midias").hidden = true; }
       if (hooks.onNone) { hooks.onNone(); }
       say("Pareamento esquecido neste navegador.", "info");
     }
@@ -222,7 +226,7 @@ window.TecnoSignAgent = (function () {
       return connect($("agente-url").value, $("agente-codigo").value, $("agente-lembrar").checked);
     }));
     $("agente-esquecer").addEventListener("click", forget);
-    $("atualizar-midias").addEventListener("click", guarded(refreshTokens));
+    if ($("atualizar-midias")) { $("atualizar-midias").addEventListener("click", guarded(refreshTokens)); }
 
     var api = {
       call: call, tokenPath: tokenPath, say: say, guarded: guarded, selected: selected,

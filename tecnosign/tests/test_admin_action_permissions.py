@@ -28,8 +28,8 @@ from issuance.backends import CaUnavailable
 from issuance.backends.local import LocalCa
 from issuance.models import IssuanceRequest
 from issuance.services import issuance_submit
-from issuance.services.a1 import a1_issue
 from issuance.services.publication import crl_publish
+from issuance.tests.helpers import a1_issue_as_customer
 from orders.models import CommissionEntry, Document, HolderBiometrics, Order, Partner, Payment, PaymentEvent
 from orders.services.payments import payment_start
 from orders.tests.factories import (
@@ -56,7 +56,7 @@ from scheduling.models import (
 from scheduling.roles import MANAGERS_GROUP, SUPPORT_GROUP, VERIFIERS_GROUP, ensure_roles
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.models import AuditEvent
-from tecnosign.audit.services import SYSTEM, Actor, audit_record
+from tecnosign.audit.services import SYSTEM, audit_record
 from tecnosign.helpcenter.models import Article
 from tecnosign.notifications.models import OutboxMessage
 from tokens import sealing
@@ -225,7 +225,7 @@ class World:
 
     def certificate(self):
         request = self.handed_off()
-        return a1_issue(order=request.order, password="Emissao#2026", actor=Actor(label="cliente")).certificate
+        return a1_issue_as_customer(request.order)[1].certificate
 
     def revocation_request(self) -> RevocationRequest:
         certificate = self.certificate()
@@ -355,9 +355,6 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
     "revocation.reissueconfirmation": lambda w, u: w.reissue_confirmation(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
-    "revocation.reissueconfirmation": lambda w, u: ReissueConfirmation.objects.create(
-        request=w.revocation_request(), replacement=ready_order(status=Order.Status.PAID)
-    ),
     "tokens.workstation": lambda w, u: w.workstation(),
     "tokens.tokenjob": lambda w, u: w.token_job(),
     "helpcenter.article": lambda w, u: Article.objects.create(

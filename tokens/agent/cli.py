@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from . import config as agent_config
-from .device import ModuleLoadError, TokenDevice
+from .device import ModuleLoadError, NoTokenDevice, TokenDevice
 from .modules import VENDOR_MODULES, ModuleNotFound, resolve_module
 from .server import LOOPBACK, AgentApp, make_server
+from .software import SoftwareKeys, default_folder
 
 DEFAULT_PORT = 47115
 
@@ -22,6 +23,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--module",
         help=f"caminho do módulo PKCS#11 ou um destes fabricantes: {', '.join(VENDOR_MODULES)} "
         "(sem a opção, procura todos)",
+    )
+    parser.add_argument(
+        "--no-token",
+        action="store_true",
+        help="sem token ou cartão: só emite certificados A1 em arquivo (não procura módulo PKCS#11)",
+    )
+    parser.add_argument(
+        "--a1-dir",
+        type=Path,
+        default=None,
+        help=f"pasta onde os arquivos .pfx dos certificados A1 são gravados (padrão: {default_folder()})",
     )
     parser.add_argument("--host", default=LOOPBACK, help=f"endereço de escuta: só {LOOPBACK} é aceito")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"porta (padrão {DEFAULT_PORT}; 0 = livre)")
@@ -57,12 +69,13 @@ def main(argv=None) -> int:
         if args.portal_origin:
             config.portal_origins = sorted({agent_config.normalise_origin(o) for o in args.portal_origin})
             config.save()
-        module = resolve_module(args.module)
-        device = TokenDevice(module.path)
+        module = None if args.no_token else resolve_module(args.module)
+        device = NoTokenDevice() if module is None else TokenDevice(module.path)
     except (agent_config.ConfigError, ModuleNotFound, ModuleLoadError) as exc:
         _say(f"Erro: {exc}")
         return 2
-    app = AgentApp(secret=config.secret, origins=config.portal_origins, device=device)
+    software = SoftwareKeys(args.a1_dir or default_folder())
+    app = AgentApp(secret=config.secret, origins=config.portal_origins, device=device, software=software)
     try:
         server = make_server(app, host=args.host, port=args.port)
     except OSError as exc:
@@ -70,7 +83,11 @@ def main(argv=None) -> int:
         return 2
     module_info = device.describe_module()
     _say("TecnoSign — agente local de tokens e cartões")
-    _say(f"Módulo PKCS#11: {module.path} ({module_info['description']} {module_info['version']})")
+    if module is None:
+        _say("Módulo PKCS#11: nenhum (--no-token: só certificados A1 em arquivo)")
+    else:
+        _say(f"Módulo PKCS#11: {module.path} ({module_info['description']} {module_info['version']})")
+    _say(f"Pasta dos certificados A1: {software.folder}")
     _say(f"Configuração: {config.path}")
     if config.created or args.show_pairing_code:
         _say(f"Código de pareamento: {config.pairing_code}")

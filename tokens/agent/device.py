@@ -10,7 +10,6 @@ Rules this module keeps, learnt from python-pkcs11 and SoftHSM2:
 PINs and PUKs are arguments only: never logged, stored or put in an answer.
 """
 
-import base64
 import contextlib
 import functools
 import hashlib
@@ -31,6 +30,7 @@ from pkcs11.util.rsa import encode_rsa_public_key
 
 from . import csr as csr_builder
 from . import errors
+from .certificates import parse_certificate, parse_chain
 from .errors import AgentError, bad_field
 
 # python-pkcs11 0.10 has no codec for CKA_CERTIFICATE_CATEGORY (a CK_ULONG): without it the chain's CA
@@ -314,8 +314,8 @@ class TokenDevice:
         issuer first) as authority certificates, so programs that read the token find the whole path."""
         token = self._token(serial)
         pin = _current_secret(pin, field="pin", what="PIN")
-        cert = _parse_certificate(certificate)
-        authorities = _parse_chain(chain)
+        cert = parse_certificate(certificate)
+        authorities = parse_chain(chain)
         public_key = cert.public_key()
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise bad_field("certificate", "Só certificados com chave RSA podem ser gravados nesta mídia.")
@@ -502,42 +502,6 @@ def _der_integer(value: int) -> bytes:
     return asn1_core.Integer(value).dump()
 
 
-def _parse_certificate(text) -> x509.Certificate:
-    if not isinstance(text, str) or not text.strip():
-        raise bad_field("certificate", "Envie o certificado (PEM).")
-    try:
-        if "-----BEGIN CERTIFICATE-----" in text:
-            return x509.load_pem_x509_certificate(text.encode())
-        return x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
-    except ValueError as exc:
-        raise bad_field("certificate", "O certificado enviado não é um X.509 válido (PEM ou DER em base64).") from exc
-
-
-# Certificate chains are short (ICP-Brasil: root, intermediate, issuing AC); more is a malformed request.
-MAX_CHAIN = 5
-
-
-def _parse_chain(chain) -> list[x509.Certificate]:
-    if chain in (None, ""):
-        return []
-    if not isinstance(chain, list) or len(chain) > MAX_CHAIN:
-        raise bad_field("chain", f"A cadeia deve ser uma lista de até {MAX_CHAIN} certificados (PEM).")
-    parsed = []
-    for text in chain:
-        try:
-            authority = _parse_certificate(text)
-        except AgentError as exc:
-            raise bad_field("chain", "Um certificado da cadeia não é um X.509 válido (PEM ou DER em base64).") from exc
-        try:
-            is_ca = authority.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-        except x509.ExtensionNotFound:
-            is_ca = False
-        if not is_ca or not isinstance(authority.public_key(), rsa.RSAPublicKey):
-            raise bad_field("chain", "A cadeia só pode ter certificados de Autoridades Certificadoras (RSA).")
-        parsed.append(authority)
-    return parsed
-
-
 def _store_certificate(session, cert: x509.Certificate, *, key_id: bytes, label: str, authority: bool = False) -> bool:
     """Create the certificate object unless the token already holds it; True when it was created.
 
@@ -567,3 +531,23 @@ def _store_certificate(session, cert: x509.Certificate, *, key_id: bytes, label:
 def _common_name(cert: x509.Certificate) -> str | None:
     names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     return str(names[0].value)[:64] if names else None
+
+
+class NoTokenDevice:
+    """The device of an agent started with --no-token (A1 only): it describes itself, and refuses token operations."""
+
+    module_path = None
+
+    def describe_module(self) -> dict:
+        return {"path": None, "manufacturer": "", "description": "sem módulo de token (só A1)", "version": ""}
+
+    def __getattr__(self, name):
+        def refuse(*args, **kwargs):
+            raise AgentError(
+                "no_token_module",
+                "Este agente foi iniciado sem módulo de token (--no-token): ele só emite certificados A1 em arquivo. "
+                "Para usar um token ou cartão, inicie-o sem essa opção.",
+                status=409,
+            )
+
+        return refuse

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from . import protocol
 from .device import TokenDevice
 from .errors import AgentError
+from .software import SoftwareKeys, default_folder
 
 logger = logging.getLogger("tecnosign.agent")
 
@@ -28,6 +29,7 @@ MAX_BODY_BYTES = 64 * 1024
 AGENT_NAME = "tecnosign-agent"
 AGENT_VERSION = "1"
 SERIAL = r"(?P<serial>[A-Za-z0-9%._-]{1,64})"
+KEY_ID = r"(?P<key_id>[0-9a-f]{40})"
 
 
 class NonceCache:
@@ -67,17 +69,45 @@ def _require(body: dict, name: str):
 
 
 class AgentApp:
-    """What the HTTP handler needs: the secret, the allowed origins, the device, the replay cache."""
+    """What the HTTP handler needs: the secret, the allowed origins, the device, the A1 keys, the replay cache."""
 
-    def __init__(self, *, secret: bytes, origins: list[str], device: TokenDevice, clock=time.time):
+    def __init__(
+        self,
+        *,
+        secret: bytes,
+        origins: list[str],
+        device: TokenDevice,
+        software: SoftwareKeys | None = None,
+        clock=time.time,
+    ):
         self.secret = secret
         self.origins = set(origins)
         self.device = device
+        self.software = software or SoftwareKeys(default_folder())
         self.nonces = NonceCache()
         self.clock = clock
         self.port = 0
-        d = device
+        d, a1 = device, self.software
         self.routes = [
+            # A1 in a file, for browsers without Web Crypto RSA (tokens.agent.software): no token involved.
+            _route(
+                "POST",
+                "/v1/a1/keys",
+                lambda body: a1.generate(subject=_require(body, "subject"), bits=body.get("bits", 2048)),
+            ),
+            _route(
+                "POST",
+                f"/v1/a1/keys/{KEY_ID}/pkcs12",
+                lambda body, key_id: a1.write_pkcs12(
+                    key_id,
+                    certificate=_require(body, "certificate"),
+                    chain=body.get("chain"),
+                    password=_require(body, "password"),
+                    friendly_name=_require(body, "friendly_name"),
+                    filename=_require(body, "filename"),
+                    kdf_rounds=_require(body, "kdf_rounds"),
+                ),
+            ),
             _route("GET", "/v1/status", lambda body: self.status()),
             _route("GET", "/v1/tokens", lambda body: {"tokens": d.list_tokens()}),
             _route(
@@ -143,7 +173,12 @@ class AgentApp:
         ]
 
     def status(self) -> dict:
-        return {"agent": AGENT_NAME, "version": AGENT_VERSION, "module": self.device.describe_module()}
+        return {
+            "agent": AGENT_NAME,
+            "version": AGENT_VERSION,
+            "module": self.device.describe_module(),
+            "a1": self.software.describe(),
+        }
 
     def authenticate(self, *, method: str, target: str, headers, body: bytes) -> str:
         """Check the request's signature, freshness and nonce; return the nonce (it signs the answer)."""

@@ -99,11 +99,13 @@ def agent_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "tokens.agent", *args]
 
 
-def start_agent(softhsm: SoftHSM, config_path: Path, *extra: str, origin: str = PORTAL_ORIGIN) -> RunningAgent:
-    args = ("--module", "softhsm", "--port", "0", "--config", str(config_path), "--portal-origin", origin, *extra)
+def start_agent(softhsm: SoftHSM | None, config_path: Path, *extra: str, origin: str = PORTAL_ORIGIN) -> RunningAgent:
+    """The agent on `softhsm`'s tokens; with None, started with --no-token (A1 keys in software only)."""
+    module = ("--module", "softhsm") if softhsm is not None else ("--no-token",)
+    args = (*module, "--port", "0", "--config", str(config_path), "--portal-origin", origin, *extra)
     process = subprocess.Popen(  # noqa: S603
         agent_command(*args),
-        env=softhsm.env,
+        env=softhsm.env if softhsm is not None else dict(os.environ),
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -13,10 +13,9 @@ from django.db import connection
 from django.test import Client
 
 from issuance.models import Certificate, IssuanceRequest
-from issuance.services.a1 import a1_issue
 from issuance.services.a3 import a3_csr_subject, a3_issue_from_csr
 from issuance.services.issue import AlreadyIssued
-from issuance.tests.helpers import holder_key
+from issuance.tests.helpers import a1_issue_as_customer, holder_key
 from orders.models import Order
 from orders.services.access import SESSION_KEY
 from orders.tests.factories import CnpjProductFactory, OrderFactory, ProductFactory, valid_cnpj
@@ -25,7 +24,6 @@ from tecnosign.audit.services import Actor
 
 from .a3 import (
     HOLDER_CN,
-    ISSUANCE_PASSWORD,
     authorise,
     csr_pem,
     released_a3_order,
@@ -344,8 +342,8 @@ def test_an_a1_order_is_not_installed_on_a_token(customer, local_ca, on_commit):
     page = client.get(f"/pedido/{order.number}/").text
 
     assert refused.status_code == 400 and "Este certificado é A1 (arquivo)" in refused.json()["message"]
-    assert "Instalar o certificado na mídia" not in page and "Emitir e baixar o certificado" in page
-    a1_issue(order=order, password=ISSUANCE_PASSWORD, actor=Actor(label="cliente"))
+    assert "Instalar o certificado na mídia" not in page and "Emitir o certificado" in page
+    a1_issue_as_customer(order)
     install = client.get(f"/pedido/{order.number}/instalar/")
     assert install.status_code == 200 and "Este certificado é A1 (arquivo)" in install.text
     assert "form-regravar" not in install.text

@@ -13,6 +13,7 @@ from django.conf import settings
 
 WIDTHS = {390: 844, 1280: 900}  # viewport width → height (an iPhone 12-14, a laptop)
 AXE_SOURCE = settings.BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+PKI_BUNDLE = settings.BASE_DIR / "static" / "vendor" / "pki.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
@@ -149,11 +150,14 @@ def inspect_page(
     primary: str,
     reopen: Callable[[], None],
     expect_errors: bool = False,
+    in_page: str | None = None,
 ) -> PageReport:
     """Screenshot and check the page at both widths; `primary` (a Playwright selector) is its main action.
 
     The main action is reached with Tab and activated from the keyboard (Enter on a link, Space on a button),
-    which leaves the page, so `reopen()` brings the same page back for the next width.
+    which leaves the page, so `reopen()` brings the same page back for the next width. `in_page`: the action is a
+    form the page's script handles without leaving (the A1 issuance page); the script counts each submission in
+    the form's `data-attempts`, and the activation is seen there instead.
     """
     report = PageReport(name)
     for index, width in enumerate(WIDTHS):
@@ -168,11 +172,11 @@ def inspect_page(
         for violation in axe_violations(page):
             text = f"axe {violation['impact']} {violation['id']}: {violation['help']} — {violation['nodes']}"
             (report.add(width, text) if violation["impact"] in BLOCKING_IMPACTS else report.minor.append(text))
-        _check_keyboard(page, report, width, primary)
+        _check_keyboard(page, report, width, primary, in_page)
     return report
 
 
-def _check_keyboard(page, report: PageReport, width: int, primary: str) -> None:
+def _check_keyboard(page, report: PageReport, width: int, primary: str, in_page: str | None) -> None:
     target = page.locator(primary).first
     if not target.count():
         report.add(width, f"primary action {primary!r} not on the page")
@@ -183,6 +187,13 @@ def _check_keyboard(page, report: PageReport, width: int, primary: str) -> None:
     if not target.evaluate(_FOCUS_VISIBLE):
         report.add(width, f"no visible focus on the primary action {primary!r}")
     key = "Enter" if target.evaluate("el => el.tagName") == "A" else "Space"
+    if in_page:
+        before = page.get_attribute(in_page, "data-attempts")
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "([form, before]) => document.querySelector(form).dataset.attempts !== before", arg=[in_page, before]
+        )
+        return
     with page.expect_event("framenavigated", predicate=lambda frame: frame == page.main_frame, timeout=30_000):
         page.keyboard.press(key)
     page.wait_for_load_state()

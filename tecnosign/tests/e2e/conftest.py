@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import connections
 
-from .browser import AXE_SOURCE, screenshots_dir
+from .browser import AXE_SOURCE, PKI_BUNDLE, screenshots_dir
 
 IN_CI = os.environ.get("TECNOSIGN_CI") == "1"
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -108,3 +108,10 @@ def ca(clock, local_ca):
 def axe_ready():
     if not AXE_SOURCE.exists():
         _need("axe-core (npm ci, run by make test, installs it into node_modules/)")
+
+
+@pytest.fixture
+def pki_bundle():
+    """PKI.js for the A1 issuance page, bundled from node_modules/ (npm run build, run by make test)."""
+    if not PKI_BUNDLE.exists():
+        _need("static/vendor/pki.js (npm ci and npm run build, run by make test)")

@@ -1,7 +1,8 @@
 """The customer's whole A1 journey in Chromium, through the pages only: a partner's link, the checkout (one mistake
 first), PIX, the document, the booking; the registration agent and the verifier in the admin, each in their own
-browser; then issuance with the password, the .pfx opened with it, the revocation with the revocation password, and
-the free replacement confirmed with the link and the code the customer reads in the e-mail and SMS inboxes.
+browser; then issuance — the key made in the browser, the .pfx saved with the password chosen on the page and opened
+with it —, the revocation with the revocation password, the free replacement confirmed with the link and the code the
+customer reads in the e-mail and SMS inboxes, and the replacement issued on the same page with a new key.
 The server's clock is moved to the time of the videoconference; everything else runs as it would in production."""
 
 import re
@@ -29,6 +30,7 @@ from .steps import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, admin_login, fil
 
 pytestmark = pytest.mark.browser
 NEW_ISSUANCE_PASSWORD = "NovaEmissao#27"
+FILE_PASSWORD = "Arquivo#Meu2026"  # chosen on the issuance page, for the .pfx only
 WIDTH_WHEN_LOADED = (
     "img => img.complete ? img.naturalWidth : new Promise(done => img.onload = () => done(img.naturalWidth))"
 )
@@ -51,7 +53,33 @@ def _status(page) -> str:
     return page.inner_text("#h-proximo")
 
 
-def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_browser, scene, clock, tmp_path):
+def _issue_in_the_browser(page, issuance_password: str, folder):
+    """From the order page: the issuance page, the two passwords, the key made in the browser; the saved .pfx opened
+    with the file's password (and not with the issuance password). Returns key, certificate and chain."""
+    page.get_by_role("link", name="Emitir o certificado").click()
+    page.wait_for_selector("h1:has-text('Emitir o certificado A1')")
+    page.fill("#a1-senha", issuance_password)
+    page.fill("#a1-senha-arquivo", FILE_PASSWORD)
+    page.fill("#a1-senha-arquivo-confirmacao", FILE_PASSWORD)
+    page.check("#a1-entendo")
+    with page.expect_download(timeout=120_000) as download_info:
+        page.get_by_role("button", name="Gerar a chave e emitir o certificado").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pfx")
+    pfx = folder / download.suggested_filename
+    download.save_as(pfx)
+    key, certificate, chain = pkcs12.load_key_and_certificates(pfx.read_bytes(), FILE_PASSWORD.encode())
+    assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
+    with pytest.raises(ValueError):
+        pkcs12.load_key_and_certificates(pfx.read_bytes(), issuance_password.encode())
+    page.get_by_role("link", name="Voltar ao pedido").click()
+    page.wait_for_selector("h1:has-text('Pedido ')")
+    return key, certificate, chain
+
+
+def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(
+    open_browser, scene, clock, tmp_path, pki_bundle
+):
     link, agent, verifier = scene
     customer = open_browser()
 
@@ -155,25 +183,15 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     order.refresh_from_db()
     assert order.status == Order.Status.RELEASED
 
-    # Issuance: the issuance password on the order page; the .pfx downloads once and opens with that password.
+    # Issuance: the key is made in the browser, the issuance password and the request go to the portal, and the
+    # .pfx is saved with the password chosen on the page.
     customer.reload()
     assert "Liberado para emissão" in _status(customer)
-    customer.fill("#id_password", ISSUANCE_PASSWORD)
-    customer.check("#id_understood")
-    with customer.expect_download() as download_info:
-        customer.get_by_role("button", name="Emitir e baixar o certificado").click()
-    download = download_info.value
-    assert download.suggested_filename.endswith(".pfx")
-    pfx = tmp_path / download.suggested_filename
-    download.save_as(pfx)
-    key, certificate, chain = pkcs12.load_key_and_certificates(pfx.read_bytes(), ISSUANCE_PASSWORD.encode())
-    assert certificate.public_key().public_numbers() == key.public_key().public_numbers()
+    _, certificate, chain = _issue_in_the_browser(customer, ISSUANCE_PASSWORD, tmp_path)
     assert "MARIA DA SILVA:52998224725" in certificate.subject.rfc4514_string()
     record = Certificate.objects.get(order=order)
     assert format(certificate.serial_number, "X") == record.serial
     assert chain, "the PKCS#12 carries the CA chain"
-    with pytest.raises(ValueError):
-        pkcs12.load_key_and_certificates(pfx.read_bytes(), b"outra senha")
 
     # Revocation from the order page: a lost password (14 days of guarantee), with the revocation password.
     customer.goto(f"/pedido/{order.number}/")
@@ -221,6 +239,13 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(open_b
     customer.reload()
     assert "Liberado para emissão" in _status(customer)
     assert IssuanceRequest.objects.filter(order=replacement).count() == 1
+
+    # The replacement is issued on the same page, with the new issuance password and a new key.
+    _, new_certificate, _ = _issue_in_the_browser(customer, NEW_ISSUANCE_PASSWORD, tmp_path)
+    assert new_certificate.public_key() != certificate.public_key()
+    assert format(new_certificate.serial_number, "X") == Certificate.objects.get(order=replacement).serial
+    replacement.refresh_from_db()
+    assert replacement.status == Order.Status.ISSUED
 
     # The revoked order says so, with when and why.
     customer.goto(f"/pedido/{order.number}/")

@@ -15,7 +15,7 @@ import pytest
 from django.apps import apps
 from django.utils import timezone
 
-from issuance.services.a1 import a1_issue
+from issuance.tests.helpers import a1_issue_as_customer
 from orders.catalog import catalog_load
 from orders.models import Order, Product
 from orders.services.checkout import HolderData, order_create_for_holder
@@ -45,6 +45,7 @@ class Scene:
     open: object  # callable(page) that leaves the browser on the page
     primary: str
     expect_errors: bool = False
+    in_page: str | None = None  # the primary action is a form the page's script handles (browser.inspect_page)
 
 
 def _goto(url: str):
@@ -93,7 +94,7 @@ def _order(**fields) -> Order:
 
 def _issued() -> Order:
     order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
-    a1_issue(order=order, password=ISSUANCE_PASSWORD, actor=CUSTOMER)
+    a1_issue_as_customer(order, password=ISSUANCE_PASSWORD, actor=CUSTOMER)
     order.refresh_from_db()
     return order
 
@@ -239,17 +240,43 @@ def order_verified(settings):
 
 def order_released(settings):
     order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
-    return Scene(_as_customer(order), "button:has-text('Emitir e baixar o certificado')")
+    return Scene(_as_customer(order), "a:has-text('Emitir o certificado')")
+
+
+def issuance(settings):
+    order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
+    return Scene(
+        _as_customer(order, f"/pedido/{order.number}/emitir/"),
+        "button:has-text('Gerar a chave e emitir o certificado')",
+        in_page="#form-a1",
+    )
 
 
 def issuance_wrong_password(settings):
+    """The issuance page's script: a key made in the browser, then the portal refuses the issuance password."""
     order = hand_off(_order(status=Order.Status.VERIFIED), lambda: nullcontext())
     opened = _then(
         _as_customer(order, f"/pedido/{order.number}/emitir/"),
-        lambda page: page.check("#id_understood"),
-        _submit("Emitir e baixar o certificado", id_password="Errada#2026"),
+        lambda page: page.check("#a1-entendo"),
+        _submit(
+            "Gerar a chave e emitir o certificado",
+            wait="#a1-senha_error",
+            **{
+                "a1-senha": "Errada#2026",
+                "a1-senha-arquivo": "Arquivo#2026",
+                "a1-senha-arquivo-confirmacao": "Arquivo#2026",
+            },
+        ),
     )
-    return Scene(opened, "button:has-text('Emitir e baixar o certificado')", expect_errors=True)
+    return Scene(
+        opened, "button:has-text('Gerar a chave e emitir o certificado')", expect_errors=True, in_page="#form-a1"
+    )
+
+
+def issuance_file_never_saved(settings):
+    """The issuance page of an order issued while its key only lived in a page closed before the file was saved."""
+    order = _issued()
+    return Scene(_as_customer(order, f"/pedido/{order.number}/emitir/"), "a:has-text('Revogar e pedir a reemissão')")
 
 
 def order_issued(settings):
@@ -371,7 +398,9 @@ PAGES = [
     order_scheduled,
     order_verified,
     order_released,
+    issuance,
     issuance_wrong_password,
+    issuance_file_never_saved,
     order_issued,
     revocation,
     revocation_with_errors,
@@ -391,7 +420,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("scene_of", PAGES, ids=[page.__name__.replace("_", "-") for page in PAGES])
-def test_the_page_works_at_both_widths_with_keyboard_and_screen_reader(scene_of, open_browser, ca, settings, axe_ready):
+def test_the_page_works_at_both_widths_with_keyboard_and_screen_reader(
+    scene_of, open_browser, ca, settings, axe_ready, pki_bundle
+):
     catalog_load()
     scene = scene_of(settings)
     page = open_browser()
@@ -403,6 +434,7 @@ def test_the_page_works_at_both_widths_with_keyboard_and_screen_reader(scene_of,
         primary=scene.primary,
         reopen=lambda: scene.open(page),
         expect_errors=scene.expect_errors,
+        in_page=scene.in_page,
     )
 
     report.assert_clean()

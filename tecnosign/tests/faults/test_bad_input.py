@@ -353,9 +353,12 @@ TARGETS: dict[str, Target] = {
     "scheduling:partner-cancel": Target(
         lambda s: f"/parceiros/pedidos/{s.partner_order.number}/agendar/cancelar/", who="partner", form=False
     ),
-    "issuance:a1-issue": Target(
-        lambda s: f"/pedido/{o('released')(s)}/emitir/", fields={"password": ISSUANCE_PASSWORD}, accepts=True
+    # A1: the page's script makes the key and sends only JSON (the password, then the request); the page has no POST.
+    "issuance:a1-issue": Target(lambda s: f"/pedido/{o('released')(s)}/emitir/", form=False),
+    "issuance:a1-authorise": Target(
+        lambda s: f"/pedido/{o('released')(s)}/emitir/autorizar/", kind="json", fields={"password": ISSUANCE_PASSWORD}
     ),
+    "issuance:a1-csr": Target(lambda s: f"/pedido/{o('released')(s)}/emitir/csr/", kind="json", fields={"csr": ""}),
     "issuance:crl": Target(lambda s: f"/ac/{s.ca_slug}.crl", who="anyone", form=False),
     "issuance:ca-certificate": Target(lambda s: f"/ac/{s.ca_slug}.crt", who="anyone", form=False),
     "issuance:ocsp": Target(lambda s: "/ac/ocsp", who="anyone", kind="raw"),
@@ -424,6 +427,7 @@ TARGETS: dict[str, Target] = {
     "tokens:help-index": Target(lambda s: "/ajuda/midias/", who="anyone", form=False),
     "tokens:help-media": Target(lambda s: "/ajuda/midias/safenet/", who="anyone", form=False),
     "tokens:self-service": Target(lambda s: "/token/", who="anyone", form=False),
+    "tokens:a1-agent": Target(lambda s: f"/pedido/{o('released')(s)}/emitir/agente/", form=False),
     "tokens:a3-install": Target(lambda s: f"/pedido/{o('a3')(s)}/instalar/", form=False),
     "tokens:a3-authorise": Target(
         lambda s: f"/pedido/{o('a3')(s)}/instalar/autorizar/", kind="json", fields={"password": ""}

@@ -1,7 +1,8 @@
-"""The A1 delivery: key, certificate and chain in one PKCS#12 (PBES2: AES-256-CBC + PBKDF2-SHA256, SHA-256 MAC).
+"""The A1 file the agent writes: key, certificate and chain in one PKCS#12 (PBES2: AES-256-CBC + PBKDF2-SHA256,
+SHA-256 MAC) — the same protection the issuance page's PKI.js gives the file it makes in the browser.
 
 cryptography (50) writes the MAC with 2,048 iterations whatever `kdf_rounds` says (the count is fixed in its Rust
-serializer), so a password guess checked against the MAC would cost a tenth of one checked against the key bag.
+serializer), so a password guess checked against the MAC would cost a fraction of one checked against the key bag.
 `a1_bundle` therefore recomputes the MAC over the same contents with `kdf_rounds` iterations: HMAC-SHA256 keyed by
 RFC 7292's PKCS#12 KDF (appendix B.2), as OpenSSL and Windows verify it.
 """

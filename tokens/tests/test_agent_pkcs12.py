@@ -1,4 +1,4 @@
-"""The A1 .pfx MAC: recomputed at the key bag's rounds, byte for byte what RFC 7292 and OpenSSL expect."""
+"""The agent's A1 .pfx MAC: recomputed at the key bag's rounds, byte for byte what RFC 7292 and OpenSSL expect."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -10,9 +10,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 from cryptography.x509.oid import NameOID
 
-from issuance.pki.pkcs12 import a1_bundle, with_mac_iterations
-
-from .helpers import holder_key, openssl
+from issuance.tests.helpers import holder_key, openssl
+from tokens.agent.pkcs12 import a1_bundle, with_mac_iterations
 
 
 def _certificate(key) -> x509.Certificate:
