@@ -62,6 +62,7 @@ STATE_TEXT = {
     S.REJECTED: "validação recusada — aguardando novo documento",
     S.CANCELLED: "cancelado",
     S.REVOKED: "certificado revogado",
+    S.BLOCKED: "suspenso — o cliente deve falar com o suporte da TecnoSign",
 }
 # Where the booking flow (the scheduling app) lets a partner book for the client.
 BOOKABLE = {S.DOCUMENTS_RECEIVED, S.NO_SHOW}

@@ -32,6 +32,9 @@ class Order(models.Model):
         REJECTED = "rejected", "Validação recusada"
         CANCELLED = "cancelled", "Cancelado"
         REVOKED = "revoked", "Certificado revogado"
+        # Stopped by the CA's Lista Negativa (before validation or before the hand-off). The label is what the
+        # customer reads: never why — they are told only to contact support; staff are alerted with the reason.
+        BLOCKED = "blocked", "Pedido suspenso"
 
     number = models.CharField("número", max_length=12, unique=True, default=new_order_number, editable=False)
     product = models.ForeignKey("orders.Product", verbose_name="produto", on_delete=models.PROTECT)

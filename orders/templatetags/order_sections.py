@@ -2,10 +2,18 @@
 
 from django import template
 
+from ..forms import TermAcceptForm
 from ..forms_payment import CardForm, DocumentUploadForm
 from ..models import Document, Order, Payment
-from ..services.documents import UPLOAD_STATES, current_documents, missing_kinds, required_kinds
+from ..services.documents import (
+    UPLOAD_STATES,
+    accepted_kinds,
+    current_documents,
+    identity_document_waiver,
+    missing_kinds,
+)
 from ..services.payments import order_payment_summary
+from ..services.terms import ACCEPT_STATES, SHOW_STATES, term_digest, term_of
 from ..views_payment import pix_qr_data_uri, sandbox_simulation_enabled
 
 register = template.Library()
@@ -30,7 +38,7 @@ def payment_section(context, order: Order) -> dict:
 
 @register.inclusion_tag("orders/sections/documents.html", takes_context=True)
 def documents_section(context, order: Order) -> dict:
-    kinds = required_kinds(order)
+    kinds = accepted_kinds(order)
     return {
         "csrf_token": context.get("csrf_token"),
         "order": order,
@@ -38,5 +46,22 @@ def documents_section(context, order: Order) -> dict:
         "can_upload": order.status in UPLOAD_STATES,
         "documents": list(current_documents(order)),
         "missing": [Document.Kind(kind).label for kind in missing_kinds(order)],
+        "waiver": identity_document_waiver(order),
         "form": DocumentUploadForm(kinds=kinds),
+    }
+
+
+@register.inclusion_tag("orders/sections/term.html", takes_context=True)
+def term_section(context, order: Order) -> dict:
+    term = term_of(order)
+    can_accept = term is None and order.status in ACCEPT_STATES
+    digest = term_digest(order) if can_accept else ""
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "order": order,
+        "visible": order.status in SHOW_STATES or term is not None,
+        "term": term,
+        "can_accept": can_accept,
+        "sha256": digest,
+        "form": TermAcceptForm(initial={"sha256": digest}),
     }
