@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass
 
+from django.db.models import Max, Subquery
+from django.db.models.functions import Coalesce
+
 from orders.models import Order
 from orders.selectors import Deadline
 
@@ -45,3 +48,14 @@ def release_deadlines(order: Order) -> list[Deadline]:
     if request is None:
         return []
     return [Deadline(S.RELEASED, "Liberação pela Autoridade Certificadora até", request.sla_deadline)]
+
+
+def certificate_end_of(order_ref):
+    """The latest end of the order's certificates — revocation, or else expiry — as a subquery on `order_ref`."""
+    ends = (
+        Certificate.objects.filter(order=order_ref)
+        .values("order")
+        .annotate(end=Max(Coalesce("revoked_at", "not_after")))
+        .values("end")
+    )
+    return Subquery(ends[:1])
