@@ -132,7 +132,11 @@ class NegativeListEntryForm(forms.ModelForm):
         help_texts = {"document": "O CPF do titular (ou do representante legal) ou o CNPJ da empresa."}
 
     def clean_document(self) -> str:
-        return normalize_cpf_or_cnpj(self.cleaned_data["document"])
+        document = normalize_cpf_or_cnpj(self.cleaned_data["document"])
+        if NegativeListEntry.objects.filter(document=document, removed_at__isnull=True).exists():
+            # The service refuses it too (a unique constraint): here it is a message next to the field.
+            raise forms.ValidationError("Este CPF/CNPJ já está na Lista Negativa.")
+        return document
 
 
 @admin.register(NegativeListEntry)

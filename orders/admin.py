@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
@@ -14,6 +15,7 @@ from .payments.gateways.sandbox import sandbox_schedule_webhook
 from .selectors import documents_visible_to, order_exact_match
 from .services.biometrics import holder_biometrics_delete, holder_biometrics_record
 from .services.retention import retention_plan, retention_rules_text
+from .validators import normalize_cpf
 
 
 @admin.register(Product)
@@ -106,11 +108,21 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
 
+class HolderBiometricsForm(forms.ModelForm):
+    class Meta:
+        model = HolderBiometrics
+        fields = ["cpf", "source", "note", "protocol"]
+
+    def clean_cpf(self) -> str:
+        return normalize_cpf(self.cleaned_data["cpf"])
+
+
 @admin.register(HolderBiometrics)
 class HolderBiometricsAdmin(admin.ModelAdmin):
     """Staff's manual rows (a CNH checked in the official base, a PSBio record seen elsewhere), written and deleted
     through the service that also records positive PSBio matches: every change audited."""
 
+    form = HolderBiometricsForm
     list_display = ["cpf", "source", "protocol", "recorded_by", "recorded_at"]
     list_filter = ["source"]
     search_fields = ["cpf"]

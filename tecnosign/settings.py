@@ -452,9 +452,9 @@ WHATSAPP_ENABLED = env_bool("WHATSAPP_ENABLED", False)
 WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "tecnosign.notifications.whatsapp.ConsoleBackend")
 CELERY_BEAT_SCHEDULE["booking-timers"] = {"task": "scheduling.timers_due", "schedule": 60.0}
 # The biometric base the holder's face is matched against during the videoconference (scheduling/biometrics/):
-# "sandbox" answers by rule on the CPF (development and staging only, like the sandbox gateway); "psbio" is the CA's
-# PSBio query over HTTPS, with the AR's credentials and client certificate (paths to PEM files).
-BIOMETRIC_BACKEND = env_str("BIOMETRIC_BACKEND", "sandbox" if DEBUG else "psbio")
+# "sandbox" answers by rule on the CPF (development and staging only, like the sandbox gateway, and their default);
+# "psbio" is the CA's PSBio query over HTTPS, with the AR's credentials and client certificate (paths to PEM files).
+BIOMETRIC_BACKEND = env_str("BIOMETRIC_BACKEND") or ("sandbox" if DEBUG or SANDBOX_ALLOWED else "psbio")
 PSBIO_URL = env_str("PSBIO_URL").rstrip("/")
 PSBIO_USERNAME = env_str("PSBIO_USERNAME")
 PSBIO_PASSWORD = env_str("PSBIO_PASSWORD")

@@ -70,8 +70,8 @@ class PsbioBiometrics(BiometricBackend):
         self.session.headers.update({"User-Agent": "TecnoSign-AR/1"})
         if client_cert:
             self.session.cert = (client_cert, client_key)
-        if ca_bundle:
-            self.session.verify = ca_bundle
+        # Given with every request: a session's own `verify` loses to REQUESTS_CA_BUNDLE in the environment.
+        self.verify = ca_bundle or True
 
     def match(self, *, cpf: str, sample: BiometricSample, reference: str, name_on_order: str) -> BiometricAnswer:
         body = {
@@ -90,7 +90,7 @@ class PsbioBiometrics(BiometricBackend):
     def _post(self, body: dict, reference: str) -> requests.Response:
         try:
             response = self.session.post(
-                self.url, json=body, headers={"Idempotency-Key": reference}, timeout=self.timeout
+                self.url, json=body, headers={"Idempotency-Key": reference}, timeout=self.timeout, verify=self.verify
             )
         except requests.exceptions.SSLError as exc:
             # A certificate the base refuses, or a server we cannot verify: configuration, not the weather.
