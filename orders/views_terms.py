@@ -25,7 +25,11 @@ def _back(order: Order):
 def term_pdf(request, order: Order):
     """The accepted term as it was stored, or the term to read now."""
     accepted = term_of(order)
-    pdf = accepted.file.read() if accepted and accepted.file else term_current(order)[0]
+    if accepted is not None and accepted.file:
+        with accepted.file.open("rb") as stored:
+            pdf = stored.read()
+    else:
+        pdf = term_current(order)[0]
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="termo-de-titularidade-{order.number}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"

@@ -44,7 +44,7 @@ from orders.tests.factories import (
 )
 from partners.models import CommissionPayout, LinkLimits
 from partners.services.tokens import api_token_create
-from revocation.models import PasswordThrottle, RevocationRequest
+from revocation.models import PasswordThrottle, ReissueConfirmation, RevocationRequest
 from scheduling.models import (
     AGENTS_GROUP,
     AgentProfile,
@@ -135,6 +135,7 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("issuance.revocationlist", "delete_selected"): NOBODY,
     ("revocation.revocationrequest", "delete_selected"): NOBODY,
     ("revocation.passwordthrottle", "delete_selected"): NOBODY,
+    ("revocation.reissueconfirmation", "delete_selected"): NOBODY,
 }
 
 
@@ -372,6 +373,9 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     ),
     "scheduling.sealeddossier": lambda w, u: w.sealed_dossier(u),
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
+    "revocation.reissueconfirmation": lambda w, u: ReissueConfirmation.objects.create(
+        request=w.revocation_request(), replacement=ready_order(status=Order.Status.PAID)
+    ),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
     "tokens.workstation": lambda w, u: w.workstation(),
     "tokens.tokenjob": lambda w, u: w.token_job(),
