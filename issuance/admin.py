@@ -1,14 +1,17 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
 
+from orders.validators import normalize_cpf_or_cnpj
 from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
-from .models import Certificate, CertificateAuthority, IssuanceRequest, RevocationList
+from .models import Certificate, CertificateAuthority, IssuanceRequest, NegativeListEntry, RevocationList
 from .services.handoff import issuance_mark_media_delivered, issuance_requests_resend
+from .services.negative_list import negative_list_add, negative_list_remove
 
 
 def _time_left(request: IssuanceRequest) -> str:
@@ -116,3 +119,52 @@ class RevocationListAdmin(ReadOnlyAdmin):
     list_display = ["authority", "number", "this_update", "next_update", "entries"]
     list_filter = ["authority"]
     exclude = ["der"]
+
+
+class NegativeListEntryForm(forms.ModelForm):
+    class Meta:
+        model = NegativeListEntry
+        fields = ["document", "reason"]
+        help_texts = {"document": "O CPF do titular (ou do representante legal) ou o CNPJ da empresa."}
+
+    def clean_document(self) -> str:
+        document = normalize_cpf_or_cnpj(self.cleaned_data["document"])
+        if NegativeListEntry.objects.filter(document=document, removed_at__isnull=True).exists():
+            # The service refuses it too (a unique constraint): here it is a message next to the field.
+            raise forms.ValidationError("Este CPF/CNPJ já está na Lista Negativa.")
+        return document
+
+
+@admin.register(NegativeListEntry)
+class NegativeListEntryAdmin(admin.ModelAdmin):
+    """The local CA's Lista Negativa, kept by staff: added and taken off through the audited service, never edited."""
+
+    form = NegativeListEntryForm
+    list_display = ["document", "reason", "added_by", "added_at", "removed_by", "removed_at"]
+    list_filter = [("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["document"]
+    actions = ["take_off"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [field.name for field in self.model._meta.fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        entry = negative_list_add(
+            document=form.cleaned_data["document"],
+            reason=form.cleaned_data["reason"],
+            actor=Actor.from_request(request),
+        )
+        obj.pk = entry.pk
+
+    @admin.action(description="Retirar da Lista Negativa", permissions=["change"])
+    def take_off(self, request, queryset):
+        actor = Actor.from_request(request)
+        done = sum(negative_list_remove(entry=entry, actor=actor) for entry in queryset.order_by("pk"))
+        self.message_user(request, f"{done} registro(s) retirado(s) da Lista Negativa.")

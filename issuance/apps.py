@@ -17,3 +17,16 @@ class IssuanceConfig(AppConfig):
         from .selectors import release_deadlines
 
         return release_deadlines(order)
+
+    def order_certificate_end(self, order_ref):
+        """When the order's certificate ended (orders.selectors.certificate_end), for the retention rules."""
+        from .selectors import certificate_end_of
+
+        return certificate_end_of(order_ref)
+
+    def negative_list_query(self, order):
+        """The CA's Lista Negativa about the order's holder, for the validation (scheduling asks before the agent
+        may validate). Raises a DomainError in Portuguese when the CA does not answer."""
+        from .services.negative_list import negative_list_query
+
+        return negative_list_query(order)

@@ -257,3 +257,43 @@ class RevocationList(models.Model):
 
     def __str__(self) -> str:
         return f"LCR nº {self.number} de {self.authority}"
+
+
+class NegativeListEntry(models.Model):
+    """The local CA's Lista Negativa: people (CPF) and companies (CNPJ) the CA does not certify.
+
+    What an external AC keeps on its side and answers through its API; with the embedded CA, staff keep it in the
+    admin (`issuance.services.negative_list`, every change audited). A removed entry stays, with who removed it.
+    """
+
+    document = models.CharField("CPF ou CNPJ", max_length=14, db_index=True)
+    reason = models.CharField("motivo", max_length=500)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="incluído por", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField("incluído em", default=timezone.now)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="retirado por",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    removed_at = models.DateTimeField("retirado em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Lista Negativa (AC local)"
+        verbose_name_plural = "Lista Negativa (AC local)"
+        ordering = ["-added_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(removed_at__isnull=True),
+                name="negative_list_one_active_entry",
+                violation_error_message="Este CPF/CNPJ já está na Lista Negativa.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.document

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.db.models import Max, Subquery
+from django.db.models.functions import Coalesce
 
 from orders.models import Order
 from orders.selectors import Deadline
@@ -70,3 +72,14 @@ def a1_page_offers(order: Order, hook: str) -> list[PageOffer]:
         if provider is not None and (offer := provider(order)) is not None:
             offers.append(offer)
     return offers
+
+
+def certificate_end_of(order_ref):
+    """The latest end of the order's certificates — revocation, or else expiry — as a subquery on `order_ref`."""
+    ends = (
+        Certificate.objects.filter(order=order_ref)
+        .values("order")
+        .annotate(end=Max(Coalesce("revoked_at", "not_after")))
+        .values("end")
+    )
+    return Subquery(ends[:1])

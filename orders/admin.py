@@ -1,13 +1,21 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from tecnosign.admin_base import ReadOnlyAdmin
+from tecnosign.audit.services import Actor
 
 from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
 from .payments.gateways.sandbox import sandbox_schedule_webhook
 from .selectors import documents_visible_to, order_exact_match
+from .services.biometrics import holder_biometrics_delete, holder_biometrics_record
+from .services.retention import retention_plan, retention_rules_text
+from .validators import normalize_cpf
 
 
 @admin.register(Product)
@@ -100,17 +108,43 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
 
+class HolderBiometricsForm(forms.ModelForm):
+    class Meta:
+        model = HolderBiometrics
+        fields = ["cpf", "source", "note", "protocol"]
+
+    def clean_cpf(self) -> str:
+        return normalize_cpf(self.cleaned_data["cpf"])
+
+
 @admin.register(HolderBiometrics)
 class HolderBiometricsAdmin(admin.ModelAdmin):
-    list_display = ["cpf", "source", "recorded_by", "recorded_at"]
+    """Staff's manual rows (a CNH checked in the official base, a PSBio record seen elsewhere), written and deleted
+    through the service that also records positive PSBio matches: every change audited."""
+
+    form = HolderBiometricsForm
+    list_display = ["cpf", "source", "protocol", "recorded_by", "recorded_at"]
     list_filter = ["source"]
     search_fields = ["cpf"]
     readonly_fields = ["recorded_by", "recorded_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A row is one CPF's: another CPF is another row.
+        return [*self.readonly_fields, "cpf"] if obj else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        saved = holder_biometrics_record(
+            cpf=obj.cpf, source=obj.source, note=obj.note, protocol=obj.protocol, actor=Actor.from_request(request)
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        holder_biometrics_delete(record=obj, actor=Actor.from_request(request))
+
+    def delete_queryset(self, request, queryset):
+        actor = Actor.from_request(request)
+        for record in queryset.order_by("pk"):
+            holder_biometrics_delete(record=record, actor=actor)
 
 
 @admin.register(Payment)
@@ -173,3 +207,23 @@ class DocumentAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name != "file"]
+
+    def get_urls(self):
+        return [
+            path("retencao/", self.admin_site.admin_view(self.retention_view), name="orders_document_retention"),
+            *super().get_urls(),
+        ]
+
+    def retention_view(self, request):
+        """The dry run: exactly the files the next daily run deletes, and by which rule (nothing is deleted here)."""
+        if not request.user.has_perm("orders.view_retention_report"):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retenção de arquivos: o que a próxima execução elimina",
+            "items": retention_plan(),
+            "rules": retention_rules_text(),
+            "now": timezone.now(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/orders/retention.html", context)

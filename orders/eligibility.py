@@ -19,6 +19,12 @@ def videoconference_eligibility(*, validity_months: int, cpf: str) -> Eligibilit
     biometrics = HolderBiometrics.objects.filter(cpf=cpf).first() if cpf else None
     if biometrics is not None:
         return Eligibility(True, basis=f"biometria: {biometrics.get_source_display()}")
+    return eligibility_without_biometrics(validity_months=validity_months)
+
+
+def eligibility_without_biometrics(*, validity_months: int) -> Eligibility:
+    """The rule with no biometrics on file — also when the PSBio answers, during the videoconference, that the CPF
+    is not in its base ("não consta"): whatever was on file does not count then, and the setting decides alone."""
     rule = settings.VIDEOCONFERENCE_ELIGIBILITY_RULE
     if rule == "seed" and validity_months <= 12:
         return Eligibility(True, basis="certificado com validade de 12 meses")

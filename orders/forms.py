@@ -214,3 +214,13 @@ class AccessLinkForm(forms.Form):
         # It shares the page (and the field name) with the look-up form: ids of its own keep labels unique.
         kwargs.setdefault("auto_id", "id_link_%s")
         super().__init__(*args, **kwargs)
+
+
+class TermAcceptForm(forms.Form):
+    """The holder's acceptance of the term; `sha256` is the digest of the PDF the page offered."""
+
+    sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    accept = forms.BooleanField(
+        label="Li o termo de titularidade e responsabilidade e o aceito.",
+        error_messages={"required": "Para seguir, leia o termo e marque que o aceita."},
+    )

@@ -133,6 +133,20 @@ def documents_visible_to(user) -> Q:
     return visible
 
 
+def certificate_end(order_ref):
+    """When an order's certificate ended — revoked, or else expired; the latest of its certificates, so one still
+    valid lies in the future — as a query expression on `order_ref` (an `OuterRef` to the order's id).
+
+    The app that issues certificates says it through an `order_certificate_end(order_ref)` method on its AppConfig
+    (`orders` imports none of them); None when no installed app issues certificates.
+    """
+    for config in apps.get_app_configs():
+        provider = getattr(config, "order_certificate_end", None)
+        if provider is not None:
+            return provider(order_ref)
+    return None
+
+
 def staff_may_view_documents(user, order: Order) -> bool:
     return Order.objects.filter(documents_visible_to(user), pk=order.pk).exists()
 
@@ -140,7 +154,7 @@ def staff_may_view_documents(user, order: Order) -> bool:
 def order_timeline(
     order: Order, events: list[AuditEvent] | None = None, deadlines: list[Deadline] | None = None
 ) -> list[TimelineStep]:
-    """Milestones reached are done; the next one is current (none when the order is cancelled). `deadlines`
+    """Milestones reached are done; the next one is current (none when the order is cancelled or suspended). `deadlines`
     (`order_deadlines`) go under the step they belong to."""
     events = order_status_events(order) if events is None else events
     reached: dict[str, datetime] = {}
@@ -148,7 +162,8 @@ def order_timeline(
         reached[event.after.get("status")] = event.created_at
     journey = HOLDER_JOURNEY if S.AWAITING_HOLDER in reached or order.status == S.AWAITING_HOLDER else JOURNEY
     index_of = {status: index for index, (status, _) in enumerate(journey)}
-    if order.status == S.CANCELLED:
+    stopped = order.status in (S.CANCELLED, S.BLOCKED)  # no next step: the journey shows how far it got
+    if stopped:
         position = max((index_of[status] for status in reached if status in index_of), default=0)
     else:
         position = index_of[_BRANCH_POSITION.get(order.status, order.status)]
@@ -156,7 +171,7 @@ def order_timeline(
     for index, (status, label) in enumerate(journey):
         if index <= position:
             state = "done"
-        elif index == position + 1 and order.status != S.CANCELLED:
+        elif index == position + 1 and not stopped:
             state = "current"
         else:
             state = "todo"

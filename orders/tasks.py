@@ -5,9 +5,9 @@ from django.conf import settings
 
 from .payments.gateways import WebhookRejected
 from .payments.gateways.sandbox import SIGNATURE_HEADER, sign
-from .services.documents import documents_purge
 from .services.holder_confirmation import holder_confirmations_expire
 from .services.payments import payments_expire, webhook_receive
+from .services.retention import retention_run
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def expire_holder_confirmations() -> int:
     return holder_confirmations_expire()
 
 
-@shared_task(name="orders.documents_purge")
-def purge_documents() -> int:
-    return documents_purge()
+@shared_task(name="orders.retention_run", acks_late=True)
+def run_retention() -> int:
+    """Daily: delete the files the retention rules let go (each once: a purged row is not due again)."""
+    return retention_run()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_access, views_documents, views_holder, views_payment
+from . import views, views_access, views_documents, views_holder, views_payment, views_terms
 
 app_name = "orders"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("pedido/<str:number>/pagamento/cartao/", views_payment.payment_card, name="pay-card"),
     path("pedido/<str:number>/pagamento/simular/", views_payment.payment_simulate, name="pay-simulate"),
     path("pedido/<str:number>/documentos/", views_documents.documents_upload, name="documents"),
+    path("pedido/<str:number>/termo.pdf", views_terms.term_pdf, name="term-pdf"),
+    path("pedido/<str:number>/termo/", views_terms.term_accept_view, name="term-accept"),
     path("payments/webhooks/<str:gateway>/", views_payment.webhook, name="payment-webhook"),
     path("retaguarda/documentos/<uuid:public_id>/arquivo/", views_documents.document_file, name="document-file"),
 ]

@@ -17,7 +17,7 @@ from .decorators import customer_order_view
 from .forms_payment import DocumentUploadForm
 from .models import Document, Order
 from .selectors import staff_may_view_documents
-from .services.documents import DocumentRefused, document_attach, document_open_for_staff, required_kinds
+from .services.documents import DocumentRefused, accepted_kinds, document_attach, document_open_for_staff
 
 
 def _back(order: Order):
@@ -30,7 +30,7 @@ def _back(order: Order):
 @require_POST
 @customer_order_view
 def documents_upload(request, order: Order):
-    form = DocumentUploadForm(request.POST, request.FILES, kinds=required_kinds(order))
+    form = DocumentUploadForm(request.POST, request.FILES, kinds=accepted_kinds(order))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

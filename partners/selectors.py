@@ -61,6 +61,7 @@ STATE_TEXT = {
     S.REJECTED: "validação recusada — aguardando novo documento",
     S.CANCELLED: "cancelado",
     S.REVOKED: "certificado revogado",
+    S.BLOCKED: "suspenso — o cliente deve falar com o suporte da TecnoSign",
 }
 
 

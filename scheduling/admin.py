@@ -10,16 +10,20 @@ from functools import partial
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from orders.selectors import staff_may_view_documents
 from tecnosign.admin_base import ReadOnlyAdmin
-from tecnosign.audit.services import Actor
+from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
+from tecnosign.http import private_file_response
+from tecnosign.uploads import UploadLimit
 
 from .backoffice_forms import ReassignForm, ValidationForm, VerificationForm
 from .models import (
@@ -29,13 +33,17 @@ from .models import (
     AvailabilityRule,
     Booking,
     BookingTimer,
+    SealedDossier,
     Validation,
     Verification,
     VerificationQueueEntry,
 )
-from .selectors_backoffice import agenda, dossier, verification_queue
+from .selectors_backoffice import agenda, dossier, evidence_file, verification_queue
+from .selectors_evidence import validation_evidence
 from .services import booking_close_no_show, booking_reassign, booking_start, validation_record, verification_decide
 from .services.appointment import may_conduct
+from .services.dossier import dossier_download_audit
+from .services.evidence import EvidenceRefused, biometric_match_query, face_capture_store, negative_list_check
 from .services.validation import has_acted_on, validation_refusal, validation_returned
 
 
@@ -147,6 +155,22 @@ class BookingAdmin(admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/dossie/", wrap(partial(dossier_view, self)), name="scheduling_booking_dossier"),
+            path(
+                "<int:pk>/face/",
+                face_capture_url_view(wrap(partial(face_capture_view, self))),
+                name="scheduling_booking_face",
+            ),
+            path("<int:pk>/psbio/", wrap(partial(biometric_view, self)), name="scheduling_booking_psbio"),
+            path(
+                "<int:pk>/lista-negativa/",
+                wrap(partial(negative_list_view, self)),
+                name="scheduling_booking_negative_list",
+            ),
+            path(
+                "<int:pk>/evidencia/<uuid:public_id>/",
+                wrap(partial(evidence_file_view, self)),
+                name="scheduling_booking_evidence",
+            ),
             path("<int:pk>/iniciar/", wrap(partial(start_view, self)), name="scheduling_booking_start"),
             path("<int:pk>/reatribuir/", wrap(partial(reassign_view, self)), name="scheduling_booking_reassign"),
             *super().get_urls(),
@@ -275,6 +299,82 @@ def start_view(model_admin, request, pk: int):
     return redirect("admin:scheduling_booking_dossier", pk=booking.pk)
 
 
+def face_capture_url_view(view):
+    """The capture's POST carries one photo: a larger body is refused before it is read (tecnosign.uploads)."""
+    view.upload_limit = UploadLimit(max_files=lambda: 1, back="admin:scheduling_booking_dossier", anchor="captura-face")
+    return view
+
+
+def _evidence_action(request, pk: int, action) -> HttpResponse:
+    """The dossier's evidence buttons: POST only, by the booking's agent (the services say who may), back to it."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not _may_see_dossier(request.user):
+        raise PermissionDenied
+    booking = get_object_or_404(Booking.objects.select_related("order"), pk=pk)
+    try:
+        done = action(booking, Actor.from_request(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    response = redirect("admin:scheduling_booking_dossier", pk=booking.pk)
+    response["Location"] += "#evidencias"
+    return response
+
+
+def face_capture_view(model_admin, request, pk: int):
+    def store(booking, actor):
+        uploaded = request.FILES.get("image")
+        if uploaded is None:
+            raise EvidenceRefused("Capture uma foto do rosto e confirme a escolhida antes de enviar.")
+        capture = face_capture_store(booking=booking, uploaded=uploaded, actor=actor)
+        return f"Foto do rosto guardada ({capture.width}×{capture.height}, SHA-256 {capture.sha256[:16]}…)."
+
+    return _evidence_action(request, pk, store)
+
+
+def biometric_view(model_admin, request, pk: int):
+    def query(booking, actor):
+        match = biometric_match_query(booking=booking, actor=actor)
+        return f"Base biométrica: {match.get_result_display()} (protocolo {match.protocol})."
+
+    return _evidence_action(request, pk, query)
+
+
+def negative_list_view(model_admin, request, pk: int):
+    def query(booking, actor):
+        check = negative_list_check(booking=booking, actor=actor)
+        if check.listed:
+            return (
+                f"O titular CONSTA da Lista Negativa da AC (referência {check.reference}): o pedido foi suspenso e a "
+                "equipe, avisada. Encerre a chamada sem informar o motivo: o cliente deve falar com o suporte."
+            )
+        return f"Lista Negativa: o titular não consta (referência {check.reference})."
+
+    return _evidence_action(request, pk, query)
+
+
+@xframe_options_sameorigin
+def evidence_file_view(model_admin, request, pk: int, public_id):
+    """A face capture, the base's face or the accepted term, for staff whose work needs this order's documents now
+    (the documents' rule); by a random identifier, never cached, every opening audited."""
+    booking = get_object_or_404(Booking.objects.select_related("order"), pk=pk)
+    if not (request.user.has_perm("orders.view_document") and staff_may_view_documents(request.user, booking.order)):
+        raise PermissionDenied
+    found = evidence_file(booking.order, public_id)
+    if found is None:
+        raise Http404("Arquivo não encontrado neste pedido, ou eliminado pela política de retenção.")
+    field, content_type, name, what = found
+    audit_record(
+        action="evidence.viewed",
+        obj=booking.order,
+        actor=Actor.from_request(request),
+        after={"what": what, "id": str(public_id), "superuser": request.user.is_superuser},
+    )
+    return private_file_response(field.open("rb"), content_type=content_type, filename=name)
+
+
 def reassign_view(model_admin, request, pk: int):
     """The coordination hands the booking to another agent (or to themselves), with the reason, audited."""
     if not request.user.has_perm("scheduling.reassign_booking"):
@@ -310,7 +410,8 @@ def dossier_view(model_admin, request, pk: int):
         raise PermissionDenied
     booking = get_object_or_404(Booking.objects.select_related("order__product", "agent"), pk=pk)
     order = booking.order
-    form = ValidationForm(request.POST or None, company=order.is_company)
+    waived = validation_evidence(booking).documents_waived
+    form = ValidationForm(request.POST or None, company=order.is_company, documents_waived=waived)
     if request.method == "POST" and form.is_valid():
         try:
             validation_record(
@@ -328,12 +429,14 @@ def dossier_view(model_admin, request, pk: int):
             return redirect("admin:scheduling_agendaentry_changelist")
     returned = validation_returned(order)
     conducts = may_conduct(request.user, booking)
+    the_dossier = dossier(booking, viewer=request.user)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Dossiê do pedido {order.number}",
-        "dossier": dossier(booking, viewer=request.user),
+        "dossier": the_dossier,
         "form": form,
         "can_record": validation_refusal(request.user, booking, returned) is None,
+        "can_collect": conducts and booking.status == Booking.Status.IN_PROGRESS,
         "can_reassign": not conducts and booking.is_active and request.user.has_perm("scheduling.reassign_booking"),
         "returned": returned,
         "returned_reason": returned.verifications.first().reason if returned else "",
@@ -427,3 +530,42 @@ def review_view(model_admin, request, pk: int):
     return TemplateResponse(
         request, "admin/scheduling/verification_review.html", context, status=400 if form.errors else 200
     )
+
+
+@admin.register(SealedDossier)
+class SealedDossierAdmin(ReadOnlyAdmin):
+    """The holders' sealed dossiers: downloaded whole by staff with `scheduling.download_dossier` (audited)."""
+
+    list_display = ["order", "sealed_at", "files", "size", "manifest_sha256", "purged_at", "download_link"]
+    list_select_related = ["order"]
+    search_fields = ["order__number", "order__person_cpf", "order__cnpj"]
+    date_hierarchy = "sealed_at"
+    exclude = ["file"]
+
+    @admin.display(description="arquivo")
+    def download_link(self, dossier: SealedDossier) -> str:
+        if not dossier.file:
+            return "eliminado"
+        url = reverse("admin:scheduling_sealeddossier_download", args=[dossier.pk])
+        return format_html('<a class="button" href="{}">Baixar (zip)</a>', url)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/baixar/", wrap(self.download_view), name="scheduling_sealeddossier_download"),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, pk: int):
+        if not request.user.has_perm("scheduling.download_dossier"):
+            raise PermissionDenied
+        sealed = get_object_or_404(SealedDossier.objects.select_related("order"), pk=pk)
+        if not sealed.file:
+            raise Http404("O dossiê foi eliminado pela política de retenção.")
+        dossier_download_audit(dossier=sealed, actor=Actor.from_request(request))
+        return private_file_response(
+            sealed.file.open("rb"),
+            content_type="application/zip",
+            filename=f"dossie-{sealed.order.number}-{sealed.pk}.zip",
+            as_attachment=True,
+        )

@@ -39,3 +39,25 @@ class SchedulingConfig(AppConfig):
         from .selectors_backoffice import orders_with_documents_for
 
         return orders_with_documents_for(user)
+
+    def order_identity_document_waiver(self, order) -> str:
+        """Why the order needs no identity document (orders.services.documents.identity_document_waiver): a positive
+        biometric match in its videoconference (DOC-ICP-05.02 item 2.1.5)."""
+        from .selectors_evidence import positive_match_of
+
+        match = positive_match_of(order)
+        if match is None:
+            return ""
+        return f"a face do titular conferiu com a base biométrica da ICP-Brasil (protocolo {match.protocol})"
+
+    def retention_rules(self) -> list:
+        """The face captures, the base's faces and the sealed dossiers (orders.services.retention)."""
+        from .retention import retention_rules
+
+        return retention_rules()
+
+    def sealed_files_verify(self):
+        """Every sealed dossier against the digest in the audit chain (`manage.py verify_audit_log`)."""
+        from .services.dossier import dossiers_verify
+
+        return dossiers_verify()

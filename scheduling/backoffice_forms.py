@@ -29,15 +29,17 @@ class ValidationForm(forms.Form):
         help_text="Na recusa, o cliente recebe o motivo e esta observação.",
     )
 
-    def __init__(self, *args, company: bool, **kwargs):
+    def __init__(self, *args, company: bool, documents_waived: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not company:
             del self.fields["check_legal_representative"]
+        if documents_waived:  # a positive biometric match replaced the document (the dossier says so)
+            del self.fields["check_document"]
 
     def checklist(self) -> Checklist:
         data = self.cleaned_data
         return Checklist(
-            document=data["check_document"],
+            document=data.get("check_document", False),
             holder_in_person=data["check_holder_in_person"],
             legal_representative=data.get("check_legal_representative", False),
             environment=data["check_environment"],

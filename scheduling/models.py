@@ -4,12 +4,16 @@ Agents are staff users in the "agents" group. Their hours are Brasília wall-clo
 stored as aware datetimes (UTC in the database) and shown in Brasília time.
 """
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from tecnosign.storage import private_storage
 
 from .constraints import PostgresExclusionConstraint, TsTzRange
 from .video import validate_meeting_url
@@ -366,6 +370,28 @@ class Validation(models.Model):
     check_legal_representative = models.BooleanField("é o representante legal da empresa (e-CNPJ)", default=False)
     check_environment = models.BooleanField("ambiente adequado", default=False)
     eligibility_basis = models.CharField("base da videoconferência", max_length=120)
+    # DOC-ICP-05.02 item 2.1.5: a positive biometric match waives the identity document (then not checked).
+    documents_waived = models.BooleanField("documento dispensado (biometria positiva)", default=False, editable=False)
+    # The evidence the validation rests on (empty on rows recorded before it was collected, and on rejections).
+    face_capture = models.ForeignKey(
+        "FaceCapture", verbose_name="foto do rosto", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    biometric_match = models.ForeignKey(
+        "BiometricMatch",
+        verbose_name="consulta biométrica",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    negative_list_check = models.ForeignKey(
+        "NegativeListCheck",
+        verbose_name="consulta à Lista Negativa",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     outcome = models.CharField("resultado", max_length=12, choices=Outcome.choices)
     reject_reason = models.CharField("motivo da recusa", max_length=32, choices=RejectReason.choices, blank=True)
     note = models.TextField("observação", blank=True)
@@ -383,7 +409,8 @@ class Validation(models.Model):
             models.CheckConstraint(
                 condition=~Q(outcome="validated")
                 | (
-                    Q(check_document=True, check_holder_in_person=True, check_environment=True)
+                    Q(check_holder_in_person=True, check_environment=True)
+                    & (Q(check_document=True) | Q(documents_waived=True))
                     & (Q(requires_legal_representative=False) | Q(check_legal_representative=True))
                 ),
                 name="validation_checklist_complete",
@@ -456,6 +483,170 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} — {self.get_outcome_display()} por {self.verifier}"
+
+
+def _evidence_path(folder: str, extension: str) -> str:
+    # Random names, as for documents: nothing about the holder in the storage, nothing to guess.
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+IMAGE_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def face_capture_path(instance: "FaceCapture", filename: str) -> str:
+    return _evidence_path("faces", IMAGE_EXTENSIONS[instance.content_type])
+
+
+def base_face_path(instance: "BiometricMatch", filename: str) -> str:
+    return _evidence_path("faces-base", IMAGE_EXTENSIONS[instance.base_face_content_type])
+
+
+def dossier_path(instance: "SealedDossier", filename: str) -> str:
+    return _evidence_path("dossiers", ".zip")
+
+
+class FaceCapture(models.Model):
+    """A still of the holder's face the agent took and confirmed during the videoconference (IN ITI 05/2021).
+
+    Kept privately like the documents (never a public URL), with its SHA-256; who took it and when are in the row
+    and in the audit log. The agent may take another: the dossier uses the one the biometric base was asked about.
+    """
+
+    public_id = models.UUIDField("identificador público", default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(
+        Booking, verbose_name="videoconferência", on_delete=models.PROTECT, related_name="face_captures"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="face_captures"
+    )
+    file = models.FileField("foto", upload_to=face_capture_path, storage=private_storage, max_length=200)
+    content_type = models.CharField("formato", max_length=20)
+    size = models.PositiveIntegerField("tamanho (bytes)")
+    width = models.PositiveIntegerField("largura (px)")
+    height = models.PositiveIntegerField("altura (px)")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    captured_at = models.DateTimeField("capturada em", default=timezone.now)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="capturada por", on_delete=models.PROTECT, related_name="+"
+    )
+    purged_at = models.DateTimeField("arquivo eliminado em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "foto do rosto"
+        verbose_name_plural = "fotos do rosto"
+        ordering = ["-captured_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Foto do rosto de {timezone.localtime(self.captured_at):%d/%m/%Y %H:%M}"
+
+
+class BiometricMatch(models.Model):
+    """One answer of the biometric base (the CA's PSBio) about the holder's face: into the dossier, with its protocol.
+
+    "positivo" with the name on file matching the order's fills `orders.HolderBiometrics` and waives the identity
+    document; "negativo" blocks the validation; "não consta" leaves it to the eligibility rule without biometrics.
+    """
+
+    class Result(models.TextChoices):
+        POSITIVE = "positivo", "Positivo — a face confere com a da base"
+        NEGATIVE = "negativo", "Negativo — a face não confere com a da base"
+        NOT_IN_BASE = "nao_consta", "CPF não consta da base biométrica"
+
+    public_id = models.UUIDField("identificador público", default=uuid.uuid4, unique=True, editable=False)
+    booking = models.ForeignKey(
+        Booking, verbose_name="videoconferência", on_delete=models.PROTECT, related_name="biometric_matches"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="biometric_matches"
+    )
+    face_capture = models.ForeignKey(
+        FaceCapture, verbose_name="foto consultada", on_delete=models.PROTECT, related_name="matches"
+    )
+    reference = models.UUIDField("referência da consulta", default=uuid.uuid4, unique=True, editable=False)
+    backend = models.CharField("base", max_length=16)
+    cpf = models.CharField("CPF consultado", max_length=11)
+    result = models.CharField("resultado", max_length=12, choices=Result.choices)
+    protocol = models.CharField("protocolo", max_length=80)
+    name_in_base = models.CharField("nome na base", max_length=150, blank=True)
+    name_matches = models.BooleanField("o nome confere com o do pedido", default=False)
+    base_face = models.FileField(
+        "face na base", upload_to=base_face_path, storage=private_storage, max_length=200, blank=True
+    )
+    base_face_content_type = models.CharField("formato da face na base", max_length=20, blank=True)
+    base_face_sha256 = models.CharField("SHA-256 da face na base", max_length=64, blank=True)
+    queried_at = models.DateTimeField("consultada em", default=timezone.now)
+    queried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="consultada por", on_delete=models.PROTECT, related_name="+"
+    )
+    purged_at = models.DateTimeField("face da base eliminada em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "consulta biométrica"
+        verbose_name_plural = "consultas biométricas"
+        ordering = ["-queried_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} (protocolo {self.protocol})"
+
+    @property
+    def waives_documents(self) -> bool:
+        return self.result == self.Result.POSITIVE and self.name_matches
+
+
+class NegativeListCheck(models.Model):
+    """The CA's Lista Negativa asked about the holder during the appointment, before the agent may validate."""
+
+    booking = models.ForeignKey(
+        Booking, verbose_name="videoconferência", on_delete=models.PROTECT, related_name="negative_list_checks"
+    )
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="negative_list_checks"
+    )
+    listed = models.BooleanField("consta da lista")
+    reference = models.CharField("referência da AC", max_length=100)
+    reason = models.CharField("motivo informado pela AC", max_length=500, blank=True)
+    checked_at = models.DateTimeField("consultada em", default=timezone.now)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="consultada por", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "consulta à Lista Negativa"
+        verbose_name_plural = "consultas à Lista Negativa"
+        ordering = ["-checked_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{'Consta' if self.listed else 'Não consta'} (referência {self.reference})"
+
+
+class SealedDossier(models.Model):
+    """The holder's electronic dossier, written once when the verifier approves: one zip with a manifest.json of
+    SHA-256 digests, whose own digest is recorded in the audit chain (`dossier.sealed`). `manage.py
+    verify_audit_log` checks every file of every sealed dossier against it."""
+
+    public_id = models.UUIDField("identificador público", default=uuid.uuid4, unique=True, editable=False)
+    order = models.ForeignKey(
+        "orders.Order", verbose_name="pedido", on_delete=models.PROTECT, related_name="sealed_dossiers"
+    )
+    verification = models.OneToOneField(
+        Verification, verbose_name="aprovação", on_delete=models.PROTECT, related_name="sealed_dossier"
+    )
+    file = models.FileField("arquivo (zip)", upload_to=dossier_path, storage=private_storage, max_length=200)
+    size = models.PositiveIntegerField("tamanho (bytes)")
+    sha256 = models.CharField("SHA-256 do arquivo", max_length=64)
+    manifest_sha256 = models.CharField("SHA-256 do manifest.json", max_length=64)
+    files = models.PositiveSmallIntegerField("arquivos no dossiê")
+    sealed_at = models.DateTimeField("selado em", default=timezone.now)
+    purged_at = models.DateTimeField("arquivo eliminado em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "dossiê selado"
+        verbose_name_plural = "dossiês selados"
+        ordering = ["-sealed_at"]
+        permissions = [("download_dossier", "Baixar dossiês selados")]
+
+    def __str__(self) -> str:
+        return f"Dossiê do pedido {self.order.number}" if self.order_id else "Dossiê"
 
 
 class AgendaEntry(Booking):

@@ -46,6 +46,9 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "add_verification",
             "verify_dossier",
             "view_booking",
+            # The sealed dossiers of what they approved (every download audited).
+            "view_sealeddossier",
+            "download_dossier",
         ],
         "orders": ["view_order", "view_document"],
         "issuance": ["view_issuancerequest", "view_certificate"],
@@ -72,8 +75,16 @@ ROLES: dict[str, dict[str, list[str]]] = {
     },
     # The AR's management ("gerência"): approves, suspends and refuses partners, pays their commissions, sets the
     # links' limits and revokes partners' API keys (an API key has no editable field: "change" is revoking).
+    # It also keeps the local CA's Lista Negativa (with an external AC, the AC keeps it) and reads the retention report.
     MANAGERS_GROUP: {
-        "orders": ["view_partner", "review_partner", "view_referrallink", "view_commissionentry"],
+        "orders": [
+            "view_partner",
+            "review_partner",
+            "view_referrallink",
+            "view_commissionentry",
+            "view_retention_report",
+        ],
+        "issuance": ["view_negativelistentry", "add_negativelistentry", "change_negativelistentry"],
         "partners": [
             "view_commissionpayout",
             "add_commissionpayout",

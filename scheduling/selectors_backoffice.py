@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from orders.models import Document, Order
+from orders.models import Document, HolderTerm, Order
 from orders.selectors import order_history, staff_may_view_documents
-from orders.services.documents import current_documents
+from orders.services.documents import current_documents, identity_document_waiver
 
-from .models import Booking, Validation, Verification
+from .models import IMAGE_EXTENSIONS, BiometricMatch, Booking, FaceCapture, SealedDossier, Validation, Verification
+from .selectors_evidence import Evidence, validation_evidence
 from .slots import BRASILIA
 
 
@@ -96,10 +97,14 @@ class Dossier:
     bookings: list[Booking]
     validations: list[Validation]
     verifications: list[Verification]
+    evidence: Evidence
+    documents_waiver: str
+    sealed: list[SealedDossier]
 
 
 def dossier(booking: Booking, *, viewer) -> Dossier:
-    """The dossier as `viewer` may see it: the documents' links only when their work needs them now."""
+    """The dossier as `viewer` may see it: the documents' links (and the face images) only when their work needs
+    them now."""
     order = booking.order
     return Dossier(
         order=order,
@@ -110,4 +115,28 @@ def dossier(booking: Booking, *, viewer) -> Dossier:
         bookings=list(order.bookings.select_related("agent", "started_by").order_by("starts_at")),
         validations=list(order.validations.select_related("agent", "recorded_by").order_by("pk")),
         verifications=list(order.verifications.select_related("verifier", "validation").order_by("pk")),
+        evidence=validation_evidence(booking),
+        documents_waiver=identity_document_waiver(order),
+        sealed=list(order.sealed_dossiers.filter(purged_at__isnull=True).order_by("pk")),
     )
+
+
+def evidence_file(order: Order, public_id) -> tuple | None:
+    """A file of the order's evidence by its random identifier — a face capture, the base's face, the accepted term —
+    as (file, content type, download name, what); None when the order has none such, or it was purged."""
+    capture = FaceCapture.objects.filter(order=order, public_id=public_id, purged_at__isnull=True).first()
+    if capture is not None and capture.file:
+        return (
+            capture.file,
+            capture.content_type,
+            f"face-{order.number}{IMAGE_EXTENSIONS[capture.content_type]}",
+            "face",
+        )
+    match = BiometricMatch.objects.filter(order=order, public_id=public_id, purged_at__isnull=True).first()
+    if match is not None and match.base_face:
+        name = f"face-base-{order.number}{IMAGE_EXTENSIONS[match.base_face_content_type]}"
+        return match.base_face, match.base_face_content_type, name, "base_face"
+    term = HolderTerm.objects.filter(order=order, public_id=public_id, purged_at__isnull=True).first()
+    if term is not None and term.file:
+        return term.file, "application/pdf", f"termo-{order.number}.pdf", "term"
+    return None

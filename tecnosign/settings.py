@@ -324,10 +324,14 @@ DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 5)
 # Photos above this many pixels are refused before they are decoded (a small PNG may inflate to gigabytes).
 DOCUMENT_MAX_IMAGE_PIXELS = env_int("DOCUMENT_MAX_IMAGE_PIXELS", 70_000_000)
-# Documents of orders that never reached issuance are purged after this many days (ICP-BRASIL.md).
+# Retention (orders/services/retention.py; ICP-BRASIL.md "Videoconference validation evidence"). The files of orders
+# that never reached a certificate go this many days after the order ended:
 DOCUMENT_PURGE_DAYS = env_int("DOCUMENT_PURGE_DAYS", 90)
-# Dossiers of issued certificates are kept this many years after expiry or revocation.
-DOSSIER_RETENTION_YEARS = env_int("DOSSIER_RETENTION_YEARS", 10)
+# Copies of identity documents and the holders' terms (and the dossier that holds them) are kept this many years
+# after the certificate ends (expiry or revocation); other records this many. The figures of DOC-ICP-05 as it stood
+# under Res. 75/2010; the CA's DPC has the last word.
+RETENTION_DOCUMENTS_YEARS = env_int("RETENTION_DOCUMENTS_YEARS", 10)
+RETENTION_RECORDS_YEARS = env_int("RETENTION_RECORDS_YEARS", 6)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -434,6 +438,17 @@ BOOKING_TOLERANCE_MINUTES = env_int("BOOKING_TOLERANCE_MINUTES", 10)  # the seed
 # "jitsi": a fresh room with an unguessable name per booking; "agent": each agent's fixed Teams/Zoom/Webex link.
 VIDEOCONFERENCE_PROVIDER = env_str("VIDEOCONFERENCE_PROVIDER", "jitsi")
 JITSI_BASE_URL = env_str("JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")
+# The biometric base the holder's face is matched against during the videoconference (scheduling/biometrics/):
+# "sandbox" answers by rule on the CPF (development and staging only, like the sandbox gateway, and their default);
+# "psbio" is the CA's PSBio query over HTTPS, with the AR's credentials and client certificate (paths to PEM files).
+BIOMETRIC_BACKEND = env_str("BIOMETRIC_BACKEND") or ("sandbox" if DEBUG or SANDBOX_ALLOWED else "psbio")
+PSBIO_URL = env_str("PSBIO_URL").rstrip("/")
+PSBIO_USERNAME = env_str("PSBIO_USERNAME")
+PSBIO_PASSWORD = env_str("PSBIO_PASSWORD")
+PSBIO_CLIENT_CERT = env_str("PSBIO_CLIENT_CERT")
+PSBIO_CLIENT_KEY = env_str("PSBIO_CLIENT_KEY")
+PSBIO_CA_BUNDLE = env_str("PSBIO_CA_BUNDLE")
+PSBIO_TIMEOUT_SECONDS = env_int("PSBIO_TIMEOUT_SECONDS", 15)
 
 # ---------------------------------------------------------------------------------------------------
 # Revocation and guarantees (revocation/).
@@ -483,7 +498,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS)},
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
     "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
-    "documents-purge": {"task": "orders.documents_purge", "schedule": 24 * 60 * 60.0},
+    "retention": {"task": "orders.retention_run", "schedule": 24 * 60 * 60.0},
     "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},
     "issuance-monitor": {"task": "issuance.monitor", "schedule": 60.0},
     "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},

@@ -11,6 +11,7 @@ from .base import (
     CaUnavailable,
     CaUnknown,
     IssuedCertificate,
+    NegativeListAnswer,
     Submission,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "CaUnavailable",
     "CaUnknown",
     "IssuedCertificate",
+    "NegativeListAnswer",
     "Submission",
     "get_backend",
 ]

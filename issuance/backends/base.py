@@ -47,12 +47,30 @@ class IssuedCertificate:
     chain: list[x509.Certificate]  # the issuer first, up to and including the root
 
 
+@dataclass(frozen=True)
+class NegativeListAnswer:
+    """The CA's Lista Negativa about a holder: `listed` or not, the CA's reference for the query, and (when listed)
+    its reason — for staff, never for the customer."""
+
+    listed: bool
+    reference: str
+    reason: str = ""
+
+
 class CaBackend(abc.ABC):
     name: str
 
     @abc.abstractmethod
     def submit(self, *, request_key: uuid.UUID, order_number: str, identity: HolderIdentity) -> Submission:
         """Hand over a verified request. Idempotent by `request_key`: a repeat returns the same reference."""
+
+    @abc.abstractmethod
+    def negative_list_check(self, *, cpf: str, cnpj: str = "") -> NegativeListAnswer:
+        """Is the person on camera (`cpf`) — or, for an e-CNPJ, the company (`cnpj`) — on the CA's Lista Negativa?
+
+        DOC-ICP-05: the CA gives its ARs an interface to the list, and a listed holder is not validated. Asked before
+        the agent may validate and again before the hand-off; errors as the other calls (CaUnavailable…).
+        """
 
     @abc.abstractmethod
     def poll(self, reference: str) -> Submission:

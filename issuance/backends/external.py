@@ -8,6 +8,8 @@ The API it speaks (bearer token; JSON unless said otherwise):
     POST /requests/<reference>/certificate {csr: PEM} → {certificate: PEM, chain: [PEM, …]}
     POST /revocations                      {serial: hex, reason: RFC 5280 code, revoked_at: ISO 8601}
                                            → 201, or 409 when already revoked (taken as done)
+    POST /negative-list/queries            {cpf, cnpj} → {listed: bool, reference, reason}
+                                           (the Lista Negativa; the CPF travels in the body, never in a URL)
     GET  /crl                              → DER, application/pkix-crl
     POST /ocsp                             application/ocsp-request → application/ocsp-response
 
@@ -31,6 +33,7 @@ from .base import (
     CaUnavailable,
     CaUnknown,
     IssuedCertificate,
+    NegativeListAnswer,
     Submission,
 )
 
@@ -98,6 +101,16 @@ class ExternalCa(CaBackend):
         body = {"request_key": str(request_key), "order_number": order_number, "identity": identity.as_json()}
         response = self._call("POST", "/requests", json=body, headers={"Idempotency-Key": str(request_key)})
         return self._submission(response)
+
+    def negative_list_check(self, *, cpf: str, cnpj: str = "") -> NegativeListAnswer:
+        data = self._json(
+            self._call("POST", "/negative-list/queries", json={"cpf": cpf, "cnpj": cnpj}), "listed", "reference"
+        )
+        if not isinstance(data["listed"], bool):
+            raise CaUnavailable("POST /negative-list/queries: `listed` is not a boolean")
+        return NegativeListAnswer(
+            listed=data["listed"], reference=str(data["reference"])[:100], reason=str(data.get("reason") or "")[:500]
+        )
 
     def poll(self, reference: str) -> Submission:
         return self._submission(self._call("GET", f"/requests/{requests.utils.quote(reference, safe='')}"))

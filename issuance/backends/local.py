@@ -22,13 +22,13 @@ from django.utils import timezone
 
 from orders.validity import certificate_validity
 
-from ..models import CertificateAuthority, LocalCaCertificate, LocalCaSubmission
+from ..models import CertificateAuthority, LocalCaCertificate, LocalCaSubmission, NegativeListEntry
 from ..pki import ocsp as ocsp_pki
 from ..pki.crl import RevokedEntry, build_crl
 from ..pki.names import HolderIdentity
 from ..pki.profile import holder_certificate
 from ..services.authority import active_authority, publication_urls, signing_material
-from .base import CaBackend, CaRejected, CaUnknown, IssuedCertificate, Submission
+from .base import CaBackend, CaRejected, CaUnknown, IssuedCertificate, NegativeListAnswer, Submission
 
 Role = CertificateAuthority.Role
 MIN_HOLDER_KEY_BITS = 2048
@@ -94,6 +94,16 @@ class LocalCa(CaBackend):
 
     def poll(self, reference: str) -> Submission:
         return self._state(self._submission(reference))
+
+    # -- the Lista Negativa ---------------------------------------------------------------------------
+
+    def negative_list_check(self, *, cpf: str, cnpj: str = "") -> NegativeListAnswer:
+        documents = [document for document in (cpf, cnpj) if document]
+        entry = NegativeListEntry.objects.filter(document__in=documents, removed_at__isnull=True).order_by("pk").first()
+        reference = f"LN-LOCAL-{uuid.uuid4().hex[:16].upper()}"
+        if entry is None:
+            return NegativeListAnswer(listed=False, reference=reference)
+        return NegativeListAnswer(listed=True, reference=reference, reason=entry.reason)
 
     @staticmethod
     def _submission(reference: str) -> LocalCaSubmission:

@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from orders.models import Order, Product
 from orders.services.access import order_access_url
+from orders.services.holds import order_block
 from orders.services.transitions import order_transition
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
 from tecnosign.queue import enqueue_task_on_commit
 
-from ..backends import CaError, CaRejected, CaUnavailable, Submission, get_backend
+from ..backends import CaError, CaRejected, CaUnavailable, NegativeListAnswer, Submission, get_backend
 from ..models import IssuanceRequest
 from ..pki.names import HolderIdentity
 
@@ -120,7 +121,19 @@ def issuance_request_send(*, request_id: int) -> str:
             return "skipped"
         order = request.order
         try:
-            submission = get_backend(request.backend).submit(
+            backend = get_backend(request.backend)
+            # The Lista Negativa again, right before the CA gets the request: the list may have changed since the
+            # agent's check. A hit stops the order here; nothing is submitted.
+            screening = backend.negative_list_check(cpf=order.person_cpf, cnpj=order.cnpj)
+            if screening.listed:
+                _negative_list_hit(request, screening, now=now)
+                return "blocked"
+            audit_record(
+                action="negative_list.checked",
+                obj=order,
+                after={"stage": "handoff", "listed": False, "reference": screening.reference},
+            )
+            submission = backend.submit(
                 request_key=request.key, order_number=order.number, identity=identity_from_order(order)
             )
         except CaRejected as exc:
@@ -159,6 +172,24 @@ def issuance_request_send(*, request_id: int) -> str:
     if submission.status == Submission.RELEASED:
         issuance_release(request_id=request_id)
     return submission.status
+
+
+def _negative_list_hit(request: IssuanceRequest, screening: NegativeListAnswer, *, now) -> None:
+    """The holder is on the CA's Lista Negativa at the hand-off: the request ends rejected, the order is stopped."""
+    order = request.order
+    IssuanceRequest.objects.filter(pk=request.pk).update(
+        status=S.REJECTED,
+        attempts=F("attempts") + 1,
+        last_attempt_at=now,
+        last_error=f"Titular na Lista Negativa da AC (consulta {screening.reference}): {screening.reason}"[:2000],
+    )
+    audit_record(
+        action="negative_list.checked",
+        obj=order,
+        after={"stage": "handoff", "listed": True, "reference": screening.reference},
+        note=screening.reason,
+    )
+    order_block(order=order, stage="handoff", reference=screening.reference, reason=screening.reason, actor=SYSTEM)
 
 
 def issuance_request_poll(*, request_id: int) -> str:

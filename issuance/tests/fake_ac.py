@@ -43,6 +43,9 @@ class FakeAc:
         self.failures: list[tuple[int, bytes, str]] = []  # answered, in order, before the real handling
         self.answer_delay = 0.0
         self.crl_number = 0
+        # The Lista Negativa: CPF/CNPJ → the AC's reason. Queries are kept (document, reference) for the tests.
+        self.negative_list: dict[str, str] = {}
+        self.negative_queries: list[tuple[str, str, str]] = []
         self.calls: list[tuple[str, str]] = []
         # While `hold` is set up and not released, a submission is recorded and then its answer is held back
         # (`holding` tells the test): the AC has the request, the caller is still waiting for the reference.
@@ -128,6 +131,8 @@ class FakeAc:
             return self._issue(parts[1], json.loads(body))
         if method == "POST" and parts == ["revocations"]:
             return self._revoke(json.loads(body))
+        if method == "POST" and parts == ["negative-list", "queries"]:
+            return self._negative_list(json.loads(body))
         if method == "GET" and parts == ["crl"]:
             return 200, self._crl(), "application/pkix-crl"
         if method == "POST" and parts == ["ocsp"]:
@@ -194,6 +199,15 @@ class FakeAc:
             return 409, self._error("already_revoked", "já revogado"), "application/json"
         entry.update(revoked_at=datetime.fromisoformat(data["revoked_at"]), reason=int(data["reason"]))
         return self._json(201, {"serial": data["serial"]})
+
+    def _negative_list(self, data: dict):
+        cpf, cnpj = data.get("cpf") or "", data.get("cnpj") or ""
+        if not cpf:
+            return 422, self._error("invalid", "CPF ausente"), "application/json"
+        reference = f"LN-{uuid.uuid4().hex[:12].upper()}"
+        self.negative_queries.append((cpf, cnpj, reference))
+        reason = self.negative_list.get(cpf) or (self.negative_list.get(cnpj) if cnpj else None)
+        return self._json(200, {"listed": reason is not None, "reference": reference, "reason": reason or ""})
 
     def _crl(self) -> bytes:
         self.crl_number += 1

@@ -6,12 +6,14 @@ from .holders import HolderBiometrics
 from .order import Order
 from .partners import Partner, ReferralLink
 from .payments import Payment, PaymentEvent
+from .terms import HolderTerm
 
 __all__ = [
     "CommissionEntry",
     "Document",
     "HolderBiometrics",
     "HolderLink",
+    "HolderTerm",
     "Order",
     "Partner",
     "Payment",

@@ -48,6 +48,7 @@ class Document(models.Model):
         verbose_name_plural = "documentos"
         ordering = ["order", "kind", "-uploaded_at"]
         indexes = [models.Index(fields=["order", "kind", "superseded_at"], name="document_current_idx")]
+        permissions = [("view_retention_report", "Ver o relatório de retenção (o que a próxima execução elimina)")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.original_name}"

@@ -4,7 +4,11 @@ from django.utils import timezone
 
 
 class HolderBiometrics(models.Model):
-    """Staff's record that a person's biometrics are on file: it widens videoconference eligibility."""
+    """That a person's biometrics are on file: it widens videoconference eligibility.
+
+    Written by `orders.services.biometrics` only: by a positive PSBio match during a videoconference (with its
+    protocol), or by staff in the admin; either way audited.
+    """
 
     class Source(models.TextChoices):
         PSBIO = "psbio", "Rede biométrica ICP-Brasil (PSBio)"
@@ -17,6 +21,7 @@ class HolderBiometrics(models.Model):
     )
     recorded_at = models.DateTimeField("registrado em", default=timezone.now)
     note = models.CharField("observação", max_length=255, blank=True)
+    protocol = models.CharField("protocolo da consulta", max_length=80, blank=True)
 
     class Meta:
         verbose_name = "biometria cadastrada"

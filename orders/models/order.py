@@ -32,6 +32,9 @@ class Order(models.Model):
         REJECTED = "rejected", "Validação recusada"
         CANCELLED = "cancelled", "Cancelado"
         REVOKED = "revoked", "Certificado revogado"
+        # Stopped by the CA's Lista Negativa (before validation or before the hand-off). The label is what the
+        # customer reads: never why — they are told only to contact support; staff are alerted with the reason.
+        BLOCKED = "blocked", "Pedido suspenso"
 
     # The states in which an order may be paid (a charge started, a webhook's payment accepted): the one definition
     # the payment service, the order page and the partner portal use.

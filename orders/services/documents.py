@@ -1,27 +1,25 @@
-"""The customer's documents: checked by content (tecnosign.uploads), stored privately, kept or purged by retention."""
+"""The customer's documents: checked by content (tecnosign.uploads), stored privately, kept or purged by retention
+(services/retention.py)."""
 
 import hashlib
-import logging
-from datetime import timedelta
 
-from django.conf import settings
+from django.apps import apps
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from tecnosign.audit.services import SYSTEM, Actor, audit_record
+from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
 from tecnosign.uploads import UploadRefused, upload_check
 
 from ..models import Document, Order
 from .transitions import order_transition
 
-logger = logging.getLogger(__name__)
 S = Order.Status
 D = Document.Kind
 
 UPLOAD_STATES = {S.PAID, S.DOCUMENTS_RECEIVED, S.SCHEDULED, S.NO_SHOW, S.REJECTED}
-# Orders that ended without a certificate: their documents are purged after DOCUMENT_PURGE_DAYS.
+# Orders that ended without a certificate: their files are purged after DOCUMENT_PURGE_DAYS (services/retention.py).
 ENDED_WITHOUT_ISSUANCE = {S.CANCELLED, S.PAYMENT_EXPIRED, S.REJECTED}
 
 
@@ -29,8 +27,32 @@ class DocumentRefused(DomainError):
     code = "document_refused"
 
 
-def required_kinds(order: Order) -> list[str]:
+def accepted_kinds(order: Order) -> list[str]:
+    """The kinds of document that belong to this order (the upload form offers these)."""
     return [D.IDENTITY, D.COMPANY_ARTICLES] if order.is_company else [D.IDENTITY]
+
+
+def identity_document_waiver(order: Order) -> str:
+    """Why this order needs no identity document, or "" when it does.
+
+    DOC-ICP-05.02 item 2.1.5 (IN ITI 05/2021): a positive biometric match of the holder's face against an official
+    base, made in the videoconference, replaces the identity documents. `orders` imports none of the apps that hold
+    such a match: each says so through an `order_identity_document_waiver(order) -> str` method on its AppConfig
+    (scheduling: a positive PSBio answer in the order's appointment), as `order_deadlines` does.
+    """
+    for config in apps.get_app_configs():
+        provider = getattr(config, "order_identity_document_waiver", None)
+        if provider is not None and (reason := provider(order)):
+            return reason
+    return ""
+
+
+def required_kinds(order: Order) -> list[str]:
+    """The kinds the order must have: the identity document unless a positive biometric match waived it."""
+    kinds = accepted_kinds(order)
+    if identity_document_waiver(order):
+        kinds = [kind for kind in kinds if kind != D.IDENTITY]
+    return kinds
 
 
 def current_documents(order: Order):
@@ -61,7 +83,7 @@ def document_attach(
 ) -> Document:
     """Store one file for the order; with `replaces`, the old file leaves the dossier but stays audited."""
     kind = D(kind)
-    if kind not in required_kinds(order):
+    if kind not in accepted_kinds(order):
         raise DocumentRefused("Este tipo de documento não se aplica a este pedido.")
     if kind == D.IDENTITY and identity_type not in Document.IdentityType.values:
         raise DocumentRefused("Informe qual é o documento de identidade (RG, CNH, passaporte…).")
@@ -133,44 +155,3 @@ def document_open_for_staff(*, document: Document, actor: Actor):
         after={"document": document.pk, "superuser": bool(getattr(actor.user, "is_superuser", False))},
     )
     return document.file.open("rb")
-
-
-def retention_ends(order: Order):
-    """When the order's documents may be purged, or None while they must be kept."""
-    if order.status in ENDED_WITHOUT_ISSUANCE:
-        return order.status_changed_at + timedelta(days=settings.DOCUMENT_PURGE_DAYS)
-    return None
-
-
-def documents_purge(*, now=None) -> int:
-    """Delete the files of orders that ended without a certificate, once their short retention is over.
-
-    Dossiers of orders that reached issuance are never touched here: they are kept for the regulated period.
-    """
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.DOCUMENT_PURGE_DAYS)
-    candidates = Document.objects.filter(
-        purged_at__isnull=True, order__status__in=ENDED_WITHOUT_ISSUANCE, order__status_changed_at__lt=cutoff
-    ).select_related("order")
-    purged = 0
-    for document in candidates.iterator():
-        with transaction.atomic():
-            locked = Document.objects.select_for_update().select_related("order").get(pk=document.pk)
-            if locked.purged_at or locked.order.status not in ENDED_WITHOUT_ISSUANCE:
-                continue
-            name = locked.file.name
-            locked.file.delete(save=False)
-            locked.purged_at = now
-            locked.save(update_fields=["file", "purged_at"])
-            audit_record(
-                action="document.purged",
-                obj=locked.order,
-                actor=SYSTEM,
-                before={"document": locked.pk, "file": name},
-                after={"purged_at": now.isoformat()},
-                note=f"Retenção de {settings.DOCUMENT_PURGE_DAYS} dias encerrada (pedido sem emissão)",
-            )
-            purged += 1
-    if purged:
-        logger.info("purged %s documents of orders that ended without issuance", purged)
-    return purged

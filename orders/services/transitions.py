@@ -19,18 +19,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # PAID → VERIFIED: a guarantee reissue for the same holder reuses the original's validation (revocation/).
     S.PAID: frozenset({S.DOCUMENTS_RECEIVED, S.VERIFIED, S.CANCELLED}),
     S.DOCUMENTS_RECEIVED: frozenset({S.SCHEDULED, S.CANCELLED}),
-    S.SCHEDULED: frozenset({S.DOCUMENTS_RECEIVED, S.NO_SHOW, S.VALIDATED, S.REJECTED, S.CANCELLED}),
+    S.SCHEDULED: frozenset({S.DOCUMENTS_RECEIVED, S.NO_SHOW, S.VALIDATED, S.REJECTED, S.CANCELLED, S.BLOCKED}),
     S.NO_SHOW: frozenset({S.SCHEDULED, S.CANCELLED}),
     # A dossier the verification centre returns stays `validated` until its agent confirms or rejects it.
-    S.VALIDATED: frozenset({S.VERIFIED, S.REJECTED}),
+    S.VALIDATED: frozenset({S.VERIFIED, S.REJECTED, S.BLOCKED}),
     # VERIFIED → PAID: a same-holder guarantee reissue held before its hand-off that the holder stops ("Não fui eu")
     # goes back to a new validation (revocation/services/reissue_proof.py); the hand-off itself is the way out.
-    S.VERIFIED: frozenset({S.RELEASED, S.PAID}),
+    S.VERIFIED: frozenset({S.RELEASED, S.PAID, S.BLOCKED}),
     S.RELEASED: frozenset({S.ISSUED}),
     S.ISSUED: frozenset({S.REVOKED}),
     # After a rejection: a new document (→ documents_received), or straight to a new slot when the document
     # was fine and the call itself failed (environment, connection…).
     S.REJECTED: frozenset({S.DOCUMENTS_RECEIVED, S.SCHEDULED, S.CANCELLED}),
+    # A holder on the CA's Lista Negativa (orders.services.holds): the order stops before validation or before the
+    # hand-off; staff settle it with the customer (cancel and refund).
+    S.BLOCKED: frozenset({S.CANCELLED}),
     S.CANCELLED: frozenset(),
     S.REVOKED: frozenset(),
 }

@@ -5,10 +5,18 @@ from django.apps import apps
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from ..forms import TermAcceptForm
 from ..forms_payment import CardForm, DocumentUploadForm
 from ..models import Document, Order, Payment
-from ..services.documents import UPLOAD_STATES, current_documents, missing_kinds, required_kinds
+from ..services.documents import (
+    UPLOAD_STATES,
+    accepted_kinds,
+    current_documents,
+    identity_document_waiver,
+    missing_kinds,
+)
 from ..services.payments import order_payment_summary
+from ..services.terms import ACCEPT_STATES, SHOW_STATES, term_digest, term_of
 from ..views_payment import pix_qr_data_uri, sandbox_simulation_enabled
 
 register = template.Library()
@@ -32,7 +40,7 @@ def payment_section(context, order: Order) -> dict:
 
 @register.inclusion_tag("orders/sections/documents.html", takes_context=True)
 def documents_section(context, order: Order) -> dict:
-    kinds = required_kinds(order)
+    kinds = accepted_kinds(order)
     return {
         "csrf_token": context.get("csrf_token"),
         "order": order,
@@ -40,6 +48,7 @@ def documents_section(context, order: Order) -> dict:
         "can_upload": order.status in UPLOAD_STATES,
         "documents": list(current_documents(order)),
         "missing": [Document.Kind(kind).label for kind in missing_kinds(order)],
+        "waiver": identity_document_waiver(order),
         "form": DocumentUploadForm(kinds=kinds),
     }
 
@@ -65,3 +74,19 @@ def later_sections(context, order: Order) -> SafeString:
         for _, template_name, section_context in sorted(found, key=lambda section: section[0])
     ]
     return mark_safe("".join(rendered))  # noqa: S308 (templates rendered with autoescape, as an include would be)
+
+
+@register.inclusion_tag("orders/sections/term.html", takes_context=True)
+def term_section(context, order: Order) -> dict:
+    term = term_of(order)
+    can_accept = term is None and order.status in ACCEPT_STATES
+    digest = term_digest(order) if can_accept else ""
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "order": order,
+        "visible": order.status in SHOW_STATES or term is not None,
+        "term": term,
+        "can_accept": can_accept,
+        "sha256": digest,
+        "form": TermAcceptForm(initial={"sha256": digest}),
+    }

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from orders.models import Document, Order
-from orders.services.documents import documents_purge
+from orders.services.retention import retention_run
 from tecnosign.audit.models import AuditEvent
 
 from .factories import CnpjProductFactory, OrderFactory, UserFactory
@@ -174,7 +174,7 @@ def test_retention_purges_only_orders_that_never_reached_issuance(customer, priv
     Order.objects.filter(pk=cancelled.pk).update(status=Order.Status.CANCELLED, status_changed_at=long_ago)
     Order.objects.filter(pk=issued.pk).update(status=Order.Status.ISSUED, status_changed_at=long_ago)
 
-    assert documents_purge() == 1
+    assert retention_run() == 1
 
     gone = cancelled.documents.get()
     kept = issued.documents.get()
@@ -182,4 +182,4 @@ def test_retention_purges_only_orders_that_never_reached_issuance(customer, priv
     assert gone.purged_at and not gone.file and not gone_path.exists()
     assert kept.purged_at is None and (private_storage / kept.file.name).exists()
     assert AuditEvent.objects.filter(action="document.purged", object_id=str(cancelled.pk)).count() == 1
-    assert documents_purge() == 0
+    assert retention_run() == 0

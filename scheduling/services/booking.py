@@ -65,6 +65,7 @@ _STATUS_REASONS = {
     S.REJECTED: "A validação foi recusada. Envie um novo documento para poder agendar outra vez.",
     S.CANCELLED: "Este pedido foi cancelado.",
     S.REVOKED: "O certificado deste pedido foi revogado.",
+    S.BLOCKED: "Este pedido está suspenso. Entre em contato com o suporte da TecnoSign.",
 }
 
 

@@ -1,9 +1,12 @@
 """The identity check and its second look: the agent's checklist and the verification centre (four eyes).
 
+A validation needs the appointment's evidence (services/evidence.py: the holder's term accepted, the face captured
+and matched, the Lista Negativa asked); a positive biometric match waives the document item of the checklist.
 The agent records the appointment's outcome on the booking it conducted (the row names who recorded it); a
 validated dossier waits for a verifier who acted on none of it — not the agent, not whoever started the booking,
 not whoever recorded any of its validations — enforced here and by database constraints. Verified orders go to
-the CA (issuance hand-off); a returned dossier goes back to its agent with the reason.
+the CA (issuance hand-off) and their dossier is sealed (services/dossier.py); a returned dossier goes back to its
+agent with the reason.
 """
 
 from dataclasses import dataclass
@@ -23,7 +26,9 @@ from tecnosign.notifications.services import notify
 
 from ..models import Booking, Validation, Verification
 from ..selectors_backoffice import acted_on_by
+from ..selectors_evidence import validation_evidence
 from .appointment import may_conduct
+from .dossier import dossier_seal
 from .messages import booking_access_url
 
 S = Order.Status
@@ -45,9 +50,9 @@ class Checklist:
     legal_representative: bool
     environment: bool
 
-    def missing(self, *, company: bool) -> list[str]:
+    def missing(self, *, company: bool, documents_waived: bool = False) -> list[str]:
         labels = [
-            (self.document, "documento original e conferindo com os dados"),
+            (self.document or documents_waived, "documento original e conferindo com os dados"),
             (self.holder_in_person, "o titular em pessoa, sem outra pessoa"),
             (self.legal_representative or not company, "é o representante legal da empresa"),
             (self.environment, "ambiente adequado"),
@@ -112,7 +117,13 @@ def validation_record(
         returned = validation_returned(order)
         if refusal := validation_refusal(actor.user, locked, returned):
             raise ValidationRefused(refusal)
-        if outcome == Validation.Outcome.VALIDATED and (missing := checklist.missing(company=order.is_company)):
+        evidence = validation_evidence(locked)
+        if outcome == Validation.Outcome.VALIDATED and evidence.missing:
+            raise ValidationRefused("Para validar, falta: " + "; ".join(evidence.missing) + ".")
+        waived = evidence.documents_waived
+        if outcome == Validation.Outcome.VALIDATED and (
+            missing := checklist.missing(company=order.is_company, documents_waived=waived)
+        ):
             raise ValidationRefused("Para validar, confirme todos os itens: " + "; ".join(missing) + ".")
         if outcome == Validation.Outcome.REJECTED and reject_reason not in R.values:
             raise ValidationRefused("Escolha o motivo da recusa: o cliente é informado do que fazer.")
@@ -131,6 +142,10 @@ def validation_record(
             check_legal_representative=checklist.legal_representative and order.is_company,
             check_environment=checklist.environment,
             eligibility_basis=locked.eligibility_basis,
+            documents_waived=waived,
+            face_capture=evidence.capture,
+            biometric_match=evidence.match,
+            negative_list_check=evidence.negative_list,
             outcome=outcome,
             reject_reason=reject_reason if outcome == Validation.Outcome.REJECTED else "",
             note=note.strip(),
@@ -162,6 +177,11 @@ def validation_record(
                 "duration_seconds": validation.duration_seconds,
                 "recorded_by": validation.recorded_by_id,
                 "eligibility_basis": validation.eligibility_basis,
+                "documents_waived": waived,
+                "face_capture": validation.face_capture_id,
+                "biometric_match": validation.biometric_match_id,
+                "negative_list_check": validation.negative_list_check_id,
+                "term_accepted": evidence.term is not None,
             },
             note=note,
         )
@@ -248,6 +268,8 @@ def verification_decide(*, validation: Validation, actor: Actor, outcome: str, r
         if outcome == Verification.Outcome.VERIFIED:
             order_transition(order=order, to=S.VERIFIED, actor=actor, note="Aprovado pela central de verificação")
             issuance_submit(order, actor=actor)
+            # The dossier is sealed with the approval, in the same transaction: it holds the decision's own events.
+            dossier_seal(verification=verification, actor=actor)
         else:
             # The order stays `validated` (the customer has nothing to do); the agent answers with a new row.
             Validation.objects.filter(pk=validation.pk).update(returned_at=timezone.now())

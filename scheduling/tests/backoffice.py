@@ -8,9 +8,11 @@ from django.test import Client
 from PIL import Image
 
 from orders.models import Order
+from orders.services.terms import term_accept, term_current
 from orders.tests.factories import UserFactory
 from scheduling.models import Booking
 from scheduling.roles import VERIFIERS_GROUP
+from tecnosign.audit.services import Actor
 
 from .factories import ready_order
 from .helpers import book_url, open_order, slot_ids
@@ -36,6 +38,35 @@ def make_verifier(username: str):
     user = UserFactory(username=username, first_name=username.title(), is_staff=True, email=f"{username}@ts.test")
     user.groups.add(Group.objects.get(name=VERIFIERS_GROUP))
     return user
+
+
+def face_jpeg(size=(320, 240)) -> bytes:
+    """A still as the dossier page's canvas makes it (a JPEG)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (180, 140, 120)).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def accept_term(order, *, ip: str = "203.0.113.7") -> None:
+    """The holder accepts the term on the order page (the service the page calls, with the page's digest)."""
+    term_accept(
+        order=order, shown_sha256=term_current(order)[1], actor=Actor(label="cliente", ip=ip), user_agent="Teste/1"
+    )
+
+
+def gather_evidence(agent: Client, booking, *, term: bool = True) -> None:
+    """What a validation needs, as it happens in the call: the holder accepts the term (order page), the agent
+    confirms a still of the face, asks the biometric base and the Lista Negativa (dossier buttons)."""
+    if term:
+        accept_term(booking.order)
+    base = f"/admin/scheduling/booking/{booking.pk}"
+    face = SimpleUploadedFile("face.jpg", face_jpeg(), "image/jpeg")
+    for response in (
+        agent.post(f"{base}/face/", {"image": face}),
+        agent.post(f"{base}/psbio/"),
+        agent.post(f"{base}/lista-negativa/"),
+    ):
+        assert response.status_code == 302, response.status_code
 
 
 def identity_png() -> bytes:

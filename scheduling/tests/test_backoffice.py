@@ -23,7 +23,7 @@ from scheduling.services.validation import FourEyesViolation
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
 
-from .backoffice import AGENDA, FULL_CHECKLIST, QUEUE, booked_order, staff
+from .backoffice import AGENDA, FULL_CHECKLIST, QUEUE, booked_order, gather_evidence, staff
 from .helpers import book_url, open_order, slot_ids
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +45,9 @@ def test_from_a_booked_order_to_a_certificate_through_agent_verifier_and_ca(clie
     start = ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
     assert start.status_code == 302 and start["Location"].endswith(f"/booking/{booking.pk}/dossie/")
 
-    # The dossier: holder data, documents preview, checklist. A missing tick refuses the validation.
+    # The dossier: holder data, documents preview, the evidence of the call, checklist. A missing tick refuses it.
     clock(2026, 11, 23, 10, 1)
+    gather_evidence(ana, booking)
     dossier = ana.get(start["Location"])
     assert "Checklist e resultado" in dossier.text and order.person_cpf_display in dossier.text
     incomplete = ana.post(start["Location"], {**FULL_CHECKLIST, "check_environment": ""})
@@ -114,6 +115,7 @@ def test_the_duration_is_the_time_between_start_and_result(client, clock, on_com
     clock(2026, 11, 23, 10, 2)
     ana = staff(team["ana"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
+    gather_evidence(ana, booking)
     clock(2026, 11, 23, 10, 21, 30)
     ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST)
 
@@ -130,6 +132,7 @@ def test_an_agent_who_is_also_a_verifier_cannot_verify_their_own_validation(clie
     clock(2026, 11, 23, 10, 2)
     ana = staff(team["ana"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
+    gather_evidence(ana, booking)
     ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST)
     validation = Validation.objects.get()
 
@@ -156,6 +159,7 @@ def test_a_returned_dossier_goes_back_to_its_agent_who_confirms_it_for_a_second_
     clock(2026, 11, 23, 10, 2)
     ana, vera = staff(team["ana"]), staff(team["vera"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
+    gather_evidence(ana, booking)
     ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST)
     first = Validation.objects.get()
 
@@ -219,6 +223,7 @@ def test_e_cnpj_needs_the_legal_representative_ticked(client, clock, on_commit, 
     clock(2026, 11, 23, 10, 2)
     ana = staff(team["ana"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
+    gather_evidence(ana, booking)
 
     refused = ana.post(
         f"/admin/scheduling/booking/{booking.pk}/dossie/", {**FULL_CHECKLIST, "check_legal_representative": ""}

@@ -10,7 +10,7 @@ from orders.tests.factories import UserFactory
 from scheduling.roles import SUPPORT_GROUP
 from tecnosign.audit.models import AuditEvent
 
-from .backoffice import FULL_CHECKLIST, booked_order, identity_png, staff
+from .backoffice import FULL_CHECKLIST, booked_order, gather_evidence, identity_png, staff
 from .factories import make_agent, ready_order
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +83,7 @@ def test_a_verifier_opens_the_documents_of_a_dossier_under_review_only(client, c
     clock(2026, 11, 23, 10, 2)
     ana = staff(team["ana"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
+    gather_evidence(ana, booking)
     with on_commit():
         assert ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST).status_code == 302
     assert Order.objects.get(pk=order.pk).status == Order.Status.VALIDATED
@@ -106,6 +107,7 @@ def test_once_verified_the_agent_no_longer_opens_the_documents(client, clock, on
     clock(2026, 11, 23, 10, 2)
     ana, vera = staff(team["ana"]), staff(team["vera"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
+    gather_evidence(ana, booking)
     ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST)
     validation = order.validations.get()
     with on_commit():

@@ -12,7 +12,7 @@ from orders.tests.factories import UserFactory
 from scheduling.models import AgentProfile, Booking, Validation, Verification
 from tecnosign.audit.models import AuditEvent
 
-from .backoffice import AGENDA, FULL_CHECKLIST, QUEUE, booked_order, make_verifier, staff
+from .backoffice import AGENDA, FULL_CHECKLIST, QUEUE, booked_order, gather_evidence, make_verifier, staff
 from .factories import make_agent
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +125,7 @@ def test_a_superuser_who_takes_the_booking_over_conducts_it_and_can_never_verify
     # when they conduct it: start, then record the validation
     clock(2026, 11, 23, 10, 2)
     assert admin.post(start_url(booking)).status_code == 302
+    gather_evidence(admin, booking)
     clock(2026, 11, 23, 10, 20)
     with on_commit():
         recorded = admin.post(dossier_url(booking), FULL_CHECKLIST)
@@ -190,6 +191,7 @@ def test_an_appointment_handed_over_mid_call_keeps_both_agents_away_from_its_ver
     for agent in (team["ana"], team["beto"]):
         agent.groups.add(team["vera"].groups.get())
     clock(2026, 11, 23, 10, 25)
+    gather_evidence(staff(team["beto"]), booking)
     with on_commit():
         assert staff(team["beto"]).post(dossier_url(booking), FULL_CHECKLIST).status_code == 302
     validation = Validation.objects.get()

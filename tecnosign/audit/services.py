@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.dispatch import Signal
@@ -313,6 +314,30 @@ def audit_verify_report() -> Verification:
 def audit_verify() -> Iterator[ChainProblem]:
     """Every place where the chain, or a signed checkpoint of it, does not hold."""
     yield from audit_verify_report().problems
+
+
+@dataclass(frozen=True)
+class SealedFilesReport:
+    """Files whose digest an app recorded in the chain, checked against it (`sealed_files_verify`)."""
+
+    what: str  # for the command's summary, plural: "sealed dossiers"
+    checked: int
+    problems: list[str]  # in Portuguese, as the chain's own problems
+
+
+def sealed_files_verify() -> list[SealedFilesReport]:
+    """Files sealed into the chain by the apps (a digest recorded in an event), each checked against its event.
+
+    The chain is checked by `audit_verify_report`; this checks what it vouches for outside the database. The audit
+    app imports no other: an app that seals files adds a `sealed_files_verify() -> SealedFilesReport` method on its
+    AppConfig (scheduling: the holders' dossiers).
+    """
+    reports = []
+    for config in apps.get_app_configs():
+        provider = getattr(config, "sealed_files_verify", None)
+        if provider is not None:
+            reports.append(provider())
+    return reports
 
 
 def audit_checkpoint() -> Checkpoint | None:

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -28,6 +29,7 @@ from issuance.backends import CaUnavailable
 from issuance.backends.local import LocalCa
 from issuance.models import IssuanceRequest
 from issuance.services import issuance_submit
+from issuance.services.negative_list import negative_list_add
 from issuance.services.publication import crl_publish
 from issuance.tests.helpers import a1_issue_as_customer
 from orders.models import CommissionEntry, Document, HolderBiometrics, Order, Partner, Payment, PaymentEvent
@@ -50,6 +52,7 @@ from scheduling.models import (
     AvailabilityException,
     AvailabilityRule,
     Booking,
+    SealedDossier,
     Validation,
     Verification,
 )
@@ -96,6 +99,9 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("issuance.issuancerequest", "mark_media_delivered"): SUPPORT,
     ("issuance.issuancerequest", "send_again"): SUPPORT,
     ("issuance.issuancerequest", "delete_selected"): NOBODY,
+    # The local CA's Lista Negativa is the management's to keep; entries are taken off, never deleted.
+    ("issuance.negativelistentry", "take_off"): MANAGEMENT,
+    ("issuance.negativelistentry", "delete_selected"): NOBODY,
     # Agents conduct their videoconferences and keep their days off.
     ("scheduling.booking", "start_appointment"): AGENTS,
     ("scheduling.booking", "close_as_no_show"): AGENTS,
@@ -124,6 +130,7 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("scheduling.validation", "delete_selected"): NOBODY,
     ("scheduling.verification", "delete_selected"): NOBODY,
     ("scheduling.verificationqueueentry", "delete_selected"): NOBODY,
+    ("scheduling.sealeddossier", "delete_selected"): NOBODY,
     ("issuance.certificate", "delete_selected"): NOBODY,
     ("issuance.certificateauthority", "delete_selected"): NOBODY,
     ("issuance.revocationlist", "delete_selected"): NOBODY,
@@ -266,6 +273,20 @@ class World:
             reason="Foto do documento ilegível.",
         )
 
+    def sealed_dossier(self, user) -> SealedDossier:
+        verification = self.verification(user)
+        dossier = SealedDossier(
+            order=verification.order,
+            verification=verification,
+            size=3,
+            sha256="0" * 64,
+            manifest_sha256="1" * 64,
+            files=1,
+        )
+        dossier.file.save("dossie.zip", ContentFile(b"zip"), save=False)
+        dossier.save()
+        return dossier
+
     def token_job(self) -> TokenJob:
         return TokenJob.objects.create(workstation=self.workstation(), operation="list_tokens")
 
@@ -352,6 +373,10 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "issuance.certificate": lambda w, u: w.certificate(),
     "issuance.certificateauthority": lambda w, u: w.ca.root,
     "issuance.revocationlist": lambda w, u: w.crl(),
+    "issuance.negativelistentry": lambda w, u: negative_list_add(
+        document=valid_cpf(95_000 + w.n()), reason="Fraude confirmada", actor=SYSTEM
+    ),
+    "scheduling.sealeddossier": lambda w, u: w.sealed_dossier(u),
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
     "revocation.reissueconfirmation": lambda w, u: w.reissue_confirmation(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
@@ -387,6 +412,7 @@ SUCCEEDED: dict[tuple[str, str], Callable[[object], bool]] = {
     ("issuance.issuancerequest", "send_again"): lambda r: _reread(r).status == IssuanceRequest.Status.RELEASED,
     ("scheduling.booking", "start_appointment"): lambda b: _reread(b).status == Booking.Status.IN_PROGRESS,
     ("scheduling.booking", "close_as_no_show"): lambda b: _reread(b).status == Booking.Status.NO_SHOW,
+    ("issuance.negativelistentry", "take_off"): lambda e: _reread(e).removed_at is not None,
     ("tokens.workstation", "list_connected_tokens"): lambda w: TokenJob.objects.filter(workstation=w).exists(),
 }
 

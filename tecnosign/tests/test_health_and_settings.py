@@ -58,9 +58,13 @@ def _production_variables(**overrides: str) -> dict[str, str]:
         # An Ed25519 private key (raw 32 bytes, base64) signing the audit checkpoints; required when DEBUG is off.
         "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "CA_KEY_PASSPHRASE": "a long and unguessable CA passphrase 7Qm",
+        # The CA's PSBio query (the biometric base), as production names it.
+        "PSBIO_URL": "https://psbio.ac.example.com.br",
+        "PSBIO_USERNAME": "ar-tecnosign",
+        "PSBIO_PASSWORD": "psbio-credential-0123456789",
         **overrides,
     }
-    for name in ("PAYMENT_GATEWAY", "SANDBOX_ALLOWED", "SANDBOX_WEBHOOK_SECRET"):
+    for name in ("PAYMENT_GATEWAY", "SANDBOX_ALLOWED", "SANDBOX_WEBHOOK_SECRET", "BIOMETRIC_BACKEND"):
         if name not in overrides:
             env.pop(name, None)
     return env

@@ -28,9 +28,15 @@ def _need(what: str) -> None:
     pytest.skip(message)
 
 
+# Chromium's fake camera, granted without asking: for the modules whose pages capture video (the dossier's face
+# capture). A module asks for it with `CHROMIUM_ARGS = FAKE_CAMERA`.
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
+
 @pytest.fixture(scope="module")
-def chromium():
-    """One browser per test module (each test opens its own contexts). Never a downloaded browser."""
+def chromium(request):
+    """One browser per test module (each test opens its own contexts). Never a downloaded browser. A module's
+    `CHROMIUM_ARGS` are added to the launch (the fake camera)."""
     executable = shutil.which("chromium")
     if executable is None:
         _need("Chromium (Debian package chromium, installed by scripts/system-deps.sh)")
@@ -41,7 +47,8 @@ def chromium():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+            extra = list(getattr(request.module, "CHROMIUM_ARGS", []))
+            browser = playwright.chromium.launch(executable_path=executable, args=[*LAUNCH_ARGS, *extra])
             yield browser
             browser.close()
     finally:

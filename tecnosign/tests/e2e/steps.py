@@ -29,3 +29,39 @@ def admin_login(page, username: str) -> None:
     page.fill("#id_password", STAFF_PASSWORD)
     page.get_by_role("button", name="Acessar").click()
     page.wait_for_selector("#atalhos")
+
+
+def open_order(page, number: str, cpf: str) -> None:
+    """The holder opens the order page as anyone does: /pedido/ with the order number and the CPF."""
+    page.goto("/pedido/")
+    page.fill("#id_number", number)
+    page.fill("#id_document", cpf)
+    page.get_by_role("button", name="Ver pedido").click()
+    page.wait_for_selector(f"h1:has-text('Pedido {number}')")
+
+
+def accept_term(page) -> None:
+    """On the order page: the term's section, the box ticked, accepted."""
+    page.locator("#termo").scroll_into_view_if_needed()
+    page.check("#id_accept")
+    page.get_by_role("button", name="Aceitar o termo").click()
+    page.wait_for_selector("text=Você aceitou o termo em")
+
+
+def capture_face(staff) -> None:
+    """In the dossier, in the call: the camera on (Chromium's fake one), two stills, the second confirmed."""
+    staff.get_by_role("button", name="Ligar a câmera").click()
+    staff.wait_for_function("() => document.querySelector('[data-video]').videoWidth > 0")
+    staff.get_by_role("button", name="Capturar foto").click()
+    staff.get_by_role("button", name="Capturar foto").click()
+    staff.check("#face-still-1")
+    staff.get_by_role("button", name="Confirmar a foto escolhida").click()
+    staff.wait_for_selector("text=Foto do rosto guardada")
+
+
+def ask_the_bases(staff) -> None:
+    """In the dossier: the biometric base (PSBio) about the confirmed face, then the CA's Lista Negativa."""
+    staff.get_by_role("button", name="Consultar a base biométrica (PSBio)").click()
+    staff.wait_for_selector("text=Base biométrica:")
+    staff.get_by_role("button", name="Consultar a Lista Negativa da AC").click()
+    staff.wait_for_selector("text=Lista Negativa:")

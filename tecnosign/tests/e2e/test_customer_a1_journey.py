@@ -1,8 +1,9 @@
 """The customer's whole A1 journey in Chromium, through the pages only: a partner's link, the checkout (one mistake
-first), PIX, the document, the booking; the registration agent and the verifier in the admin, each in their own
-browser; then issuance — the key made in the browser, the .pfx saved with the password chosen on the page and opened
-with it —, the revocation with the revocation password, the free replacement confirmed with the link and the code the
-customer reads in the e-mail and SMS inboxes, and the replacement issued on the same page with a new key.
+first), PIX, the document, the holder's term, the booking; the registration agent (the face from Chromium's fake
+camera, the biometric base, the Lista Negativa) and the verifier in the admin, each in their own browser; then
+issuance — the key made in the browser, the .pfx saved with the password chosen on the page and opened with it —, the
+revocation with the revocation password, the free replacement confirmed with the link and the code the customer reads
+in the e-mail and SMS inboxes, and the replacement issued on the same page with a new key.
 The server's clock is moved to the time of the videoconference; everything else runs as it would in production."""
 
 import re
@@ -26,9 +27,21 @@ from scheduling.tests.factories import make_agent
 from tecnosign.notifications import sms
 
 from .browser import shoot_both
-from .steps import CPF, ISSUANCE_PASSWORD, REVOCATION_PASSWORD, admin_login, fill_holder, fill_passwords
+from .conftest import FAKE_CAMERA
+from .steps import (
+    CPF,
+    ISSUANCE_PASSWORD,
+    REVOCATION_PASSWORD,
+    accept_term,
+    admin_login,
+    ask_the_bases,
+    capture_face,
+    fill_holder,
+    fill_passwords,
+)
 
 pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = FAKE_CAMERA  # the agent captures the holder's face in the dossier
 NEW_ISSUANCE_PASSWORD = "NovaEmissao#27"
 FILE_PASSWORD = "Arquivo#Meu2026"  # chosen on the issuance page, for the .pfx only
 WIDTH_WHEN_LOADED = (
@@ -126,6 +139,12 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(
     customer.wait_for_selector("#documentos li:has-text('cnh-maria.png')")
     assert "Documentos recebidos" in _status(customer)
 
+    # The holder's term, read and accepted on the order page before the videoconference.
+    with customer.expect_popup() as term_tab:
+        customer.get_by_role("link", name="Ler o termo (PDF)").click()
+    term_tab.value.close()
+    accept_term(customer)
+
     # The booking page: the first free slot of the first day with slots (09:00, an hour after "now").
     customer.get_by_role("link", name="Agendar a videoconferência").click()
     customer.wait_for_selector("h1:has-text('Agendar a videoconferência')")
@@ -151,7 +170,12 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(
     staff.wait_for_selector(f"h1:has-text('Dossiê do pedido {order.number}')")
     preview = staff.locator("img[alt*='cnh-maria.png']")  # the document, through the authorised view
     assert preview.evaluate(WIDTH_WHEN_LOADED) == 640
-    staff.check("#id_check_document")
+    # The evidence of the call: the face from the camera, the biometric base ("positivo": the document is no longer
+    # needed, its item leaves the checklist) and the Lista Negativa.
+    capture_face(staff)
+    ask_the_bases(staff)
+    assert "Positivo" in staff.inner_text("#resultado-biometria")
+    assert staff.locator("#id_check_document").count() == 0
     staff.check("#id_check_holder_in_person")
     staff.check("#id_check_environment")
     staff.check("input[name=outcome][value=validated]")

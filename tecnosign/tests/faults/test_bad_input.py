@@ -336,6 +336,13 @@ TARGETS: dict[str, Target] = {
     "orders:documents": Target(
         lambda s: f"/pedido/{o('paid')(s)}/documentos/", page=lambda s: f"/pedido/{o('paid')(s)}/"
     ),
+    "orders:term-pdf": Target(lambda s: f"/pedido/{o('paid')(s)}/termo.pdf", form=False),
+    "orders:term-accept": Target(
+        lambda s: f"/pedido/{o('paid')(s)}/termo/",
+        page=lambda s: f"/pedido/{o('paid')(s)}/",
+        fields={"accept": "on"},
+        accepts=True,
+    ),
     "orders:payment-webhook": Target(lambda s: "/payments/webhooks/sandbox/", who="anyone", kind="webhook"),
     "orders:document-file": Target(
         lambda s: "/retaguarda/documentos/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/arquivo/", who="staff", form=False
