@@ -13,7 +13,7 @@ from .forms import MonthField
 from .models import ApiToken, CommissionPayout, LinkLimits
 from .selectors import commission_month_net, month_start
 from .services.payouts import PayoutRefused, commission_payout_check, commission_payout_record
-from .services.registration import partner_set_status
+from .services.registration import partner_require_second_factor, partner_set_status
 from .services.tokens import api_token_revoke
 
 
@@ -44,6 +44,16 @@ class PartnerAdmin(admin.ModelAdmin):
         payout = CommissionPayout.objects.filter(partner=partner, month=month).first()
         state = f"paga em {timezone.localtime(payout.paid_at):%d/%m/%Y}" if payout else "a pagar"
         return f"{month:%m/%Y}: R$ {net:.2f} ({state})".replace(".", ",")
+
+    def save_model(self, request, obj, form, change):
+        # The second-factor requirement is a security decision: set through its service (audited), not the form.
+        required = obj.second_factor_required
+        if change and "second_factor_required" in form.changed_data:
+            obj.second_factor_required = form.initial["second_factor_required"]
+        super().save_model(request, obj, form, change)
+        if change and "second_factor_required" in form.changed_data:
+            partner_require_second_factor(partner=obj, required=required, actor=Actor.from_request(request))
+            obj.second_factor_required = required
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("orders.review_partner")

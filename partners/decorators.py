@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 
+from tecnosign.accounts.decorators import factor_verified
+
 from .selectors import partner_of
 
 
@@ -12,6 +14,7 @@ def partner_view(*, approved: bool = True):
 
     def decorator(view):
         @login_required
+        @factor_verified
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             partner = partner_of(request.user)

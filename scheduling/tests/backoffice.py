@@ -11,6 +11,7 @@ from orders.models import Order
 from orders.tests.factories import UserFactory
 from scheduling.models import Booking
 from scheduling.roles import VERIFIERS_GROUP
+from tecnosign.tests.auth import staff_login
 
 from .factories import ready_order
 from .helpers import book_url, open_order, slot_ids
@@ -28,7 +29,7 @@ FULL_CHECKLIST = {
 
 def staff(user) -> Client:
     client = Client()
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

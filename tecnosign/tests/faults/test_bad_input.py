@@ -56,6 +56,7 @@ from revocation.tests.helpers import (
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.services import Actor
 from tecnosign.notifications.models import OutboxMessage
+from tecnosign.tests.auth import staff_login
 from tokens.tests.a3 import released_a3_order
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
@@ -211,7 +212,7 @@ def scene(local_ca, settings, django_capture_on_commit_callbacks):
         partner_client.force_login(partner_user)
         staff = UserFactory(username="suporte", is_staff=True, is_superuser=True)
         staff_client = Client()
-        staff_client.force_login(staff)
+        staff_login(staff_client, staff)
         uid = urlsafe_base64_encode(force_bytes(partner_user.pk))
         anyone = Client()
         # Django trades the e-mailed token for a session and sends the visitor to the set-password form.
