@@ -4,10 +4,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from tecnosign.admin_base import ReadOnlyAdmin
+from tecnosign.audit.services import Actor, audit_record
 
 from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
 from .payments.gateways.sandbox import sandbox_schedule_webhook
-from .selectors import documents_visible_to, order_exact_match
+from .selectors import documents_visible_to, order_exact_match, staff_may_view_documents
 
 
 @admin.register(Product)
@@ -81,6 +82,19 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="titular")
     def holder_display(self, order: Order) -> str:
         return f"{order.holder_name} ({order.holder_document_display})"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        order = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if order is not None and order.documents.exists():
+            # The page lists the holder's documents (names, kinds; links for whoever may open them): audited.
+            audit_record(
+                action="document.listed",
+                obj=order,
+                actor=Actor.from_request(request),
+                after={"files_visible": staff_may_view_documents(request.user, order)},
+            )
+        return response
 
     def get_search_results(self, request, queryset, search_term):
         # A whole number/CPF/CNPJ through the indexes: the partial search scans every order (375 ms at 100,000).
@@ -173,3 +187,15 @@ class DocumentAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name != "file"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        document = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if document is not None:  # a document's details are the holder's data: the read is audited
+            audit_record(
+                action="document.details_viewed",
+                obj=document.order,
+                actor=Actor.from_request(request),
+                after={"document": document.pk},
+            )
+        return response

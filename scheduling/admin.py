@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from tecnosign.admin_base import ReadOnlyAdmin
-from tecnosign.audit.services import Actor
+from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
 
 from .backoffice_forms import ReassignForm, ValidationForm, VerificationForm
@@ -258,6 +258,17 @@ class AgendaEntryAdmin(ReadOnlyAdmin):
         return super().changelist_view(request, extra_context)
 
 
+def _audit_dossier_read(request, order, *, page: str) -> None:
+    """Every staff read of a dossier (the holder's data, documents and history) is an audit entry: who, when, which.
+    The files themselves are audited again when opened (`document.viewed`)."""
+    audit_record(
+        action="dossier.viewed",
+        obj=order,
+        actor=Actor.from_request(request),
+        after={"page": page, "superuser": request.user.is_superuser},
+    )
+
+
 def _may_see_dossier(user) -> bool:
     return user.has_perm("scheduling.conduct_appointment") or user.has_perm("scheduling.verify_dossier")
 
@@ -328,6 +339,7 @@ def dossier_view(model_admin, request, pk: int):
             return redirect("admin:scheduling_agendaentry_changelist")
     returned = validation_returned(order)
     can_record = may_conduct(request.user, booking)
+    _audit_dossier_read(request, order, page="dossier")
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Dossiê do pedido {order.number}",
@@ -415,6 +427,7 @@ def review_view(model_admin, request, pk: int):
         else:
             messages.success(request, f"Dossiê do pedido {validation.order.number}: decisão registrada.")
             return redirect("admin:scheduling_verificationqueueentry_changelist")
+    _audit_dossier_read(request, validation.order, page="verification")
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Verificação do pedido {validation.order.number}",

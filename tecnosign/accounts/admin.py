@@ -6,7 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 
-from .models import LoginThrottle, StaffSession
+from .models import LoginThrottle, UserSession
 from .services.factors import factor_revoke_by_staff
 from .services.throttle import is_locked, login_throttle_unlock
 
@@ -47,8 +47,8 @@ class LoginThrottleAdmin(ReadOnlyAdmin):
         self.message_user(request, f"{unlocked} bloqueio(s) desfeito(s).", messages.SUCCESS)
 
 
-@admin.register(StaffSession)
-class StaffSessionAdmin(ReadOnlyAdmin):
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin):
     list_display = ["user", "ip", "user_agent", "created_at", "last_seen_at"]
     search_fields = ["user__username", "ip"]
     list_select_related = ["user"]

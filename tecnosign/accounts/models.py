@@ -34,12 +34,13 @@ class LoginThrottle(models.Model):
         return f"{self.get_scope_display()}: {self.label}"
 
 
-class StaffSession(models.Model):
-    """A staff user's open session (an index over django.contrib.sessions), for "sair de todos os dispositivos"."""
+class UserSession(models.Model):
+    """A signed-in session of a staff member or partner (an index over django.contrib.sessions): what a password or
+    factor change ends, and what "sair de todos os dispositivos" ends."""
 
     session_key = models.CharField("sessão", max_length=40, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="usuário", on_delete=models.CASCADE, related_name="staff_sessions"
+        settings.AUTH_USER_MODEL, verbose_name="usuário", on_delete=models.CASCADE, related_name="sessions_open"
     )
     created_at = models.DateTimeField("aberta em", default=timezone.now)
     last_seen_at = models.DateTimeField("último uso", default=timezone.now)
@@ -47,8 +48,8 @@ class StaffSession(models.Model):
     user_agent = models.CharField("navegador", max_length=300, blank=True)
 
     class Meta:
-        verbose_name = "sessão da equipe"
-        verbose_name_plural = "sessões da equipe"
+        verbose_name = "sessão aberta"
+        verbose_name_plural = "sessões abertas"
         ordering = ["-last_seen_at"]
 
     def __str__(self) -> str:

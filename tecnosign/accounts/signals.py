@@ -1,4 +1,4 @@
-"""Staff sessions are indexed at sign-in and dropped at sign-out; a password change ends a staff user's sessions."""
+"""Sessions are indexed at sign-in and dropped at sign-out; a password change ends the user's other sessions."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out
@@ -8,19 +8,19 @@ from django.dispatch import receiver
 
 from tecnosign.audit.services import Actor
 
-from .services.sessions import staff_session_forget, staff_session_touch, user_sessions_end
+from .services.sessions import user_session_forget, user_session_touch, user_sessions_end
 
 
 @receiver(user_logged_in, dispatch_uid="accounts-staff-session-open")
 def _logged_in(sender, request, user, **kwargs) -> None:
-    if user.is_staff and request is not None and hasattr(request, "session"):
-        staff_session_touch(request, user)
+    if request is not None and hasattr(request, "session"):
+        user_session_touch(request, user)
 
 
 @receiver(user_logged_out, dispatch_uid="accounts-staff-session-close")
 def _logged_out(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
-        staff_session_forget(request.session.session_key)
+        user_session_forget(request.session.session_key)
 
 
 @receiver(pre_save, sender=get_user_model(), dispatch_uid="accounts-password-changed")

@@ -56,7 +56,7 @@ from scheduling.models import (
 )
 from scheduling.roles import MANAGERS_GROUP, SUPPORT_GROUP, VERIFIERS_GROUP, ensure_roles
 from scheduling.tests.factories import make_agent, ready_order
-from tecnosign.accounts.models import LoginThrottle, StaffSession
+from tecnosign.accounts.models import LoginThrottle, UserSession
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from tecnosign.helpcenter.models import Article
@@ -135,7 +135,7 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     # Sign-in locks: support and the management lift them (audited); factors are reset by a superuser (audited).
     ("accounts.loginthrottle", "unlock"): frozenset({SUPPORT_GROUP, MANAGERS_GROUP, SUPERUSER}),
     ("accounts.loginthrottle", "delete_selected"): NOBODY,
-    ("accounts.staffsession", "delete_selected"): NOBODY,
+    ("accounts.usersession", "delete_selected"): NOBODY,
     ("otp_totp.totpdevice", "revoke"): ONLY_SUPERUSER,
     ("otp_totp.totpdevice", "delete_selected"): NOBODY,
     ("otp_static.staticdevice", "revoke"): ONLY_SUPERUSER,
@@ -367,7 +367,7 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
         failures=0,
         locked_until=timezone.now() + timedelta(hours=1),
     ),
-    "accounts.staffsession": lambda w, u: StaffSession.objects.create(session_key=f"chave{w.n()}", user=u),
+    "accounts.usersession": lambda w, u: UserSession.objects.create(session_key=f"chave{w.n()}", user=u),
     "otp_totp.totpdevice": lambda w, u: TOTPDevice.objects.create(
         user=UserFactory(username=f"dono{w.n()}", is_staff=True), name="app", confirmed=True
     ),

@@ -1,4 +1,4 @@
-"""Staff sessions: an index over Django's sessions (per user), idle expiry, and signing out everywhere."""
+"""Signed-in sessions: an index over Django's sessions (per user), staff idle expiry, and signing out everywhere."""
 
 from datetime import timedelta
 from importlib import import_module
@@ -11,10 +11,10 @@ from django.utils import timezone
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.http import client_ip
 
-from ..models import StaffSession
+from ..models import UserSession
 
 SEEN_KEY = "staff_seen_at"  # epoch seconds of the session's last use (moved at most once a minute)
-INDEXED_KEY = "staff_session_indexed"  # the session key the index holds for this session
+INDEXED_KEY = "session_indexed"  # the session key the index holds for this session
 TOUCH_EVERY_SECONDS = 60
 
 
@@ -22,7 +22,7 @@ def _store(session_key: str):
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
-def staff_session_touch(request, user) -> None:
+def user_session_touch(request, user) -> None:
     """Record this session as the user's, now (called on sign-in and, at most once a minute, on use)."""
     session = request.session
     if session.session_key is None:
@@ -30,8 +30,8 @@ def staff_session_touch(request, user) -> None:
     now = timezone.now()
     previous = session.get(INDEXED_KEY)
     if previous and previous != session.session_key:  # the key was cycled (sign-in, factor): the old row goes
-        staff_session_forget(previous)
-    StaffSession.objects.update_or_create(
+        user_session_forget(previous)
+    UserSession.objects.update_or_create(
         session_key=session.session_key,
         defaults={
             "user": user,
@@ -44,9 +44,9 @@ def staff_session_touch(request, user) -> None:
     session[INDEXED_KEY] = session.session_key
 
 
-def staff_session_forget(session_key: str | None) -> None:
+def user_session_forget(session_key: str | None) -> None:
     if session_key:
-        StaffSession.objects.filter(session_key=session_key).delete()
+        UserSession.objects.filter(session_key=session_key).delete()
 
 
 def idle_seconds(request) -> float | None:
@@ -66,13 +66,13 @@ def staff_session_expire(request) -> None:
     logout(request)
 
 
-def active_sessions(user) -> list[StaffSession]:
+def active_sessions(user) -> list[UserSession]:
     """The user's sessions still alive: in the session store, unexpired, and used within the idle period."""
     from django.contrib.sessions.models import Session
 
     now = timezone.now()
     rows = list(
-        StaffSession.objects.filter(
+        UserSession.objects.filter(
             user=user, last_seen_at__gt=now - timedelta(minutes=settings.STAFF_SESSION_IDLE_MINUTES)
         )
     )
@@ -90,10 +90,10 @@ def user_sessions_end(*, user, actor: Actor, reason: str, keep: str | None = Non
     """End every session of `user` (all but `keep`): a password or factor change, or "sair de todos os
     dispositivos". Audited with how many ended."""
     with transaction.atomic():
-        rows = list(StaffSession.objects.select_for_update().filter(user=user).exclude(session_key=keep or ""))
+        rows = list(UserSession.objects.select_for_update().filter(user=user).exclude(session_key=keep or ""))
         for row in rows:
             _store(row.session_key).delete()
-        StaffSession.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        UserSession.objects.filter(pk__in=[row.pk for row in rows]).delete()
         audit_record(
             action="auth.sessions_ended",
             obj=user,
