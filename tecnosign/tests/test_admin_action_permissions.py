@@ -88,6 +88,8 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("orders.partner", "approve"): MANAGEMENT,
     ("orders.partner", "suspend"): MANAGEMENT,
     ("orders.partner", "reject"): MANAGEMENT,
+    ("orders.partner", "require_second_factor"): MANAGEMENT,
+    ("orders.partner", "leave_second_factor_to_partner"): MANAGEMENT,
     ("orders.partner", "delete_selected"): ONLY_SUPERUSER,
     ("partners.apitoken", "revoke"): MANAGEMENT,
     ("partners.apitoken", "delete_selected"): NOBODY,
@@ -294,6 +296,9 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     ("orders.partner", "approve"): lambda w, u: w.partner(Partner.Status.PENDING),
     ("orders.partner", "suspend"): lambda w, u: w.partner(Partner.Status.APPROVED),
     ("orders.partner", "reject"): lambda w, u: w.partner(Partner.Status.PENDING),
+    ("orders.partner", "leave_second_factor_to_partner"): lambda w, u: PartnerFactory(
+        user=UserFactory(username=f"parceiro{w.n()}@exemplo.com.br"), second_factor_required=True
+    ),
     ("issuance.issuancerequest", "mark_media_delivered"): lambda w, u: w.handed_off(product=A3TokenProductFactory()),
     ("issuance.issuancerequest", "send_again"): lambda w, u: w.queued_request(),
     ("scheduling.booking", "start_appointment"): lambda w, u: w.booking(u, starts_in=timedelta(minutes=5)),
@@ -400,6 +405,11 @@ SUCCEEDED: dict[tuple[str, str], Callable[[object], bool]] = {
     ("orders.partner", "approve"): lambda p: _reread(p).status == Partner.Status.APPROVED,
     ("orders.partner", "suspend"): lambda p: _reread(p).status == Partner.Status.SUSPENDED,
     ("orders.partner", "reject"): lambda p: _reread(p).status == Partner.Status.REJECTED,
+    ("orders.partner", "require_second_factor"): lambda p: (
+        _reread(p).second_factor_required
+        and AuditEvent.objects.filter(action="partner.second_factor_required", object_id=str(p.pk)).exists()
+    ),
+    ("orders.partner", "leave_second_factor_to_partner"): lambda p: not _reread(p).second_factor_required,
     ("partners.apitoken", "revoke"): lambda t: _reread(t).revoked_at is not None,
     ("notifications.outboxmessage", "retry_failed"): lambda m: (
         _reread(m).status == OutboxMessage.Status.PENDING
