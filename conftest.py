@@ -141,3 +141,12 @@ def customer(client):
         return client
 
     return open_order
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin client, signed in with the password and a verified second factor, as the admin
+    requires of every staff session (tecnosign/tests/auth.py)."""
+    from tecnosign.tests.auth import staff_login
+
+    return staff_login(None, admin_user)

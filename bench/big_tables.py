@@ -227,10 +227,11 @@ def main() -> None:
     setup_django()
     from django.test import Client
 
+    from tecnosign.tests.auth import staff_login  # the admin needs a verified second factor
+
     try:
         seeded = seed(args.orders)
-        staff, partner = Client(), Client()
-        staff.force_login(seeded["staff"])
+        staff, partner = staff_login(None, seeded["staff"]), Client()
         partner.force_login(seeded["partner_user"])
         pages = [
             ("admin orders", staff, "/admin/orders/order/"),

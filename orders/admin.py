@@ -12,8 +12,9 @@ from tecnosign.audit.services import Actor
 
 from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
 from .payments.gateways.sandbox import sandbox_schedule_webhook
-from .selectors import documents_visible_to, order_exact_match
+from .selectors import documents_visible_to, order_exact_match, staff_may_view_documents
 from .services.biometrics import holder_biometrics_delete, holder_biometrics_record
+from .services.documents import document_details_read, documents_listed_audit
 from .services.retention import retention_plan, retention_rules_text
 from .validators import normalize_cpf
 
@@ -89,6 +90,18 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="titular")
     def holder_display(self, order: Order) -> str:
         return f"{order.holder_name} ({order.holder_document_display})"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        order = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if order is not None and order.documents.exists():
+            # The page lists the holder's documents (names, kinds; links for whoever may open them): audited.
+            documents_listed_audit(
+                order=order,
+                actor=Actor.from_request(request),
+                files_visible=staff_may_view_documents(request.user, order),
+            )
+        return response
 
     def get_search_results(self, request, queryset, search_term):
         # A whole number/CPF/CNPJ through the indexes: the partial search scans every order (375 ms at 100,000).
@@ -227,3 +240,10 @@ class DocumentAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/orders/retention.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        document = getattr(response, "context_data", {}).get("original") if response.status_code == 200 else None
+        if document is not None:  # a document's details are the holder's data: the read is audited
+            document_details_read(document=document, actor=Actor.from_request(request))
+        return response

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from orders.models import Partner
-from orders.services.partners import partner_set_status
+from orders.services.partners import partner_require_second_factor, partner_set_status
 from tecnosign.audit.services import Actor
 
 from .forms import MonthField
@@ -32,7 +32,7 @@ class PartnerAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["name", "document", "email", "contact_name"]
     readonly_fields = ["status", "created_at", "approved_at", "terms_accepted_at", "user", "last_month_commissions"]
-    actions = ["approve", "suspend", "reject"]
+    actions = ["approve", "suspend", "reject", "require_second_factor", "leave_second_factor_to_partner"]
 
     @admin.display(description="comissões do mês passado")
     def last_month_commissions(self, partner: Partner) -> str:
@@ -44,6 +44,16 @@ class PartnerAdmin(admin.ModelAdmin):
         payout = CommissionPayout.objects.filter(partner=partner, month=month).first()
         state = f"paga em {timezone.localtime(payout.paid_at):%d/%m/%Y}" if payout else "a pagar"
         return f"{month:%m/%Y}: R$ {net:.2f} ({state})".replace(".", ",")
+
+    def save_model(self, request, obj, form, change):
+        # The second-factor requirement is a security decision: set through its service (audited), not the form.
+        required = obj.second_factor_required
+        if change and "second_factor_required" in form.changed_data:
+            obj.second_factor_required = form.initial["second_factor_required"]
+        super().save_model(request, obj, form, change)
+        if change and "second_factor_required" in form.changed_data:
+            partner_require_second_factor(partner=obj, required=required, actor=Actor.from_request(request))
+            obj.second_factor_required = required
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("orders.review_partner")
@@ -74,6 +84,20 @@ class PartnerAdmin(admin.ModelAdmin):
     @admin.action(description="Aprovar parceiros selecionados", permissions=["review"])
     def approve(self, request, queryset):
         self._set_status(request, queryset, Partner.Status.APPROVED)
+
+    def _second_factor(self, request, queryset, required: bool) -> None:
+        actor = Actor.from_request(request)
+        for partner in queryset:
+            partner_require_second_factor(partner=partner, required=required, actor=actor)
+        self.message_user(request, f"{queryset.count()} parceiro(s) atualizado(s).", messages.SUCCESS)
+
+    @admin.action(description="Exigir verificação em duas etapas", permissions=["review"])
+    def require_second_factor(self, request, queryset):
+        self._second_factor(request, queryset, True)
+
+    @admin.action(description="Deixar a verificação em duas etapas a critério do parceiro", permissions=["review"])
+    def leave_second_factor_to_partner(self, request, queryset):
+        self._second_factor(request, queryset, False)
 
     @admin.action(description="Suspender parceiros selecionados", permissions=["review"])
     def suspend(self, request, queryset):

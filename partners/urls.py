@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from . import views, views_commissions, views_links, views_tokens
-from .views_auth import PartnerPasswordResetView
+from .views_auth import PartnerLoginView, PartnerPasswordResetView
 
 app_name = "partners"
 
@@ -32,7 +32,7 @@ urlpatterns = [
 ]
 
 auth_urlpatterns = [
-    path("parceiros/entrar/", auth_views.LoginView.as_view(template_name="partners/login.html"), name="partner-login"),
+    path("parceiros/entrar/", PartnerLoginView.as_view(), name="partner-login"),
     path("parceiros/sair/", auth_views.LogoutView.as_view(), name="partner-logout"),
     path("parceiros/senha/", PartnerPasswordResetView.as_view(), name="partner-password-reset"),
     path(

@@ -1,13 +1,18 @@
-"""Password reset for partners: Django's views, pt-BR templates, and a cap on how many e-mails one IP asks for."""
+"""Sign-in and password reset for partners: Django's views, pt-BR templates, and the login throttle
+(tecnosign.accounts) on both: wrong passwords per account and IP, reset e-mails per address and IP."""
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import reverse_lazy
 
-from tecnosign import ratelimit
+from tecnosign.accounts.forms import PartnerLoginForm
+from tecnosign.accounts.services.throttle import LoginLocked, password_reset_claim
 from tecnosign.http import client_ip
 
-RESET_LIMIT_PER_HOUR = 5
+
+class PartnerLoginView(auth_views.LoginView):
+    template_name = "partners/login.html"
+    authentication_form = PartnerLoginForm
 
 
 class PartnerPasswordResetView(auth_views.PasswordResetView):
@@ -19,11 +24,11 @@ class PartnerPasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         # The answer is the same whether or not the e-mail exists; past the limit nothing is sent at all.
-        ident = client_ip(self.request) or "unknown"
-        if ratelimit.is_limited("partner-password-reset", ident, limit=RESET_LIMIT_PER_HOUR):
-            form.add_error(None, "Muitos pedidos de nova senha. Aguarde uma hora e tente de novo.")
+        try:
+            password_reset_claim(email=form.cleaned_data["email"], ip=client_ip(self.request))
+        except LoginLocked as locked:
+            form.add_error(None, locked.message)
             response = self.form_invalid(form)
             response.status_code = 429
             return response
-        ratelimit.register_hit("partner-password-reset", ident, window=3600)
         return super().form_valid(form)

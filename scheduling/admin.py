@@ -20,7 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from orders.selectors import staff_may_view_documents
 from tecnosign.admin_base import ReadOnlyAdmin
-from tecnosign.audit.services import Actor, audit_record
+from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 from tecnosign.http import private_file_response
 from tecnosign.uploads import UploadLimit
@@ -42,7 +42,7 @@ from .selectors_backoffice import agenda, dossier, evidence_file, verification_q
 from .selectors_evidence import validation_evidence
 from .services import booking_close_no_show, booking_reassign, booking_start, validation_record, verification_decide
 from .services.appointment import may_conduct
-from .services.dossier import dossier_download_audit
+from .services.dossier import dossier_download_audit, dossier_read_audit, evidence_read_audit
 from .services.evidence import EvidenceRefused, biometric_match_query, face_capture_store, negative_list_check
 from .services.validation import has_acted_on, validation_refusal, validation_returned
 
@@ -366,12 +366,7 @@ def evidence_file_view(model_admin, request, pk: int, public_id):
     if found is None:
         raise Http404("Arquivo não encontrado neste pedido, ou eliminado pela política de retenção.")
     field, content_type, name, what = found
-    audit_record(
-        action="evidence.viewed",
-        obj=booking.order,
-        actor=Actor.from_request(request),
-        after={"what": what, "id": str(public_id), "superuser": request.user.is_superuser},
-    )
+    evidence_read_audit(order=booking.order, actor=Actor.from_request(request), what=what, public_id=public_id)
     return private_file_response(field.open("rb"), content_type=content_type, filename=name)
 
 
@@ -430,6 +425,7 @@ def dossier_view(model_admin, request, pk: int):
     returned = validation_returned(order)
     conducts = may_conduct(request.user, booking)
     the_dossier = dossier(booking, viewer=request.user)
+    dossier_read_audit(order=order, actor=Actor.from_request(request), page="dossier")
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Dossiê do pedido {order.number}",
@@ -518,6 +514,7 @@ def review_view(model_admin, request, pk: int):
         else:
             messages.success(request, f"Dossiê do pedido {validation.order.number}: decisão registrada.")
             return redirect("admin:scheduling_verificationqueueentry_changelist")
+    dossier_read_audit(order=validation.order, actor=Actor.from_request(request), page="verification")
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"Verificação do pedido {validation.order.number}",

@@ -72,6 +72,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
         ],
         "notifications": ["view_outboxmessage", "change_outboxmessage"],
         "audit": ["view_auditevent"],
+        # A partner or colleague locked out of the login form calls support (the unlock is audited).
+        "accounts": ["view_loginthrottle", "unlock_loginthrottle"],
     },
     # The AR's management ("gerência"): approves, suspends and refuses partners, pays their commissions, sets the
     # links' limits and revokes partners' API keys (an API key has no editable field: "change" is revoking).
@@ -94,6 +96,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "view_apitoken",
             "change_apitoken",
         ],
+        "accounts": ["view_loginthrottle", "unlock_loginthrottle"],
     },
 }
 

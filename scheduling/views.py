@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.decorators import customer_order_view
 from orders.models import Order, Partner
 from orders.views_access import holder_access
+from tecnosign.accounts.decorators import factor_verified
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
@@ -209,6 +210,7 @@ def access(request, number: str, token: str):
 
 
 @login_required
+@factor_verified
 @require_http_methods(["GET", "POST"])
 def partner_book(request, number: str):
     order = _partner_order(request, number)
@@ -216,6 +218,7 @@ def partner_book(request, number: str):
 
 
 @login_required
+@factor_verified
 @require_POST
 def partner_cancel(request, number: str):
     order = _partner_order(request, number)

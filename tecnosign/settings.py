@@ -10,6 +10,7 @@ import hashlib
 import os
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import django
@@ -57,7 +58,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tecnosign.accounts.admin_site.StaffAdminConfig",  # the admin behind the second factor and the login throttle
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +68,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "tecnosign.audit",
     "tecnosign.notifications",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
+    "tecnosign.accounts",
     "orders",
     "scheduling",
     "issuance",
@@ -91,7 +97,10 @@ MIDDLEWARE = [
     "tecnosign.uploads.UploadLimitMiddleware",  # before the CSRF check reads the body: too large is refused unread
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor in this session
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff: idle sessions end, and the admin and staff files need a verified second factor (tecnosign.accounts).
+    "tecnosign.accounts.middleware.StaffAccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -239,7 +248,7 @@ STAFF_ALERT_EMAILS = env_list("STAFF_ALERT_EMAILS", ["operacao@tecnosign.com.br"
 # An outbox message claimed this long ago by a worker that never finished (killed) is sent again by the sweep.
 OUTBOX_STALE_CLAIM_SECONDS = env_int("OUTBOX_STALE_CLAIM_SECONDS", 10 * 60)
 
-LOGIN_URL = "partner-login"
+LOGIN_URL = "partner-login"  # staff sign in at /admin/login/, which the admin's own views send them to
 LOGIN_REDIRECT_URL = "partners:dashboard"
 LOGOUT_REDIRECT_URL = "home"
 
@@ -487,6 +496,34 @@ AUDIT_CHECKPOINT_S3_ENDPOINT_URL = env_str("AUDIT_CHECKPOINT_S3_ENDPOINT_URL")
 AUDIT_CHECKPOINT_RETENTION_DAYS = env_int("AUDIT_CHECKPOINT_RETENTION_DAYS", 3660)
 # Events sealed since the last checkpoint are protected by the chain alone: this is the window.
 AUDIT_CHECKPOINT_INTERVAL_SECONDS = env_int("AUDIT_CHECKPOINT_INTERVAL_SECONDS", 300)
+
+# Staff and partner accounts (tecnosign/accounts) ----------------------------------------------------------------
+# Wrong passwords at /admin/login/ and /parceiros/entrar/, counted in the database (accounts.LoginThrottle) per
+# account (the username typed) and per client IP, claimed before the password is checked: past the limit in the window
+# the form refuses without checking the password, until the lock ends or staff unlock it in the admin.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 10)
+LOGIN_MAX_FAILURES_PER_IP = env_int("LOGIN_MAX_FAILURES_PER_IP", 30)
+LOGIN_WINDOW_MINUTES = env_int("LOGIN_WINDOW_MINUTES", 15)
+LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Partner password-reset e-mails per client IP and per address typed in any hour (the same table, its own scopes).
+PASSWORD_RESET_MAX_PER_HOUR = env_int("PASSWORD_RESET_MAX_PER_HOUR", 5)
+# A staff session unused this long ends (the next request signs the user out).
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+# The second factor (django-otp): TOTP apps, passkeys and security keys (django-otp-webauthn), recovery codes.
+OTP_TOTP_ISSUER = "TecnoSign"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP key or a recovery code
+# WebAuthn binds a passkey to a host name (the RP ID) and accepts ceremonies only from these origins; by default the
+# host and origin of SITE_URL. An IP address is no valid RP ID: for SITE_URL on 127.0.0.1 (`make run`), passkeys work
+# at http://localhost on the same port. Changing the RP ID voids every passkey registered before.
+_SITE = urlsplit(SITE_URL)
+_SITE_HOST = "localhost" if (_SITE.hostname or "").replace(".", "").isdigit() else (_SITE.hostname or "localhost")
+OTP_WEBAUTHN_RP_ID = env_str("WEBAUTHN_RP_ID", _SITE_HOST)
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "WEBAUTHN_ORIGINS", [f"{_SITE.scheme}://{_SITE_HOST}" + (f":{_SITE.port}" if _SITE.port else "")]
+)
+OTP_WEBAUTHN_RP_NAME = "TecnoSign"
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False  # a passkey is the second factor, after the password
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "tecnosign.accounts.webauthn"
 
 # ---------------------------------------------------------------------------------------------------
 # Beat: every scheduled task, in one place. Each scans rows with a due time and a status and claims them, so a

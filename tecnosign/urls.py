@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from partners.urls import auth_urlpatterns
+from tecnosign.accounts.urls import webauthn_urlpatterns
 
 from . import views
 from .health import healthz
@@ -14,6 +15,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("conta/", include("tecnosign.accounts.urls")),  # the second factor: set up, verify, recovery codes
+    path("conta/webauthn/", include(webauthn_urlpatterns)),
     path("parceiros/", include("partners.urls")),
     path("", include("tokens.urls")),
     path("api/", include("partners.api.urls")),  # partners' REST API (v1), its OpenAPI schema and docs

@@ -14,6 +14,7 @@ from issuance.models import Certificate, CertificateAuthority, IssuanceRequest
 from issuance.services import issuance_submit
 from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, OrderFactory, UserFactory
+from tecnosign.tests.auth import staff_login
 
 from .helpers import a1_issue_as_customer
 
@@ -23,7 +24,7 @@ CHANGELIST = "/admin/issuance/issuancerequest/"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(username="gerente", is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(username="gerente", is_staff=True, is_superuser=True))
     return client
 
 
@@ -44,7 +45,7 @@ def test_requests_are_listed_by_time_left(client, local_ca, on_commit, settings)
         clock.shift(timedelta(hours=2))
         recent = hand_off(on_commit, email="c@exemplo.com.br")
         clock.shift(timedelta(hours=23))
-        client.force_login(UserFactory(username="gerente", is_staff=True, is_superuser=True))
+        staff_login(client, UserFactory(username="gerente", is_staff=True, is_superuser=True))
 
         page = client.get(CHANGELIST).text
 
@@ -85,7 +86,7 @@ def test_an_a1_order_has_no_media_to_deliver(staff_client, local_ca, on_commit):
 def test_staff_without_the_permission_cannot_mark_delivery(client, local_ca, on_commit):
     agent = UserFactory(username="agente", is_staff=True)
     agent.user_permissions.add(Permission.objects.get(codename="view_issuancerequest"))
-    client.force_login(agent)
+    staff_login(client, agent)
     request = hand_off(on_commit, product=A3TokenProductFactory())
 
     listing = client.get(CHANGELIST)

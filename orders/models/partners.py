@@ -42,6 +42,12 @@ class Partner(models.Model):
     terms_accepted_at = models.DateTimeField("termos aceitos em", null=True, blank=True)
     created_at = models.DateTimeField("cadastrado em", default=timezone.now)
     approved_at = models.DateTimeField("aprovado em", null=True, blank=True)
+    second_factor_required = models.BooleanField(
+        "exigir verificação em duas etapas",
+        default=False,
+        help_text="A conta do parceiro só entra na área do parceiro com um aplicativo autenticador ou uma chave de "
+        "acesso. Sem isso, o parceiro decide.",
+    )
 
     class Meta:
         verbose_name = "parceiro"

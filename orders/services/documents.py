@@ -145,6 +145,16 @@ def document_attach(
     return document
 
 
+def document_details_read(*, document: Document, actor: Actor) -> None:
+    """A staff member read a document's details in the admin: the holder's data, so the read is audited."""
+    audit_record(action="document.details_viewed", obj=document.order, actor=actor, after={"document": document.pk})
+
+
+def documents_listed_audit(*, order: Order, actor: Actor, files_visible: bool) -> None:
+    """A staff page listed the holder's documents (names, kinds; links for whoever may open them): audited."""
+    audit_record(action="document.listed", obj=order, actor=actor, after={"files_visible": files_visible})
+
+
 def document_open_for_staff(*, document: Document, actor: Actor):
     """A staff member opens an identity document (the caller checked they may): each opening is audited, with
     whether a superuser did it, before the file is handed out. Returns the open file."""

@@ -109,3 +109,21 @@ def partner_update_profile(*, partner: Partner, contact_name: str, phone: str, p
         locked.save(update_fields=list(after))
         audit_record(action="partner.profile", obj=locked, actor=actor, before=before, after=after)
     return locked
+
+
+def partner_require_second_factor(*, partner: Partner, required: bool, actor: Actor) -> Partner:
+    """Staff require (or stop requiring) the second factor of a partner's account; audited."""
+    with transaction.atomic():
+        locked = Partner.objects.select_for_update().get(pk=partner.pk)
+        if locked.second_factor_required == required:
+            return locked
+        locked.second_factor_required = required
+        locked.save(update_fields=["second_factor_required"])
+        audit_record(
+            action="partner.second_factor_required",
+            obj=locked,
+            actor=actor,
+            before={"second_factor_required": not required},
+            after={"second_factor_required": required},
+        )
+    return locked

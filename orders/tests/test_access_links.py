@@ -13,6 +13,7 @@ from orders.models import HolderLink, Order
 from scheduling.roles import SUPPORT_GROUP, ensure_roles
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
+from tecnosign.tests.auth import staff_login
 
 from .factories import LinkFactory, OrderFactory, ProductFactory, UserFactory
 from .links import link_in, open_access_link
@@ -100,7 +101,7 @@ def test_support_reading_the_order_created_message_sees_no_usable_link(on_commit
     support = UserFactory(username="suporte@tecnosign.com.br", is_staff=True)
     support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
     desk = Client()
-    desk.force_login(support)
+    staff_login(desk, support)
     message = OutboxMessage.objects.get(kind="order_created")
 
     page = desk.get(f"/admin/notifications/outboxmessage/{message.pk}/change/")

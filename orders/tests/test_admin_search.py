@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tecnosign.tests.auth import staff_login
+
 from .factories import CnpjProductFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +14,7 @@ URL = "/admin/orders/order/"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

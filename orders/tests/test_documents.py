@@ -10,6 +10,7 @@ from django.utils import timezone
 from orders.models import Document, Order
 from orders.services.retention import retention_run
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 
 from .factories import CnpjProductFactory, OrderFactory, UserFactory
 from .files import clean_pdf, jpeg_bytes
@@ -132,7 +133,7 @@ def test_only_authorised_staff_see_the_file(client, customer, admin_client):
 
     assert client.get(url).status_code == 302  # the customer's own session: to the admin login
     staff_without_permission = UserFactory(username="estagiario", is_staff=True)
-    client.force_login(staff_without_permission)
+    staff_login(client, staff_without_permission)
     assert client.get(url).status_code == 403
     assert not AuditEvent.objects.filter(action="document.viewed").exists()
 

@@ -16,6 +16,7 @@ from orders.services.holder_confirmation import order_holder_link_resend
 from orders.services.payments import payments_expire
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
+from tecnosign.tests.auth import staff_login
 
 from .factories import CnpjProductFactory, LinkFactory, OrderFactory, ProductFactory, UserFactory
 from .links import HOLDER_FORM
@@ -192,7 +193,7 @@ def test_the_payment_window_opens_when_the_holder_confirms(on_commit):
 def test_the_admin_filters_by_the_new_state(client, on_commit):
     order, _ = make_partner_order(on_commit)
     OrderFactory(person_name="Outro Cliente")
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
 
     response = client.get("/admin/orders/order/", {"status__exact": "awaiting_holder"})
 

@@ -20,6 +20,7 @@ from orders.services.holder_links import (
 from tecnosign.notifications import sms
 from tecnosign.notifications.models import OutboxMessage
 from tecnosign.notifications.services import notify
+from tecnosign.tests.auth import staff_login
 
 from .factories import OrderFactory
 
@@ -103,7 +104,7 @@ def test_secrets_go_out_by_sms_but_the_admin_shows_them_masked(on_commit):
     assert sent["to"] == order.mobile and issued.code in sent["text"] and order.number in sent["text"]
     admin = get_user_model().objects.create_superuser("chefe", "chefe@tecnosign.test", "senha-forte-123")
     staff = Client()
-    staff.force_login(admin)
+    staff_login(staff, admin)
     page = staff.get(f"/admin/notifications/outboxmessage/{message.pk}/change/")
     assert page.status_code == 200
     body = page.content.decode()

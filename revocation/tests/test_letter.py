@@ -16,6 +16,7 @@ from orders.models import Order
 from orders.tests.factories import CnpjProductFactory, UserFactory
 from revocation.models import RevocationRequest
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 
 from .helpers import brt, confirm_reissue, issue_a1, open_revocation, run_reissue_beat
 
@@ -30,7 +31,7 @@ def staff(client):
         user = UserFactory(username=f"revisor-{len(perms)}@tecnosign.com.br", is_staff=True)
         user.user_permissions.add(*Permission.objects.filter(content_type__app_label="revocation", codename__in=perms))
         staff_client = type(client)()
-        staff_client.force_login(user)
+        staff_login(staff_client, user)
         return staff_client
 
     return login

@@ -12,6 +12,7 @@ from orders.tests.factories import UserFactory
 from orders.tests.files import CountingStream, active_pdf, bomb_png, clean_pdf
 from revocation.models import RevocationRequest
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 
 from .helpers import brt, issue_a1, open_revocation
 from .test_letter import ask_for_letter
@@ -87,7 +88,7 @@ def test_a_clean_pdf_letter_is_accepted_and_staff_get_it_inert(client, awaiting_
     letter = RevocationRequest.objects.get(certificate=certificate)
     reviewer = UserFactory(username="revisor@tecnosign.com.br", is_staff=True)
     reviewer.user_permissions.add(Permission.objects.get(codename="view_revocationrequest"))
-    client.force_login(reviewer)
+    staff_login(client, reviewer)
 
     response = client.get(f"/retaguarda/revogacoes/{letter.public_id}/carta/")
 

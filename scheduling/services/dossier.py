@@ -281,6 +281,27 @@ def dossier_seal(*, verification: Verification, actor: Actor) -> SealedDossier:
     return dossier
 
 
+def dossier_read_audit(*, order, actor: Actor, page: str) -> None:
+    """Every staff read of a dossier (the holder's data, documents and history) is an audit entry: who, when, which.
+    The files themselves are audited again when opened (`document.viewed`)."""
+    audit_record(
+        action="dossier.viewed",
+        obj=order,
+        actor=actor,
+        after={"page": page, "superuser": bool(getattr(actor.user, "is_superuser", False))},
+    )
+
+
+def evidence_read_audit(*, order, actor: Actor, what: str, public_id) -> None:
+    """Staff opened a face capture, the base's face or the accepted term: audited like a document."""
+    audit_record(
+        action="evidence.viewed",
+        obj=order,
+        actor=actor,
+        after={"what": what, "id": str(public_id), "superuser": bool(getattr(actor.user, "is_superuser", False))},
+    )
+
+
 def dossier_download_audit(*, dossier: SealedDossier, actor: Actor) -> None:
     audit_record(
         action="dossier.downloaded",

@@ -13,6 +13,7 @@ from orders.tests.factories import UserFactory
 from scheduling.models import Booking
 from scheduling.roles import VERIFIERS_GROUP
 from tecnosign.audit.services import Actor
+from tecnosign.tests.auth import staff_login
 
 from .factories import ready_order
 from .helpers import book_url, open_order, slot_ids
@@ -30,7 +31,7 @@ FULL_CHECKLIST = {
 
 def staff(user) -> Client:
     client = Client()
-    client.force_login(user)
+    staff_login(client, user)
     return client
 
 

@@ -7,6 +7,7 @@ from django.core.management.base import SystemCheckError
 from django.test import Client, override_settings
 
 from scheduling.models import AgentProfile, AvailabilityException, AvailabilityRule
+from tecnosign.tests.auth import staff_login
 
 from .factories import make_agent, ready_order
 from .helpers import book_url, open_order, slot_ids
@@ -28,9 +29,7 @@ def coordinator():
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="scheduling", codename__in=COORDINATION_PERMISSIONS)
     )
-    client = Client()
-    assert client.login(username=user.username, password="senha-de-teste-123")
-    return client
+    return staff_login(Client(), user)
 
 
 def test_hours_added_in_the_admin_become_bookable_slots(coordinator, clock):
@@ -95,7 +94,7 @@ def test_a_day_off_is_entered_in_the_admin(coordinator, clock):
 def test_a_fixed_meeting_link_must_belong_to_its_platform():
     ana = make_agent("ana")
     superuser = Client()
-    superuser.force_login(make_agent("chefe", is_superuser=True))
+    staff_login(superuser, make_agent("chefe", is_superuser=True))
 
     wrong = superuser.post(
         "/admin/scheduling/agentprofile/add/",

@@ -10,6 +10,7 @@ from scheduling.models import Booking, BookingTimer
 from scheduling.roles import ensure_roles
 from scheduling.tasks import timers_due
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 
 from .factories import make_agent, ready_order
 from .helpers import book_url, brasilia, open_order
@@ -39,9 +40,7 @@ def booking(agent, clock, on_commit):
 
 
 def _agent_client(user) -> Client:
-    agent_client = Client()
-    assert agent_client.login(username=user.username, password="senha-de-teste-123")
-    return agent_client
+    return staff_login(Client(), user)
 
 
 def _admin_action(agent_client, action: str, booking: Booking):

@@ -160,3 +160,32 @@ def test_pages_show_only_the_links_the_viewer_may_open(client, clock, on_commit,
     # and the documents' list shows Beto none of Ana's
     assert "rg.png" in ana.get("/admin/orders/document/").text
     assert "rg.png" not in beto.get("/admin/orders/document/").text
+
+
+def test_every_staff_read_of_a_dossier_or_of_a_documents_details_is_audited(client, clock, on_commit, team):
+    # given an order booked with Ana, its document sent, and a support agent
+    order, booking = booked_order(client, clock, on_commit, upload=True)
+    document = order.documents.get()
+    clock(2026, 11, 23, 9, 0)
+    support = UserFactory(username="suporte", is_staff=True)
+    support.groups.add(Group.objects.get(name=SUPPORT_GROUP))
+    boss = UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+    # when Ana opens the dossier, support tries to, and the superuser opens the document's admin page and the order's
+    ana = staff(team["ana"]).get(f"/admin/scheduling/booking/{booking.pk}/dossie/")
+    refused = staff(support).get(f"/admin/scheduling/booking/{booking.pk}/dossie/")
+    desk = staff(boss)
+    details = desk.get(f"/admin/orders/document/{document.pk}/change/")
+    listing = desk.get(f"/admin/orders/order/{order.pk}/change/")
+
+    # then each read is an entry (who, when, which order); support's refusal left none
+    assert ana.status_code == 200 and refused.status_code == 403
+    assert details.status_code == 200 and listing.status_code == 200
+    reads = AuditEvent.objects.filter(action__in=["dossier.viewed", "document.details_viewed", "document.listed"])
+    assert [(e.action, e.actor.username, e.object_id) for e in reads.order_by("id")] == [
+        ("dossier.viewed", team["ana"].username, str(order.pk)),
+        ("document.details_viewed", "admin", str(order.pk)),
+        ("document.listed", "admin", str(order.pk)),
+    ]
+    assert reads.order_by("id").first().after == {"page": "dossier", "superuser": False}
+    assert not AuditEvent.objects.filter(actor=support, action__endswith="viewed").exists()

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from issuance.backends import CaUnavailable
 from issuance.backends.local import LocalCa
@@ -58,10 +60,12 @@ from scheduling.models import (
 )
 from scheduling.roles import MANAGERS_GROUP, SUPPORT_GROUP, VERIFIERS_GROUP, ensure_roles
 from scheduling.tests.factories import make_agent, ready_order
+from tecnosign.accounts.models import LoginThrottle, UserSession
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import SYSTEM, audit_record
 from tecnosign.helpcenter.models import Article
 from tecnosign.notifications.models import OutboxMessage
+from tecnosign.tests.auth import staff_login
 from tokens import sealing
 from tokens.models import TokenJob, Workstation
 
@@ -88,6 +92,8 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("orders.partner", "approve"): MANAGEMENT,
     ("orders.partner", "suspend"): MANAGEMENT,
     ("orders.partner", "reject"): MANAGEMENT,
+    ("orders.partner", "require_second_factor"): MANAGEMENT,
+    ("orders.partner", "leave_second_factor_to_partner"): MANAGEMENT,
     ("orders.partner", "delete_selected"): ONLY_SUPERUSER,
     ("partners.apitoken", "revoke"): MANAGEMENT,
     ("partners.apitoken", "delete_selected"): NOBODY,
@@ -137,6 +143,14 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("revocation.revocationrequest", "delete_selected"): NOBODY,
     ("revocation.passwordthrottle", "delete_selected"): NOBODY,
     ("revocation.reissueconfirmation", "delete_selected"): NOBODY,
+    # Sign-in locks: support and the management lift them (audited); factors are reset by a superuser (audited).
+    ("accounts.loginthrottle", "unlock"): frozenset({SUPPORT_GROUP, MANAGERS_GROUP, SUPERUSER}),
+    ("accounts.loginthrottle", "delete_selected"): NOBODY,
+    ("accounts.usersession", "delete_selected"): NOBODY,
+    ("otp_totp.totpdevice", "revoke"): ONLY_SUPERUSER,
+    ("otp_totp.totpdevice", "delete_selected"): NOBODY,
+    ("otp_static.staticdevice", "revoke"): ONLY_SUPERUSER,
+    ("otp_static.staticdevice", "delete_selected"): NOBODY,
 }
 
 
@@ -309,6 +323,9 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     ("orders.partner", "approve"): lambda w, u: w.partner(Partner.Status.PENDING),
     ("orders.partner", "suspend"): lambda w, u: w.partner(Partner.Status.APPROVED),
     ("orders.partner", "reject"): lambda w, u: w.partner(Partner.Status.PENDING),
+    ("orders.partner", "leave_second_factor_to_partner"): lambda w, u: PartnerFactory(
+        user=UserFactory(username=f"parceiro{w.n()}@exemplo.com.br"), second_factor_required=True
+    ),
     ("issuance.issuancerequest", "mark_media_delivered"): lambda w, u: w.handed_off(product=A3TokenProductFactory()),
     ("issuance.issuancerequest", "send_again"): lambda w, u: w.queued_request(),
     ("scheduling.booking", "start_appointment"): lambda w, u: w.booking(u, starts_in=timedelta(minutes=5)),
@@ -380,6 +397,20 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
     "revocation.reissueconfirmation": lambda w, u: w.reissue_confirmation(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
+    "accounts.loginthrottle": lambda w, u: LoginThrottle.objects.create(
+        scope="ip",
+        key=f"10.0.0.{w.n()}",
+        label="10.0.0.x",
+        failures=0,
+        locked_until=timezone.now() + timedelta(hours=1),
+    ),
+    "accounts.usersession": lambda w, u: UserSession.objects.create(session_key=f"chave{w.n()}", user=u),
+    "otp_totp.totpdevice": lambda w, u: TOTPDevice.objects.create(
+        user=UserFactory(username=f"dono{w.n()}", is_staff=True), name="app", confirmed=True
+    ),
+    "otp_static.staticdevice": lambda w, u: StaticDevice.objects.create(
+        user=UserFactory(username=f"dono{w.n()}", is_staff=True), name="codigos", confirmed=True
+    ),
     "tokens.workstation": lambda w, u: w.workstation(),
     "tokens.tokenjob": lambda w, u: w.token_job(),
     "helpcenter.article": lambda w, u: Article.objects.create(
@@ -392,6 +423,10 @@ def _reread(row):
     return type(row)._base_manager.filter(pk=row.pk).first()
 
 
+def _factor_removed(device) -> bool:
+    return AuditEvent.objects.filter(action="auth.factor_removed", object_id=str(device.user_id)).exists()
+
+
 # What an intended role's POST achieves, read back from the database.
 SUCCEEDED: dict[tuple[str, str], Callable[[object], bool]] = {
     ("orders.payment", "sandbox_confirm"): lambda p: (
@@ -402,6 +437,11 @@ SUCCEEDED: dict[tuple[str, str], Callable[[object], bool]] = {
     ("orders.partner", "approve"): lambda p: _reread(p).status == Partner.Status.APPROVED,
     ("orders.partner", "suspend"): lambda p: _reread(p).status == Partner.Status.SUSPENDED,
     ("orders.partner", "reject"): lambda p: _reread(p).status == Partner.Status.REJECTED,
+    ("orders.partner", "require_second_factor"): lambda p: (
+        _reread(p).second_factor_required
+        and AuditEvent.objects.filter(action="partner.second_factor_required", object_id=str(p.pk)).exists()
+    ),
+    ("orders.partner", "leave_second_factor_to_partner"): lambda p: not _reread(p).second_factor_required,
     ("partners.apitoken", "revoke"): lambda t: _reread(t).revoked_at is not None,
     ("notifications.outboxmessage", "retry_failed"): lambda m: (
         _reread(m).status == OutboxMessage.Status.PENDING
@@ -414,6 +454,18 @@ SUCCEEDED: dict[tuple[str, str], Callable[[object], bool]] = {
     ("scheduling.booking", "close_as_no_show"): lambda b: _reread(b).status == Booking.Status.NO_SHOW,
     ("issuance.negativelistentry", "take_off"): lambda e: _reread(e).removed_at is not None,
     ("tokens.workstation", "list_connected_tokens"): lambda w: TokenJob.objects.filter(workstation=w).exists(),
+    ("accounts.loginthrottle", "unlock"): lambda t: (
+        _reread(t).locked_until is None
+        and AuditEvent.objects.filter(action="auth.unlocked", object_id=str(t.pk)).exists()
+    ),
+    ("otp_totp.totpdevice", "revoke"): lambda d: (
+        _reread(d) is None
+        and AuditEvent.objects.filter(action="auth.factor_removed", object_id=str(d.user_id)).exists()
+    ),
+    ("otp_static.staticdevice", "revoke"): lambda d: (
+        _reread(d) is None
+        and AuditEvent.objects.filter(action="auth.factor_removed", object_id=str(d.user_id)).exists()
+    ),
 }
 
 # The answer an action's confirmation page posts back (the action runs on this second POST).
@@ -510,7 +562,7 @@ def test_only_the_intended_roles_run_the_action(
         offered = action in model_admin.get_actions(request)
         row = build(world, user)
         client = Client()
-        client.force_login(user)  # signing in is audited: counted before the snapshot, not as the action's effect
+        staff_login(client, user)  # signing in is audited: counted before the snapshot, not as the action's effect
         before = _database(row)
 
         # When the role POSTs the action on that row, as the changelist's form (or its confirmation page) does
@@ -538,7 +590,7 @@ def test_support_cannot_confirm_a_pending_sandbox_payment(role_users, client, on
     # Given an order awaiting payment with a pending sandbox boleto, and a support agent in the admin
     order = ready_order(status=Order.Status.AWAITING_PAYMENT)
     payment = payment_start(order=order, method="boleto", actor=SYSTEM)
-    client.force_login(role_users[SUPPORT_GROUP])
+    staff_login(client, role_users[SUPPORT_GROUP])
 
     # When they POST the sandbox confirmation, as the probe did
     with on_commit():
@@ -561,7 +613,7 @@ def test_support_cannot_confirm_a_pending_sandbox_payment(role_users, client, on
 def test_support_cannot_approve_a_pending_partner(role_users, client, on_commit):
     # Given a partner awaiting approval and a support agent in the admin
     partner = PartnerFactory(status=Partner.Status.PENDING)
-    client.force_login(role_users[SUPPORT_GROUP])
+    staff_login(client, role_users[SUPPORT_GROUP])
 
     # When they POST the approval, as the probe did
     with on_commit():
@@ -580,7 +632,7 @@ def test_support_cannot_approve_a_pending_partner(role_users, client, on_commit)
 
 def test_a_manager_approves_a_partner_and_the_decision_is_audited(role_users, client, on_commit):
     partner = PartnerFactory(status=Partner.Status.PENDING)
-    client.force_login(role_users[MANAGERS_GROUP])
+    staff_login(client, role_users[MANAGERS_GROUP])
 
     with on_commit():
         client.post("/admin/orders/partner/", {"action": "approve", "_selected_action": [partner.pk], "index": "0"})

@@ -15,6 +15,7 @@ from orders.tests.files import clean_pdf
 from partners.services.tokens import api_token_create
 from revocation.tests.helpers import CPF, brt, issue_a1
 from tecnosign.audit.services import SYSTEM, Actor
+from tecnosign.tests.auth import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def scene():
     partner = Client()
     partner.force_login(link.partner.user)
     staff = Client()
-    staff.force_login(UserFactory(username="suporte@tecnosign.com.br", is_staff=True, is_superuser=True))
+    staff_login(staff, UserFactory(username="suporte@tecnosign.com.br", is_staff=True, is_superuser=True))
     _, key = api_token_create(partner=link.partner, name="ERP", actor=Actor(user=link.partner.user))
     api = Client(headers={"Authorization": f"Bearer {key}"})
     return Scene(

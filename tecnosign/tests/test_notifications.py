@@ -13,6 +13,7 @@ from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 from tecnosign.notifications.services import notify
 from tecnosign.notifications.tasks import outbox_sweep, send_outbox_message
+from tecnosign.tests.auth import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_support_sends_again_only_the_failed_messages_audited_and_after_commit(
     ensure_roles()
     agent = UserFactory(username="suporte", is_staff=True)
     agent.groups.add(Group.objects.get(name=SUPPORT_GROUP))
-    client.force_login(agent)
+    staff_login(client, agent)
     order = OrderFactory()
     failed, sent, pending = (
         OutboxMessage.objects.create(

@@ -27,6 +27,7 @@ from scheduling.slots import BRASILIA
 from scheduling.tests.factories import agents_bulk, booking_row, validation_row
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
+from tecnosign.tests.auth import staff_login
 
 PASSWORD = "senha-de-teste-123"
 FEW, MANY = 10, 1000
@@ -242,7 +243,7 @@ def test_api_commission_statement(client, api_key, partner, link, product):
 @pytest.fixture
 def staff_client(client, db):
     user = get_user_model().objects.create_superuser("admin@tecnosign.com.br", "admin@tecnosign.com.br", PASSWORD)
-    assert client.login(username=user.username, password=PASSWORD)
+    staff_login(client, user)
     client.user = user
     return client
 

@@ -9,6 +9,7 @@ from orders.tests.factories import UserFactory
 from tecnosign.audit.services import SYSTEM
 from tecnosign.notifications.models import OutboxMessage
 from tecnosign.queue import enqueue_task_on_commit
+from tecnosign.tests.auth import staff_login
 from tecnosign.tests.faults.conftest import app_publishing_to, free_port
 from tokens.models import TokenJob
 from tokens.services import workstation_pair
@@ -30,7 +31,7 @@ def test_a_token_job_queued_while_the_broker_is_down_logs_no_pin_nor_sealed_blob
     client, broker_down, caplog, on_commit
 ):
     # Given a staff member and a paired workstation, with every logger recording
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     workstation = workstation_pair(
         name="Balcão 1", agent_url="http://127.0.0.1:47115", secret=b"s" * 32, agent_info={}, actor=SYSTEM
     )

@@ -7,6 +7,7 @@ from issuance.models import Certificate
 from orders.models import Order
 from orders.tests.factories import ProductFactory, UserFactory
 from tecnosign.audit.services import SYSTEM
+from tecnosign.tests.auth import staff_login
 from tokens.models import TokenJob
 from tokens.services import workstation_pair
 
@@ -19,7 +20,7 @@ ADD_URL = "/admin/tokens/tokenjob/add/"
 
 @pytest.fixture
 def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

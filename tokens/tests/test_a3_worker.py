@@ -15,6 +15,7 @@ from orders.models import Order
 from orders.tests.factories import A3TokenProductFactory, OrderFactory, UserFactory
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import SYSTEM
+from tecnosign.tests.auth import staff_login
 from tokens.models import TokenJob
 from tokens.services import workstation_pair
 
@@ -31,7 +32,7 @@ def _finished(job_id: int):
 
 def test_a_workstation_job_issues_a_released_a3_order_on_the_token(celery_worker, client, agent, softhsm, local_ca):
     staff = UserFactory(username="balcao@tecnosign.test", is_staff=True, is_superuser=True)
-    client.force_login(staff)
+    staff_login(client, staff)
     order = OrderFactory(product=A3TokenProductFactory(), status=Order.Status.VERIFIED)
     with transaction.atomic():
         issuance_submit(order)  # the worker hands it to the local CA, which releases it at once

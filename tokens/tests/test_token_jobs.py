@@ -10,6 +10,7 @@ from django.utils import timezone
 from orders.tests.factories import UserFactory
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import SYSTEM
+from tecnosign.tests.auth import staff_login
 from tokens import sealing
 from tokens.client import PinIncorrect
 from tokens.models import TokenJob
@@ -25,7 +26,7 @@ ADD_URL = "/admin/tokens/tokenjob/add/"
 @pytest.fixture
 def staff(client):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
+    staff_login(client, user)
     return user
 
 

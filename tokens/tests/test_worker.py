@@ -8,6 +8,7 @@ from cryptography.x509.oid import NameOID
 from conftest import wait_for
 from orders.tests.factories import UserFactory
 from tecnosign.audit.services import SYSTEM
+from tecnosign.tests.auth import staff_login
 from tokens.models import TokenJob
 from tokens.services import workstation_pair
 
@@ -30,7 +31,7 @@ def _request(client, **fields) -> int:
 
 
 def test_a_worker_makes_the_key_and_csr_then_writes_the_certificate_on_the_token(celery_worker, client, agent, softhsm):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(is_staff=True, is_superuser=True))
     workstation = workstation_pair(name="Balcão", agent_url=agent.url, secret=agent.secret, agent_info={}, actor=SYSTEM)
     base = {"workstation": workstation.pk, "token_serial": softhsm.serial, "pin": USER_PIN}
 

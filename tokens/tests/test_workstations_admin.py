@@ -4,6 +4,7 @@ import pytest
 
 from orders.tests.factories import UserFactory
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 from tokens import sealing
 from tokens.models import Workstation
 
@@ -15,7 +16,7 @@ ADD_URL = "/admin/tokens/workstation/add/"
 @pytest.fixture
 def staff(client):
     user = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(user)
+    staff_login(client, user)
     return user
 
 

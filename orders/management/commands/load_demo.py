@@ -99,7 +99,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {products} products, partner “{partner.name}”."))
         self.stdout.write(f"  Link with commission:  {base}/l/{COMMISSION_CODE}/")
         self.stdout.write(f"  Link with discount:    {base}/l/{DISCOUNT_CODE}/")
-        self.stdout.write(f"  Back office:           {base}/admin/")
+        self.stdout.write(
+            f"  Back office:           {base}/admin/ (the first sign-in sets up a second factor: an authenticator "
+            "app, or a passkey at http://localhost:8000)"
+        )
         self.stdout.write(f"  Partner area:          {base}/parceiros/")
         for username, password in users.items():
             self.stdout.write(f"  user {username:<26} password {password}")

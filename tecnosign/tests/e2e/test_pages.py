@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from issuance.tests.helpers import a1_issue_as_customer
 from orders.catalog import catalog_load
-from orders.models import Order, Product
+from orders.models import Order, Partner, Product
 from orders.services.checkout import HolderData, order_create_for_holder
 from orders.services.payments import payment_start
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory
@@ -29,6 +29,7 @@ from scheduling.services.booking import booking_create
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.services import Actor
 from tecnosign.notifications.models import OutboxMessage
+from tecnosign.tests.auth import totp_device
 
 from .browser import LAYOUT_AND_FORMS, axe_violations, inspect_page
 from .steps import ISSUANCE_PASSWORD, REVOCATION_PASSWORD, STAFF_PASSWORD, fill_holder
@@ -381,6 +382,31 @@ def partner_commissions(settings):
     return Scene(_as_partner("/parceiros/comissoes/"), "button:has-text('Ver')")
 
 
+def _partner_signs_in(wait: str):
+    def open_page(page):
+        page.goto("/parceiros/entrar/")
+        page.fill("#id_username", "paula@horizonte.com.br")
+        page.fill("#id_password", STAFF_PASSWORD)
+        page.get_by_role("button", name="Entrar").click()
+        page.wait_for_selector(wait)
+
+    return open_page
+
+
+def second_factor_setup(settings):
+    """A partner of whom staff require the second factor, at the set-up page the sign-in leads to."""
+    _partner_with_a_client()
+    Partner.objects.filter(user__username="paula@horizonte.com.br").update(second_factor_required=True)
+    return Scene(_partner_signs_in("#totp-secret"), "button:has-text('Ativar o aplicativo')")
+
+
+def second_factor_verification(settings):
+    """A partner who turned the second factor on, asked for the code after the password."""
+    _partner_with_a_client()
+    totp_device(Partner.objects.get(user__username="paula@horizonte.com.br").user)
+    return Scene(_partner_signs_in("h1:has-text('Confirme que é você')"), "button:has-text('Confirmar')")
+
+
 PAGES = [
     home,
     link_page,
@@ -416,6 +442,8 @@ PAGES = [
     partner_links,
     partner_new_link_with_errors,
     partner_commissions,
+    second_factor_setup,
+    second_factor_verification,
 ]
 
 

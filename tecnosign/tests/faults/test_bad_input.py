@@ -56,6 +56,7 @@ from revocation.tests.helpers import (
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.services import Actor
 from tecnosign.notifications.models import OutboxMessage
+from tecnosign.tests.auth import staff_login
 from tokens.tests.a3 import released_a3_order
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
@@ -211,7 +212,7 @@ def scene(local_ca, settings, django_capture_on_commit_callbacks):
         partner_client.force_login(partner_user)
         staff = UserFactory(username="suporte", is_staff=True, is_superuser=True)
         staff_client = Client()
-        staff_client.force_login(staff)
+        staff_login(staff_client, staff)
         uid = urlsafe_base64_encode(force_bytes(partner_user.pk))
         anyone = Client()
         # Django trades the e-mailed token for a session and sends the visitor to the set-password form.
@@ -466,6 +467,24 @@ TARGETS: dict[str, Target] = {
         accepts=True,
     ),
     "partner-logout": Target(lambda s: "/parceiros/sair/", who="partner", form=False),
+    # the second factor: the partner has none (the set-up form); the staff member has the app, verified
+    "accounts:enrol": Target(lambda s: "/conta/segundo-fator/", who="partner", fields={"code": "123456"}),
+    "accounts:verify": Target(lambda s: "/conta/segundo-fator/verificar/", who="staff", form=False),
+    "accounts:recovery-codes": Target(lambda s: "/conta/segundo-fator/codigos/", who="staff", accepts=True),
+    "accounts:factor-remove": Target(lambda s: "/conta/segundo-fator/remover/totp/999999/", who="staff", form=False),
+    "otp_webauthn:credential-registration-begin": Target(
+        lambda s: "/conta/webauthn/registro/inicio/", who="staff", kind="json"
+    ),
+    "otp_webauthn:credential-registration-complete": Target(
+        lambda s: "/conta/webauthn/registro/fim/", who="staff", kind="json", fields={"id": "", "response": ""}
+    ),
+    "otp_webauthn:credential-authentication-begin": Target(
+        lambda s: "/conta/webauthn/uso/inicio/", who="staff", kind="json"
+    ),
+    "otp_webauthn:credential-authentication-complete": Target(
+        lambda s: "/conta/webauthn/uso/fim/", who="staff", kind="json", fields={"id": "", "response": ""}
+    ),
+    "otp_webauthn:js-i18n-catalog": Target(lambda s: "/conta/webauthn/jsi18n/", who="anyone", form=False),
     "partner-password-reset": Target(
         lambda s: "/parceiros/senha/", who="anyone", fields={"email": PARTNER_LOGIN}, accepts=True
     ),
@@ -627,7 +646,13 @@ def spoiled(draw, fields: dict[str, str]) -> list[tuple[str, str | bytes]]:
 
 # Rows a refused request may still write, each for a reason: throttles count refusals, the audit log records
 # failed attempts, sessions remember the visitor.
-COUNTED_ON_REFUSAL = {"revocation.passwordthrottle", "audit.auditevent", "sessions.session"}
+COUNTED_ON_REFUSAL = {
+    "revocation.passwordthrottle",
+    "accounts.loginthrottle",
+    "audit.auditevent",
+    "sessions.session",
+    "accounts.usersession",
+}
 
 
 def _models():
