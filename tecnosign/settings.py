@@ -189,9 +189,17 @@ STATIC_ROOT = VAR_DIR / "static"
 # Customers' documents go to "private": a local directory that has no URL at all, or an S3-compatible
 # bucket (private ACL) through django-storages when PRIVATE_STORAGE=s3.
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
+# Every private file is encrypted at rest (orders.storage, tecnosign.filecrypto): a data key per file, wrapped by
+# the first of these master keys (base64 of 32 random bytes, comma-separated; every one still opens the files it
+# wrapped). The database never holds them. Required with DEBUG off (orders.checks); DEBUG derives a dev-only key.
+PRIVATE_STORAGE_MASTER_KEYS = env_list("PRIVATE_STORAGE_MASTER_KEYS", []) or (
+    [base64.b64encode(hashlib.sha256(b"tecnosign-private-storage-dev:" + SECRET_KEY.encode()).digest()).decode()]
+    if DEBUG
+    else []
+)
 if env_str("PRIVATE_STORAGE") == "s3":
     _PRIVATE_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "orders.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("PRIVATE_S3_BUCKET"),
             "endpoint_url": env_str("PRIVATE_S3_ENDPOINT_URL") or None,

@@ -58,6 +58,8 @@ def _production_variables(**overrides: str) -> dict[str, str]:
         # An Ed25519 private key (raw 32 bytes, base64) signing the audit checkpoints; required when DEBUG is off.
         "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "CA_KEY_PASSPHRASE": "a long and unguessable CA passphrase 7Qm",
+        # Wraps the data keys of the documents encrypted at rest; required when DEBUG is off.
+        "PRIVATE_STORAGE_MASTER_KEYS": base64.b64encode(os.urandom(32)).decode(),
         **overrides,
     }
     for name in ("PAYMENT_GATEWAY", "SANDBOX_ALLOWED", "SANDBOX_WEBHOOK_SECRET"):
