@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 import django
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "tecnosign.audit",
     "tecnosign.notifications",
     "orders",
@@ -77,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below), nonces per request
+    "tecnosign.security_headers.SecurityHeadersMiddleware",  # Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tecnosign.caching.PrivatePagesNoStoreMiddleware",  # personal data and documents: Cache-Control no-store
     "tecnosign.outage.DatabaseUnavailableMiddleware",  # a database outage is a 503 in Portuguese, never a 500
@@ -251,6 +255,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (django-csp). Scripts and <style> elements only from the portal's own
+# static files or carrying the request's nonce (the API docs' init code), so an injected <script> or <style> does not
+# run. Style *attributes* are allowed (`style-src-attr`): they cannot run code or read the page, whatever they load is
+# bound by `img-src`/`font-src` 'self', and the templates and the admin's widgets use them. No page may be framed by
+# another site (`frame-ancestors`; staff previews frame the portal's own files, which say so themselves), nothing is
+# loaded from another origin, and violations are reported to /csp-report/ (tecnosign.security_headers). A view that
+# needs more says so with django-csp's `csp_update` (the token pages reach the local agent on 127.0.0.1).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # the PIX QR code is a data: URI
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "report-uri": "/csp-report/",
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

@@ -5,6 +5,7 @@ from partners.urls import auth_urlpatterns
 
 from . import views
 from .health import healthz
+from .security_headers import csp_report
 
 admin.site.site_header = "TecnoSign — retaguarda"
 admin.site.site_title = "TecnoSign"
@@ -13,6 +14,7 @@ admin.site.index_title = "Operação"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp-report"),  # the browsers' Content-Security-Policy violation reports
     path("admin/", admin.site.urls),
     path("parceiros/", include("partners.urls")),
     path("", include("tokens.urls")),

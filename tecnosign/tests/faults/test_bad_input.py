@@ -277,6 +277,8 @@ TARGETS: dict[str, Target] = {
     # customers
     "home": Target(lambda s: "/", who="anyone", form=False),
     "healthz": Target(lambda s: "/healthz", who="anyone", form=False),
+    # Browsers' CSP violation reports: any JSON, or none, from anyone.
+    "csp-report": Target(lambda s: "/csp-report/", who="anyone", kind="json", fields={"csp-report": ""}),
     "orders:link": Target(lambda s: f"/l/{s.link_code}/", who="anyone", form=False),
     "orders:checkout": Target(
         lambda s: f"/l/{s.link_code}/{s.product_code}/",
@@ -749,6 +751,8 @@ def test_hostile_input_never_answers_5xx_nor_writes_half(name, scene):
             before = snapshot()
             with time_machine.travel(NOW, tick=False):
                 response = send(client, target, path, payload, files)
+                # Every answer of every URL, refusals and files included, carries a Content-Security-Policy.
+                assert response.has_header("Content-Security-Policy"), f"{name}: no CSP on {response.status_code}"
                 if response.streaming:  # a streamed body (a CSV) is made while it is read: read it here
                     response = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
             assert response.status_code < 500, f"{name}: {response.status_code} for {payload!r:.300}"
