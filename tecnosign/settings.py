@@ -346,7 +346,15 @@ HOLDER_LINK_SEND_MAX_PER_ORDER = env_int("HOLDER_LINK_SEND_MAX_PER_ORDER", 5)
 HOLDER_LINK_SEND_MAX_PER_IP = env_int("HOLDER_LINK_SEND_MAX_PER_IP", 30)
 HOLDER_LINK_SEND_WINDOW_SECONDS = env_int("HOLDER_LINK_SEND_WINDOW_SECONDS", 60 * 60)
 
+# The privacy notice's version (templates/privacy/notice/<version>.html): recorded with each holder's consent. A new
+# text is a new template and a new version here; the earlier ones stay readable at /privacidade/aviso/<version>/.
 LGPD_CONSENT_VERSION = "2026-07"
+# Who controls the holders' data, and the DPO ("encarregado") they write to: shown on the notice and in each export.
+LGPD_CONTROLLER_NAME = env_str("LGPD_CONTROLLER_NAME", "TecnoSign Certificação Digital Ltda.")
+LGPD_DPO_NAME = env_str("LGPD_DPO_NAME", "Encarregado de Proteção de Dados da TecnoSign")
+LGPD_DPO_EMAIL = env_str("LGPD_DPO_EMAIL", "privacidade@tecnosign.com.br")
+# Tax records of a sale (name, CPF/CNPJ, payment) outlive a deletion request this long after the payment.
+FISCAL_RECORDS_RETENTION_YEARS = env_int("FISCAL_RECORDS_RETENTION_YEARS", 5)
 
 
 # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -448,6 +456,7 @@ INSTALLED_APPS += [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
     "tecnosign.helpcenter",
+    "privacy",  # the holders' LGPD rights and the privacy notice: reads every app, so after them all
 ]
 # DRF's pt-BR catalog re-translates some of Django's own form messages (and worse: "O arquivo submetido está
 # vázio"). Django's catalog, added again as a locale path, outranks installed apps, so its wording wins.

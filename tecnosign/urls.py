@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("issuance.urls")),
     path("", include("scheduling.urls")),
     path("", include("revocation.urls")),  # /revogar/: self-service revocation, guarantees, the letter path
+    path("", include("privacy.urls")),  # /privacidade/ (the notice) and the holder's LGPD rights
     path("", include("orders.urls")),
 ]
 

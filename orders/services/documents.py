@@ -146,19 +146,37 @@ def documents_purge(*, now=None) -> int:
             locked = Document.objects.select_for_update().select_related("order").get(pk=document.pk)
             if locked.purged_at or locked.order.status not in ENDED_WITHOUT_ISSUANCE:
                 continue
-            name = locked.file.name
-            locked.file.delete(save=False)
-            locked.purged_at = now
-            locked.save(update_fields=["file", "purged_at"])
-            audit_record(
-                action="document.purged",
-                obj=locked.order,
-                actor=SYSTEM,
-                before={"document": locked.pk, "file": name},
-                after={"purged_at": now.isoformat()},
-                note=f"Retenção de {settings.DOCUMENT_PURGE_DAYS} dias encerrada (pedido sem emissão)",
-            )
+            _purge(locked, now=now, actor=SYSTEM, note=f"Retenção de {settings.DOCUMENT_PURGE_DAYS} dias encerrada")
             purged += 1
     if purged:
         logger.info("purged %s documents of orders that ended without issuance", purged)
+    return purged
+
+
+def _purge(document: Document, *, now, actor: Actor, note: str) -> None:
+    """Delete the (locked) document's file, keep its row as the record that it existed, and audit it."""
+    name = document.file.name
+    document.file.delete(save=False)
+    document.purged_at = now
+    document.save(update_fields=["file", "purged_at"])
+    audit_record(
+        action="document.purged",
+        obj=document.order,
+        actor=actor,
+        before={"document": document.pk, "file": name},
+        after={"purged_at": now.isoformat()},
+        note=note + " (pedido sem emissão)",
+    )
+
+
+def documents_purge_for_holder(*, order: Order, actor: Actor) -> int:
+    """The holder asked for deletion (LGPD art. 18, VI): the files of an order that ended without issuance go now,
+    not at the end of DOCUMENT_PURGE_DAYS. Dossiers of issued orders are never touched (ICP-Brasil retention)."""
+    if order.status not in ENDED_WITHOUT_ISSUANCE:
+        return 0
+    now, purged = timezone.now(), 0
+    with transaction.atomic():
+        for document in Document.objects.select_for_update().filter(order=order, purged_at__isnull=True).order_by("pk"):
+            _purge(document, now=now, actor=actor, note="Eliminação pedida pelo titular")
+            purged += 1
     return purged

@@ -422,6 +422,21 @@ TARGETS: dict[str, Target] = {
         page=lambda s: f"/pedido/{s.replacement}/",
         accepts=True,
     ),
+    # the holder's LGPD rights and the privacy notice
+    "privacy:notice": Target(lambda s: "/privacidade/", who="anyone", form=False),
+    "privacy:notice-version": Target(lambda s: "/privacidade/aviso/2026-07/", who="anyone", form=False),
+    "privacy:rights": Target(
+        lambda s: f"/pedido/{o('awaiting')(s)}/privacidade/",
+        fields={"correction-new_email": "nova@exemplo.com.br"},
+        accepts=True,
+    ),
+    "privacy:confirm": Target(lambda s: "/privacidade/confirmar/abc/", who="anyone", form=False),
+    "privacy:result": Target(
+        lambda s: "/privacidade/solicitacoes/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/", who="anyone", form=False
+    ),
+    "privacy:download": Target(
+        lambda s: "/privacidade/solicitacoes/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/dados.json", who="anyone", form=False
+    ),
     # tokens and A3 (the pairing with the local agent happens in the browser: /token/ only serves the page)
     "tokens:help-index": Target(lambda s: "/ajuda/midias/", who="anyone", form=False),
     "tokens:help-media": Target(lambda s: "/ajuda/midias/safenet/", who="anyone", form=False),
