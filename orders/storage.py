@@ -38,6 +38,22 @@ def _rewind(content) -> None:
         content.seek(0)
 
 
+class DecryptedFile(File):
+    """The plaintext of a stored file; reopening it (FieldFile.open() after a close) reads it again from storage."""
+
+    def __init__(self, reader: DecryptingReader, name: str, storage: "EncryptedStorageMixin"):
+        super().__init__(reader, name=name)
+        self._storage = storage
+
+    def open(self, mode=None):
+        if not self.closed:
+            self.seek(0)
+            return self
+        reopened = self._storage._open(self.name, mode or "rb")
+        self.file = reopened.file
+        return self
+
+
 class EncryptedStorageMixin:
     """Envelope encryption around a Django storage's `_save`/`_open`; see tecnosign.filecrypto for the format.
 
@@ -73,7 +89,7 @@ class EncryptedStorageMixin:
             raw.seek(0)
             return raw
         data_key = self.key_wrapper().unwrap(header.key_id, header.wrapped_key)
-        return File(DecryptingReader(raw, header, data_key), name=name)
+        return DecryptedFile(DecryptingReader(raw, header, data_key), name, self)
 
     def size(self, name):
         header = Header.parse(self._stored_prefix(name))

@@ -108,6 +108,21 @@ def test_a_file_copied_off_the_disk_cannot_be_read_without_the_master_key(custom
     assert b"PNG" not in (stolen / "copy.png").read_bytes()
 
 
+def test_a_model_file_reopens_after_it_was_closed(customer, private_root):
+    # Given a stored document, read once through its field and closed
+    original = clean_pdf()
+    document = uploaded_document(customer, original)
+    with document.file.open("rb") as stored:
+        first = stored.read()
+
+    # When the same field opens it again (as Django's FieldFile does for a second read)
+    with document.file.open("rb") as stored:
+        second = stored.read()
+
+    # Then both reads are the original
+    assert first == second == original
+
+
 def test_a_large_file_streams_through_in_chunks_and_reads_back_at_any_offset(settings, tmp_path):
     # Given a 1 MB file that does not end on a chunk boundary, saved through the private storage
     storage = PrivateFileSystemStorage(location=tmp_path)
