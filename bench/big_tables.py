@@ -71,6 +71,7 @@ def setup_django() -> None:
             "SANDBOX_ALLOWED": "1",
             "SANDBOX_WEBHOOK_SECRET": "bench-webhook-secret",
             "CA_KEY_PASSPHRASE": "bench-only-ca-passphrase-0123456789",
+            "PRIVATE_STORAGE_MASTER_KEYS": "YmVuY2gtb25seS1wcml2YXRlLXN0b3JhZ2Uta2V5ISE=",  # 32 bytes, bench only
             "LOG_LEVEL": "ERROR",
             "DJANGO_SETTINGS_MODULE": "tecnosign.settings",
         }

@@ -63,6 +63,7 @@ def bench_env() -> dict[str, str]:
         "SANDBOX_ALLOWED": "1",
         "SANDBOX_WEBHOOK_SECRET": "bench-webhook-secret",
         "CA_KEY_PASSPHRASE": "bench-only-ca-passphrase-0123456789",
+        "PRIVATE_STORAGE_MASTER_KEYS": "YmVuY2gtb25seS1wcml2YXRlLXN0b3JhZ2Uta2V5ISE=",  # 32 bytes, bench only
         "PRIVATE_STORAGE_ROOT": str(WORK / "private"),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "bench.load_settings",

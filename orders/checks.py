@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.core import checks
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
+from tecnosign.filecrypto import parse_master_keys
 from tecnosign.startup import STARTUP
 
 from .payments.gateways import GATEWAYS
@@ -38,6 +40,28 @@ def payment_gateway_check(app_configs, **kwargs) -> list[Error]:
                 id="orders.E004",
             )
         ]
+    return []
+
+
+@register(STARTUP)
+def private_storage_keys_check(app_configs, **kwargs) -> list[Error]:
+    """Documents are encrypted with a key the database does not hold: production must bring one."""
+    if settings.STORAGES["private"].get("OPTIONS", {}).get("key_wrapper"):
+        return []  # a KMS adapter wraps the data keys
+    if not settings.PRIVATE_STORAGE_MASTER_KEYS:
+        return [
+            Error(
+                "PRIVATE_STORAGE_MASTER_KEYS is not set: with DEBUG off there is no default key for the documents "
+                "encrypted at rest.",
+                hint="openssl rand -base64 32 (keep it outside the database and its backups; README, 'Encrypted at "
+                "rest').",
+                id="orders.E005",
+            )
+        ]
+    try:
+        parse_master_keys(settings.PRIVATE_STORAGE_MASTER_KEYS)
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="orders.E006")]
     return []
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -83,6 +84,7 @@ def checkout(request, code: str, product_code: str):
         "validity": certificate_validity(product.validity_months),
         "needs_biometrics": not videoconference_eligibility(validity_months=product.validity_months, cpf="").eligible,
         "form": form,
+        "lgpd_version": settings.LGPD_CONSENT_VERSION,  # the notice's version the consent records
     }
     return render(request, "orders/checkout.html", context, status=400 if form.errors else 200)
 

@@ -80,4 +80,5 @@ def document_file(request, public_id):
         content_type=document.content_type,
         filename=document.original_name,
         as_attachment=request.GET.get("download") == "1",
+        framed_by_portal=True,
     )

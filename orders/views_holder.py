@@ -1,5 +1,6 @@
 """The holder's step of a partner's order: the one-time link e-mailed to the holder opens these pages."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -62,7 +63,13 @@ def holder_confirm(request, token: str):
                 request, f"Pedido {order.number} confirmado. Agora é só pagar; enviamos os detalhes para {order.email}."
             )
             return redirect("orders:detail", number=order.number)
-    context = {"order": order, "partner": order.partner, "form": form, "token": token}
+    context = {
+        "order": order,
+        "partner": order.partner,
+        "form": form,
+        "token": token,
+        "lgpd_version": settings.LGPD_CONSENT_VERSION,
+    }
     return render(request, "orders/holder_confirm.html", context, status=400 if form.errors else 200)
 
 

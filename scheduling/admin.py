@@ -23,6 +23,7 @@ from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 from tecnosign.http import private_file_response
+from tecnosign.security_headers import permissions_policy
 from tecnosign.uploads import UploadLimit
 
 from .backoffice_forms import ReassignForm, ValidationForm, VerificationForm
@@ -399,6 +400,8 @@ def reassign_view(model_admin, request, pk: int):
     return TemplateResponse(request, "admin/scheduling/reassign.html", context, status=400 if form.errors else 200)
 
 
+# The agent captures the holder's face here: the one page whose Permissions-Policy lets the camera on.
+@permissions_policy(camera="self")
 def dossier_view(model_admin, request, pk: int):
     """Holder data, documents, timeline and previous attempts; the checklist for the agent who conducts it."""
     if not _may_see_dossier(request.user):

@@ -14,6 +14,8 @@ PRIVATE_PATH_PREFIXES = (
     "/api/v1/",  # the partners' API
     "/admin/",  # Django's admin views are never_cache already; its other answers (login redirects) too
     "/retaguarda/",  # staff reading a customer's document or revocation letter
+    "/privacidade/confirmar/",  # the holder's LGPD requests: confirmation and the answer (the copy of the data)
+    "/privacidade/solicitacoes/",
 )
 # Views outside those paths that answer with what a customer typed (the checkout form, re-shown with its errors).
 PRIVATE_VIEWS = {"orders:checkout"}

@@ -1,3 +1,4 @@
+import logging.config
 import os
 import sys
 
@@ -9,6 +10,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tecnosign.settings")
 app = Celery("tecnosign")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def use_the_portal_logging(**kwargs) -> None:
+    """The worker and beat log through `settings.LOGGING` (CPF, CNPJ and e-mail masked), not Celery's own handlers:
+    connecting this signal stops Celery from replacing the root logger's handlers."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
 
 
 @signals.worker_init.connect

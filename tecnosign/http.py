@@ -14,17 +14,22 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def private_file_response(file, *, content_type: str, filename: str, as_attachment: bool = False) -> FileResponse:
+def private_file_response(
+    file, *, content_type: str, filename: str, as_attachment: bool = False, framed_by_portal: bool = False
+) -> FileResponse:
     """A customer's uploaded file for staff: never cached, never sniffed, and inert even if active content got in.
 
     `Content-Security-Policy: sandbox` makes the browser treat the file as a page of a unique origin with scripts,
     forms, plug-ins and pop-ups off, and `default-src 'none'` lets it load nothing; uploads are refused with active
-    content already (tecnosign.uploads), this is the second line.
+    content already (tecnosign.uploads), this is the second line. This policy replaces the portal's own (the
+    middleware leaves an answer's CSP alone): `frame-ancestors` lets only the portal's pages frame the file, and
+    only with `framed_by_portal` (the dossier's inline preview), else none.
     """
     response = FileResponse(file, content_type=content_type, filename=filename, as_attachment=as_attachment)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    ancestors = "'self'" if framed_by_portal else "'none'"
+    response["Content-Security-Policy"] = f"sandbox; default-src 'none'; frame-ancestors {ancestors}"
     return response
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "tecnosign.audit",
     "tecnosign.notifications",
     "django_otp",
@@ -84,10 +86,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
     "tecnosign.helpcenter",
+    "privacy",  # the holders' LGPD rights and the privacy notice: reads every app, so after them all
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below), nonces per request
+    "tecnosign.security_headers.SecurityHeadersMiddleware",  # Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tecnosign.caching.PrivatePagesNoStoreMiddleware",  # personal data and documents: Cache-Control no-store
     "tecnosign.outage.DatabaseUnavailableMiddleware",  # a database outage is a 503 in Portuguese, never a 500
@@ -198,9 +203,17 @@ STATIC_ROOT = VAR_DIR / "static"
 # Customers' documents go to "private": a local directory that has no URL at all, or an S3-compatible
 # bucket (private ACL) through django-storages when PRIVATE_STORAGE=s3.
 PRIVATE_STORAGE_ROOT = Path(env_str("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
+# Every private file is encrypted at rest (tecnosign.storage, tecnosign.filecrypto): a data key per file, wrapped by
+# the first of these master keys (base64 of 32 random bytes, comma-separated; every one still opens the files it
+# wrapped). The database never holds them. Required with DEBUG off (orders.checks); DEBUG derives a dev-only key.
+PRIVATE_STORAGE_MASTER_KEYS = env_list("PRIVATE_STORAGE_MASTER_KEYS", []) or (
+    [base64.b64encode(hashlib.sha256(b"tecnosign-private-storage-dev:" + SECRET_KEY.encode()).digest()).decode()]
+    if DEBUG
+    else []
+)
 if env_str("PRIVATE_STORAGE") == "s3":
     _PRIVATE_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "tecnosign.storage.PrivateS3Storage",
         "OPTIONS": {
             "bucket_name": env_str("PRIVATE_S3_BUCKET"),
             "endpoint_url": env_str("PRIVATE_S3_ENDPOINT_URL") or None,
@@ -256,6 +269,31 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every answer (django-csp). Scripts and <style> elements only from the portal's own
+# static files or carrying the request's nonce (the API docs' init code), so an injected <script> or <style> does not
+# run. Style *attributes* are allowed (`style-src-attr`): they cannot run code or read the page, whatever they load is
+# bound by `img-src`/`font-src` 'self', and the templates and the admin's widgets use them. No page may be framed by
+# another site (`frame-ancestors`; staff previews frame the portal's own files, which say so themselves), nothing is
+# loaded from another origin, and violations are reported to /csp-report/ (tecnosign.security_headers). A view that
+# needs more says so with django-csp's `csp_update` (the token pages reach the local agent on 127.0.0.1).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # the PIX QR code is a data: URI
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+        "report-uri": "/csp-report/",
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -270,13 +308,29 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# CPF, CNPJ and e-mail never in a log line or an error report in clear: every handler masks them (tecnosign.logmask).
+# Django's own `django` logger is given the masking handlers too (its defaults would print and mail unmasked).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "personal_data": {"()": "tecnosign.logmask.PersonalDataFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]},
+        "mail_admins": {
+            "class": "tecnosign.logmask.MaskingAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "personal_data"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -309,7 +363,15 @@ HOLDER_LINK_SEND_MAX_PER_ORDER = env_int("HOLDER_LINK_SEND_MAX_PER_ORDER", 5)
 HOLDER_LINK_SEND_MAX_PER_IP = env_int("HOLDER_LINK_SEND_MAX_PER_IP", 30)
 HOLDER_LINK_SEND_WINDOW_SECONDS = env_int("HOLDER_LINK_SEND_WINDOW_SECONDS", 60 * 60)
 
+# The privacy notice's version (templates/privacy/notice/<version>.html): recorded with each holder's consent. A new
+# text is a new template and a new version here; the earlier ones stay readable at /privacidade/aviso/<version>/.
 LGPD_CONSENT_VERSION = "2026-07"
+# Who controls the holders' data, and the DPO ("encarregado") they write to: shown on the notice and in each export.
+LGPD_CONTROLLER_NAME = env_str("LGPD_CONTROLLER_NAME", "TecnoSign Certificação Digital Ltda.")
+LGPD_DPO_NAME = env_str("LGPD_DPO_NAME", "Encarregado de Proteção de Dados da TecnoSign")
+LGPD_DPO_EMAIL = env_str("LGPD_DPO_EMAIL", "privacidade@tecnosign.com.br")
+# Tax records of a sale (name, CPF/CNPJ, payment) outlive a deletion request this long after the payment.
+FISCAL_RECORDS_RETENTION_YEARS = env_int("FISCAL_RECORDS_RETENTION_YEARS", 5)
 
 # Payments.
 # The gateway that creates charges. "sandbox" is built in (test cards, confirmed through its own signed webhook) and

@@ -6,6 +6,7 @@ from tecnosign.accounts.urls import webauthn_urlpatterns
 
 from . import views
 from .health import healthz
+from .security_headers import csp_report
 
 admin.site.site_header = "TecnoSign — retaguarda"
 admin.site.site_title = "TecnoSign"
@@ -14,6 +15,7 @@ admin.site.index_title = "Operação"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp-report"),  # the browsers' Content-Security-Policy violation reports
     path("admin/", admin.site.urls),
     path("conta/", include("tecnosign.accounts.urls")),  # the second factor: set up, verify, recovery codes
     path("conta/webauthn/", include(webauthn_urlpatterns)),
@@ -25,6 +27,7 @@ urlpatterns = [
     path("", include("issuance.urls")),
     path("", include("scheduling.urls")),
     path("", include("revocation.urls")),  # /revogar/: self-service revocation, guarantees, the letter path
+    path("", include("privacy.urls")),  # /privacidade/ (the notice) and the holder's LGPD rights
     path("", include("orders.urls")),
 ]
 

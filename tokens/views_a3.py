@@ -37,6 +37,8 @@ from orders.models import Order
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
 
+from .views import local_agent_connections
+
 SESSION_KEY = "tokens.a3.authorised"
 MAX_BODY_BYTES = 64 * 1024
 STATUS_BY_ERROR = {IssuanceLocked: 429, CaFailed: 503}
@@ -106,6 +108,7 @@ def _certificate_json(certificate: Certificate, *, chain: list[str] | None = Non
 
 
 @never_cache
+@local_agent_connections
 @customer_order_view
 def a3_install(request, order: Order):
     """The page: pair with the local agent, pick the token, type the issuance password and the PIN, install."""

@@ -16,6 +16,7 @@ class HolderLink(models.Model):
         HOLDER_CONFIRMATION = "holder_confirmation", "Confirmação do titular"
         REISSUE = "reissue", "Reemissão em garantia"
         URGENT_REVOCATION = "urgent_revocation", "Revogação urgente"
+        PRIVACY = "privacy", "Direitos do titular (LGPD)"
 
     order = models.ForeignKey(
         "orders.Order", verbose_name="pedido", on_delete=models.CASCADE, related_name="holder_links"

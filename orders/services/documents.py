@@ -165,3 +165,32 @@ def document_open_for_staff(*, document: Document, actor: Actor):
         after={"document": document.pk, "superuser": bool(getattr(actor.user, "is_superuser", False))},
     )
     return document.file.open("rb")
+
+
+def _purge(document: Document, *, now, actor: Actor, note: str) -> None:
+    """Delete the (locked) document's file, keep its row as the record that it existed, and audit it."""
+    name = document.file.name
+    document.file.delete(save=False)
+    document.purged_at = now
+    document.save(update_fields=["file", "purged_at"])
+    audit_record(
+        action="document.purged",
+        obj=document.order,
+        actor=actor,
+        before={"document": document.pk, "file": name},
+        after={"purged_at": now.isoformat()},
+        note=note + " (pedido sem emissão)",
+    )
+
+
+def documents_purge_for_holder(*, order: Order, actor: Actor) -> int:
+    """The holder asked for deletion (LGPD art. 18, VI): the files of an order that ended without issuance go now,
+    not at the end of DOCUMENT_PURGE_DAYS. Dossiers of issued orders are never touched (ICP-Brasil retention)."""
+    if order.status not in ENDED_WITHOUT_ISSUANCE:
+        return 0
+    now, purged = timezone.now(), 0
+    with transaction.atomic():
+        for document in Document.objects.select_for_update().filter(order=order, purged_at__isnull=True).order_by("pk"):
+            _purge(document, now=now, actor=actor, note="Eliminação pedida pelo titular")
+            purged += 1
+    return purged

@@ -10,6 +10,7 @@ from django.utils import timezone
 from orders.models import Document, Order
 from orders.services.retention import retention_run
 from tecnosign.audit.models import AuditEvent
+from tecnosign.filecrypto import MAGIC
 from tecnosign.tests.auth import staff_login
 
 from .factories import CnpjProductFactory, OrderFactory, UserFactory
@@ -54,7 +55,10 @@ def test_a_pdf_and_a_jpeg_complete_the_documents(customer, private_storage):
     assert [d.content_type for d in documents] == ["application/pdf", "image/jpeg"]
     for document in documents:
         assert "cnh" not in document.file.name and document.file.name.startswith("documents/")
-        assert (private_storage / document.file.name).read_bytes()[:4] in (b"%PDF", b"\xff\xd8\xff\xe0")
+        # Encrypted at rest: ciphertext on the disk, the original through the storage (test_encryption_at_rest.py).
+        assert (private_storage / document.file.name).read_bytes()[:8] == MAGIC
+        with document.file.open("rb") as stored:
+            assert stored.read(4) in (b"%PDF", b"\xff\xd8\xff\xe0")
     assert "cnh-frente.pdf" in page.get(f"/pedido/{order.number}/").text
 
 

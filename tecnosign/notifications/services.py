@@ -192,3 +192,31 @@ def outbox_retry(*, message_ids: Iterable[int], actor: Actor) -> list[int]:
             )
             enqueue_task_on_commit("notifications.send", message.pk)
     return [message.pk for message in failed]
+
+
+ERASED = "[eliminado]"
+
+
+def outbox_forget(*, obj: models.Model, actor: Actor) -> int:
+    """The holder asked for deletion: the messages about `obj` keep their kind, channel, status and dates (the record
+    that they were sent) and lose recipient, subject, bodies and attachments. Messages still to be sent are left
+    alone. Returns how many were emptied; audited on `obj`."""
+    object_ref = f"{obj._meta.label_lower}:{obj.pk}"
+    with transaction.atomic():
+        forgotten = (
+            OutboxMessage.objects.filter(object_ref=object_ref)
+            .exclude(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING])
+            .exclude(recipient=ERASED)
+            .update(
+                recipient=ERASED,
+                subject=ERASED,
+                body_text=ERASED,
+                body_html="",
+                attachments=[],
+                secrets=[],
+                last_error="",
+            )
+        )
+        if forgotten:
+            audit_record(action="outbox.forgotten", obj=obj, actor=actor, after={"messages": forgotten})
+    return forgotten

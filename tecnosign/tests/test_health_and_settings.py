@@ -62,6 +62,8 @@ def _production_variables(**overrides: str) -> dict[str, str]:
         "PSBIO_URL": "https://psbio.ac.example.com.br",
         "PSBIO_USERNAME": "ar-tecnosign",
         "PSBIO_PASSWORD": "psbio-credential-0123456789",
+        # Wraps the data keys of the documents encrypted at rest; required when DEBUG is off.
+        "PRIVATE_STORAGE_MASTER_KEYS": base64.b64encode(os.urandom(32)).decode(),
         **overrides,
     }
     for name in ("PAYMENT_GATEWAY", "SANDBOX_ALLOWED", "SANDBOX_WEBHOOK_SECRET", "BIOMETRIC_BACKEND"):

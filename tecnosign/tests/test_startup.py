@@ -27,6 +27,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "SITE_URL": "https://portal.tecnosign.com.br",
         "CA_KEY_PASSPHRASE": STRONG_PASSPHRASE,
         "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "PRIVATE_STORAGE_MASTER_KEYS": base64.b64encode(os.urandom(32)).decode(),
         "TECNOSIGN_VAR_DIR": str(tmp_path / "var"),
         "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens: a process that got past the checks cannot work
         **overrides,

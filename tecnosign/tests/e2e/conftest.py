@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.db import connections
 
-from .browser import AXE_SOURCE, PKI_BUNDLE, screenshots_dir
+from .browser import AXE_SOURCE, PKI_BUNDLE, screenshots_dir, watch_csp
 
 IN_CI = os.environ.get("TECNOSIGN_CI") == "1"
 BRASILIA = ZoneInfo("America/Sao_Paulo")
@@ -69,7 +69,9 @@ def pytest_runtest_makereport(item, call):
 def open_browser(chromium, live_server, request):
     """`open_browser()` → a page in a fresh context (its own cookies), on the live server, in Brasília.
 
-    When the test fails, each page's last state is saved under `screenshots/failures/` for the CI artifacts."""
+    When the test fails, each page's last state is saved under `screenshots/failures/` for the CI artifacts. Every
+    Content-Security-Policy violation a page raises is collected (`watch_csp`), and a test that passed fails at
+    teardown when there was any: no browser test may run into the portal's own policy."""
     contexts = []
 
     def open_page():
@@ -82,6 +84,7 @@ def open_browser(chromium, live_server, request):
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
+        context.csp_violations = watch_csp(context)
         return context.new_page()
 
     yield open_page
@@ -96,6 +99,9 @@ def open_browser(chromium, live_server, request):
         context.close()
     # The event loop's thread kept a connection of its own: close it before the test database goes.
     connections.close_all()
+    violations = [violation for context in contexts for violation in context.csp_violations]
+    if report is not None and report.passed:
+        assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from orders.models import Order, Partner, Product
 from orders.services.checkout import HolderData, order_create_for_holder
 from orders.services.payments import payment_start
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory
+from privacy.services import privacy_request_open
 from revocation.services.details import Details
 from revocation.services.revoke import revoke_with_password
 from revocation.services.urgent import urgent_revocation_request
@@ -355,6 +356,38 @@ def partner_registration_with_errors(settings):
     return Scene(opened, "main form button[type=submit]", expect_errors=True)
 
 
+def privacy_notice(settings):
+    return Scene(_goto("/privacidade/"), "main a[href='/pedido/']")
+
+
+def privacy_rights_with_errors(settings):
+    order = _order(status=Order.Status.PAYMENT_EXPIRED)
+    opened = _then(
+        _as_customer(order, f"/pedido/{order.number}/privacidade/"),
+        _submit("Pedir a correção", **{"id_correction-new_mobile": "123"}),
+    )
+    return Scene(opened, "button:has-text('Pedir a correção')", expect_errors=True)
+
+
+def privacy_deletion_answer(settings):
+    """The answer to a deletion the holder confirmed by the e-mailed link: item by item, what went and what stays."""
+    order = _order(status=Order.Status.PAYMENT_EXPIRED)
+    privacy_request_open(order=order, kind="deletion", actor=CUSTOMER)
+    link = _link_in_outbox("privacy_confirmation")
+    answer: list[str] = []
+
+    def open_page(page):
+        if answer:  # the link works once: later visits go straight to the answer
+            page.goto(answer[0])
+            return
+        page.goto(link)
+        page.get_by_role("button", name="Confirmar").click()
+        page.wait_for_selector("h1:has-text('Eliminação')")
+        answer.append(page.url)
+
+    return Scene(open_page, "main a:has-text('aviso de privacidade')")
+
+
 def _partner_with_a_client() -> None:
     partner = PartnerFactory(name="Contabilidade Horizonte Ltda", user__username="paula@horizonte.com.br")
     link = LinkFactory(partner=partner, name="Clientes do escritório")
@@ -436,6 +469,9 @@ PAGES = [
     urgent_revocation,
     help_centre,
     help_article,
+    privacy_notice,
+    privacy_rights_with_errors,
+    privacy_deletion_answer,
     partner_login,
     partner_registration_with_errors,
     partner_dashboard,

@@ -278,6 +278,8 @@ TARGETS: dict[str, Target] = {
     # customers
     "home": Target(lambda s: "/", who="anyone", form=False),
     "healthz": Target(lambda s: "/healthz", who="anyone", form=False),
+    # Browsers' CSP violation reports: any JSON, or none, from anyone.
+    "csp-report": Target(lambda s: "/csp-report/", who="anyone", kind="json", fields={"csp-report": ""}),
     "orders:link": Target(lambda s: f"/l/{s.link_code}/", who="anyone", form=False),
     "orders:checkout": Target(
         lambda s: f"/l/{s.link_code}/{s.product_code}/",
@@ -430,6 +432,21 @@ TARGETS: dict[str, Target] = {
         lambda s: f"/pedido/{s.replacement}/reemissao/sem-acesso/",
         page=lambda s: f"/pedido/{s.replacement}/",
         accepts=True,
+    ),
+    # the holder's LGPD rights and the privacy notice
+    "privacy:notice": Target(lambda s: "/privacidade/", who="anyone", form=False),
+    "privacy:notice-version": Target(lambda s: "/privacidade/aviso/2026-07/", who="anyone", form=False),
+    "privacy:rights": Target(
+        lambda s: f"/pedido/{o('awaiting')(s)}/privacidade/",
+        fields={"correction-new_email": "nova@exemplo.com.br"},
+        accepts=True,
+    ),
+    "privacy:confirm": Target(lambda s: "/privacidade/confirmar/abc/", who="anyone", form=False),
+    "privacy:result": Target(
+        lambda s: "/privacidade/solicitacoes/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/", who="anyone", form=False
+    ),
+    "privacy:download": Target(
+        lambda s: "/privacidade/solicitacoes/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/dados.json", who="anyone", form=False
     ),
     # tokens and A3 (the pairing with the local agent happens in the browser: /token/ only serves the page)
     "tokens:help-index": Target(lambda s: "/ajuda/midias/", who="anyone", form=False),
@@ -785,6 +802,8 @@ def test_hostile_input_never_answers_5xx_nor_writes_half(name, scene):
             before = snapshot()
             with time_machine.travel(NOW, tick=False):
                 response = send(client, target, path, payload, files)
+                # Every answer of every URL, refusals and files included, carries a Content-Security-Policy.
+                assert response.has_header("Content-Security-Policy"), f"{name}: no CSP on {response.status_code}"
                 if response.streaming:  # a streamed body (a CSV) is made while it is read: read it here
                     response = HttpResponse(b"".join(response.streaming_content), status=response.status_code)
             assert response.status_code < 500, f"{name}: {response.status_code} for {payload!r:.300}"

@@ -62,6 +62,7 @@ def portal(private_postgres, tmp_path):
         "DEBUG": "0",
         "SECRET_KEY": "fault-test-only-" + "x" * 40,
         "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),  # required when DEBUG is off
+        "PRIVATE_STORAGE_MASTER_KEYS": base64.b64encode(os.urandom(32)).decode(),  # likewise
         "CA_KEY_PASSPHRASE": "fault-test-only-ca-passphrase-0123456789",
         # A staging deployment: the sandbox is the only gateway there is, and production refuses it.
         "PAYMENT_GATEWAY": "sandbox",
