@@ -21,6 +21,7 @@ from orders.tests.factories import CnpjProductFactory, OrderFactory, UserFactory
 from scheduling.roles import MANAGERS_GROUP, SUPPORT_GROUP, ensure_roles
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
+from tecnosign.tests.auth import staff_login
 
 from .fake_ac import FakeAc
 
@@ -166,7 +167,7 @@ def staff_of():
 def test_management_keeps_the_local_list_in_the_admin_audited(client, staff_of):
     # given a manager in the admin
     manager = staff_of(MANAGERS_GROUP)
-    client.force_login(manager)
+    staff_login(client, manager)
 
     # when they add a CPF (typed with punctuation), try it again, and take it off
     added = client.post(
@@ -189,7 +190,7 @@ def test_management_keeps_the_local_list_in_the_admin_audited(client, staff_of):
 
 
 def test_support_cannot_put_anyone_on_the_list(client, staff_of):
-    client.force_login(staff_of(SUPPORT_GROUP))
+    staff_login(client, staff_of(SUPPORT_GROUP))
 
     response = client.post("/admin/issuance/negativelistentry/add/", {"document": LISTED, "reason": "Suspeita"})
 

@@ -14,8 +14,7 @@ from django.db import models, transaction
 
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from tecnosign.filecrypto import DecryptionFailed
-
-from ..storage import EncryptedStorageMixin
+from tecnosign.storage import EncryptedStorageMixin
 
 
 @dataclass

@@ -31,6 +31,7 @@ from tecnosign.filecrypto import (
     master_key_id,
 )
 from tecnosign.storage import PrivateFileSystemStorage, PrivateS3Storage
+from tecnosign.tests.auth import staff_login
 
 from .factories import OrderFactory, UserFactory
 from .files import clean_pdf, png_bytes
@@ -63,7 +64,7 @@ def uploaded_document(customer, content: bytes, name: str = "rg.pdf", content_ty
 
 def staff_view(client, document) -> bytes:
     boss = UserFactory(username="chefe", is_staff=True, is_superuser=True)
-    client.force_login(boss)
+    staff_login(client, boss)
     response = client.get(f"/retaguarda/documentos/{document.public_id}/arquivo/")
     assert response.status_code == 200
     return b"".join(response.streaming_content)

@@ -5,6 +5,7 @@ import pytest
 
 from orders.models import HolderBiometrics
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 
 from .factories import UserFactory, valid_cpf
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def superuser_client(client):
-    client.force_login(UserFactory(username="chefe", is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(username="chefe", is_staff=True, is_superuser=True))
     return client
 
 

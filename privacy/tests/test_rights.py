@@ -24,6 +24,7 @@ from revocation.tests.helpers import issue_a1
 from tecnosign.audit.models import AuditEvent
 from tecnosign.notifications.models import OutboxMessage
 from tecnosign.notifications.services import notify
+from tecnosign.tests.auth import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -288,7 +289,7 @@ def test_staff_see_the_requests_and_their_deadlines(client, customer):
     PrivacyRequest.objects.filter(pk=late.pk).update(
         created_at=timezone.now() - timedelta(days=16), due_at=timezone.now() - timedelta(days=1)
     )
-    client.force_login(UserFactory(username="dpo@ts.test", is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(username="dpo@ts.test", is_staff=True, is_superuser=True))
 
     # When staff open the list
     listing = client.get("/admin/privacy/privacyrequest/")

@@ -95,6 +95,6 @@ def test_a_clean_pdf_letter_is_accepted_and_staff_get_it_inert(client, awaiting_
     assert sent.status_code == 302
     assert letter.status == RevocationRequest.Status.UNDER_REVIEW and letter.letter_content_type == "application/pdf"
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
-    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'; frame-ancestors 'none'"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"

@@ -23,6 +23,7 @@ from orders.models import Document, Order
 from orders.services.documents import current_documents
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor, SealedFilesReport, audit_record
+from tecnosign.filecrypto import DecryptionFailed
 
 from ..models import IMAGE_EXTENSIONS, Booking, SealedDossier, Validation, Verification
 
@@ -338,6 +339,9 @@ def dossier_problems(dossier: SealedDossier) -> Iterator[str]:
             archive = zipfile.ZipFile(io.BytesIO(stored.read()))
     except (FileNotFoundError, OSError, ValueError) as error:
         yield f"{where}: o arquivo não pôde ser lido ({error.__class__.__name__})"
+        return
+    except DecryptionFailed:
+        yield f"{where}: o arquivo cifrado foi alterado ou a chave que o cifrou não está configurada"
         return
     except zipfile.BadZipFile:
         yield f"{where}: o arquivo não é mais um zip íntegro"

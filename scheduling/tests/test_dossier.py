@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
 from orders.tests.factories import UserFactory
@@ -32,7 +33,7 @@ def approved(client, clock, on_commit, team, local_ca):
     """An order with its identity document, validated by Ana with the evidence and approved by Vera."""
     order, booking = booked_order(client, clock, on_commit, upload=True)
     clock(2026, 11, 23, 10, 2)
-    ana, vera = staff(team["ana"]), staff(team["vera"])
+    ana = staff(team["ana"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
     gather_evidence(ana, booking)
     clock(2026, 11, 23, 10, 20)
@@ -40,6 +41,7 @@ def approved(client, clock, on_commit, team, local_ca):
         assert ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST).status_code == 302
     validation = Validation.objects.get(order=order)
     clock(2026, 11, 23, 11, 5)
+    vera = staff(team["vera"])  # she signs in when she takes the queue (a staff session lapses after 30 idle minutes)
     with on_commit():
         assert vera.post(f"{QUEUE}{validation.pk}/revisar/", {"outcome": "verified"}).status_code == 302
     return order, SealedDossier.objects.get(order=order)
@@ -51,14 +53,23 @@ def _verify() -> str:
     return out.getvalue()
 
 
-def _rewrite(path: Path, change) -> None:
+def _archive(dossier) -> dict[str, bytes]:
+    """The files of the sealed archive, read through the private storage (it decrypts what is kept encrypted)."""
+    with dossier.file.open("rb") as stored, zipfile.ZipFile(io.BytesIO(stored.read())) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _rewrite(dossier, change) -> None:
     """Rewrite the archive in place with `change(files)` applied (as someone with the storage's keys would)."""
-    with zipfile.ZipFile(path) as archive:
-        files = {name: archive.read(name) for name in archive.namelist()}
+    files = _archive(dossier)
     change(files)
-    with zipfile.ZipFile(path, "w") as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name, content in files.items():
             archive.writestr(name, content)
+    storage, name = dossier.file.storage, dossier.file.name
+    storage.delete(name)
+    assert storage.save(name, ContentFile(buffer.getvalue())) == name
 
 
 def _problems() -> list[str]:
@@ -68,8 +79,9 @@ def _problems() -> list[str]:
 def test_the_approval_seals_one_archive_with_every_piece_and_its_digest_in_the_chain(approved, private_storage, team):
     order, dossier = approved
 
-    with zipfile.ZipFile(private_storage / dossier.file.name) as archive:
-        files = {name: archive.read(name) for name in archive.namelist()}
+    files = _archive(dossier)
+    # what lies on the disk is ciphertext (the private storage encrypts at rest)
+    assert not (private_storage / dossier.file.name).read_bytes().startswith(b"PK")
 
     # every piece of the dossier is there, and the manifest holds each one's SHA-256
     assert set(files) == {
@@ -118,8 +130,7 @@ def test_the_approval_seals_one_archive_with_every_piece_and_its_digest_in_the_c
 def test_altering_one_file_of_a_sealed_dossier_is_detected(approved, private_storage):
     # given a sealed dossier, and someone who swaps the face in the archive
     _order, dossier = approved
-    path = private_storage / dossier.file.name
-    _rewrite(path, lambda files: files.update({"biometria/face-capturada.jpg": face_jpeg((330, 240))}))
+    _rewrite(dossier, lambda files: files.update({"biometria/face-capturada.jpg": face_jpeg((330, 240))}))
 
     # when the audit log is verified, then it fails naming the file
     with pytest.raises(CommandError, match="sealed files are NOT intact"):
@@ -130,7 +141,6 @@ def test_altering_one_file_of_a_sealed_dossier_is_detected(approved, private_sto
 
 def test_a_manifest_rewritten_to_match_an_altered_file_is_detected(approved, private_storage):
     _order, dossier = approved
-    path = private_storage / dossier.file.name
 
     def forge(files):
         forged = face_jpeg((330, 240))
@@ -139,25 +149,29 @@ def test_a_manifest_rewritten_to_match_an_altered_file_is_detected(approved, pri
         manifest["files"]["biometria/face-capturada.jpg"]["sha256"] = hashlib.sha256(forged).hexdigest()
         files["manifest.json"] = json.dumps(manifest).encode()
 
-    _rewrite(path, forge)
+    _rewrite(dossier, forge)
 
     with pytest.raises(CommandError):
         _verify()
     assert "o manifest.json foi alterado" in _problems()[0]
 
 
-@pytest.mark.parametrize("damage", ["add", "remove", "delete_archive", "garble"])
+@pytest.mark.parametrize("damage", ["add", "remove", "delete_archive", "garble", "flip_ciphertext"])
 def test_files_added_removed_or_the_archive_lost_are_detected(approved, private_storage, damage):
     _order, dossier = approved
     path = private_storage / dossier.file.name
     if damage == "add":
-        _rewrite(path, lambda files: files.update({"biometria/outra-face.jpg": face_jpeg()}))
+        _rewrite(dossier, lambda files: files.update({"biometria/outra-face.jpg": face_jpeg()}))
     elif damage == "remove":
-        _rewrite(path, lambda files: files.pop("lista-negativa.json"))
+        _rewrite(dossier, lambda files: files.pop("lista-negativa.json"))
     elif damage == "delete_archive":
         path.unlink()
-    else:
+    elif damage == "garble":
         path.write_bytes(b"PK\x03\x04 not a zip any more")
+    else:  # one byte of the ciphertext on disk changed: the authenticated encryption refuses it
+        kept = bytearray(path.read_bytes())
+        kept[-20] ^= 0x01
+        path.write_bytes(bytes(kept))
 
     with pytest.raises(CommandError):
         _verify()
@@ -166,6 +180,7 @@ def test_files_added_removed_or_the_archive_lost_are_detected(approved, private_
         "remove": "falta o arquivo lista-negativa.json",
         "delete_archive": "o arquivo não pôde ser lido",
         "garble": "não é mais um zip íntegro",
+        "flip_ciphertext": "o arquivo cifrado foi alterado",
     }[damage]
     assert any(expected in problem for problem in _problems())
 
@@ -180,7 +195,8 @@ def test_a_verifier_downloads_the_dossier_and_the_download_is_audited(approved, 
     assert f"/admin/scheduling/sealeddossier/{dossier.pk}/baixar/" in listed.text
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     assert "attachment" in response["Content-Disposition"] and "no-store" in response["Cache-Control"]
-    assert b"".join(response.streaming_content) == (private_storage / dossier.file.name).read_bytes()
+    with dossier.file.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
     event = AuditEvent.objects.get(action="dossier.downloaded")
     assert event.actor == team["vera"] and event.after == {"dossier": dossier.pk, "archive_sha256": dossier.sha256}
 

@@ -86,7 +86,9 @@ def test_the_agent_confirms_a_still_of_the_face_kept_privately_with_its_hash_tim
     assert "Foto do rosto guardada (640×480" in response.text
     face = FaceCapture.objects.get()
     assert (face.booking, face.order, face.captured_by) == (booking, order, team["ana"])
-    assert (private_storage / face.file.name).read_bytes() == photo
+    assert (private_storage / face.file.name).read_bytes() != photo  # encrypted at rest
+    with face.file.open("rb") as kept:
+        assert kept.read() == photo
     assert face.file.name.startswith("faces/") and order.number not in face.file.name
     assert face.sha256 == hashlib.sha256(photo).hexdigest() and face.size == len(photo)
     event = AuditEvent.objects.get(action="face.captured")
@@ -97,7 +99,10 @@ def test_the_agent_confirms_a_still_of_the_face_kept_privately_with_its_hash_tim
     assert f"/evidencia/{face.public_id}/" in page and face.file.name not in page
     image = ana.get(url(booking, f"evidencia/{face.public_id}/"))
     assert image.status_code == 200 and b"".join(image.streaming_content) == photo
-    assert image["Content-Security-Policy"] == "sandbox; default-src 'none'" and "no-store" in image["Cache-Control"]
+    assert (
+        image["Content-Security-Policy"] == "sandbox; default-src 'none'; frame-ancestors 'none'"
+        and "no-store" in image["Cache-Control"]
+    )
     assert AuditEvent.objects.filter(action="evidence.viewed", after__what="face").count() == 1
 
 

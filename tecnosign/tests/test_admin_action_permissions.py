@@ -47,6 +47,7 @@ from orders.tests.factories import (
 )
 from partners.models import CommissionPayout, LinkLimits
 from partners.services.tokens import api_token_create
+from privacy.models import PrivacyRequest
 from revocation.models import PasswordThrottle, ReissueConfirmation, RevocationRequest
 from scheduling.models import (
     AGENTS_GROUP,
@@ -143,6 +144,7 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("revocation.revocationrequest", "delete_selected"): NOBODY,
     ("revocation.passwordthrottle", "delete_selected"): NOBODY,
     ("revocation.reissueconfirmation", "delete_selected"): NOBODY,
+    ("privacy.privacyrequest", "delete_selected"): NOBODY,
     # Sign-in locks: support and the management lift them (audited); factors are reset by a superuser (audited).
     ("accounts.loginthrottle", "unlock"): frozenset({SUPPORT_GROUP, MANAGERS_GROUP, SUPERUSER}),
     ("accounts.loginthrottle", "delete_selected"): NOBODY,
@@ -396,6 +398,9 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "scheduling.sealeddossier": lambda w, u: w.sealed_dossier(u),
     "revocation.revocationrequest": lambda w, u: w.revocation_request(),
     "revocation.reissueconfirmation": lambda w, u: w.reissue_confirmation(),
+    "privacy.privacyrequest": lambda w, u: PrivacyRequest.objects.create(
+        order=ready_order(), kind=PrivacyRequest.Kind.EXPORT
+    ),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
     "accounts.loginthrottle": lambda w, u: LoginThrottle.objects.create(
         scope="ip",

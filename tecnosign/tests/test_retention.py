@@ -19,6 +19,7 @@ from scheduling.models import BiometricMatch, Booking, FaceCapture, SealedDossie
 from scheduling.roles import MANAGERS_GROUP, SUPPORT_GROUP, ensure_roles
 from scheduling.tests.factories import make_agent, ready_order
 from tecnosign.audit.models import AuditEvent
+from tecnosign.tests.auth import staff_login
 
 pytestmark = pytest.mark.django_db
 DAY = timedelta(days=1)
@@ -236,8 +237,7 @@ def private_storage(settings) -> Path:
 def _staff(client, group: str):
     user = UserFactory(username=f"{group}-retencao", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
-    client.force_login(user)
-    return client
+    return staff_login(client, user)
 
 
 def test_the_report_lists_exactly_the_planted_files_due_and_nothing_else(scene, client):

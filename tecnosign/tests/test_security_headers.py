@@ -14,6 +14,7 @@ from orders.models import Order
 from orders.tests.factories import LinkFactory, OrderFactory, UserFactory
 from orders.tests.files import clean_pdf
 from tecnosign.security_headers import REPORTS_PER_IP
+from tecnosign.tests.auth import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_every_kind_of_page_has_a_strict_csp_and_the_powerful_features_off(pages
     staff = pages.pop("_staff")
     for name, (who, path) in pages.items():
         if who == "staff":
-            client.force_login(staff)
+            staff_login(client, staff)
             who = client
         response = who.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
@@ -114,7 +115,7 @@ def test_a_document_file_may_be_framed_by_the_portal_only_and_stays_sandboxed(cl
         {"kind": "identity", "identity_type": "rg", "files": SimpleUploadedFile("rg.pdf", clean_pdf())},
     )
     document = order.documents.get()
-    client.force_login(UserFactory(username="chefe@ts.test", is_staff=True, is_superuser=True))
+    staff_login(client, UserFactory(username="chefe@ts.test", is_staff=True, is_superuser=True))
 
     response = client.get(f"/retaguarda/documentos/{document.public_id}/arquivo/")
 
