@@ -5,7 +5,7 @@ it is kept:
 
 - An order in progress keeps everything while it lasts (the contract, art. 7, V): the holder cancels it first.
 - An order with a certificate keeps its dossier — identity documents, the videoconference and verification records,
-  and the holder's data and contact, which the certificate carries — for `DOSSIER_RETENTION_YEARS` after the
+  and the holder's data and contact, which the certificate carries — for `RETENTION_DOCUMENTS_YEARS` after the
   certificate's expiry or revocation (ICP-Brasil); its payment for `FISCAL_RECORDS_RETENTION_YEARS` (tax law).
 - An order that ended without a certificate but was paid keeps the name, the CPF/CNPJ and the payment for the tax
   records; its contact, birth date, PIS/CEI, documents and the content of the messages sent go now.
@@ -79,7 +79,7 @@ def order_plan(order: Order) -> OrderPlan:
     paid_at = _paid_at(order)
     if certificates:
         ended = max(certificate.revoked_at or certificate.not_after for certificate in certificates)
-        years = settings.DOSSIER_RETENTION_YEARS
+        years = settings.RETENTION_DOCUMENTS_YEARS
         until = _years_after(ended, years)
         basis = (
             f"Normas da ICP-Brasil: a autoridade de registro guarda o dossiê do titular por {years} anos após a "

@@ -52,7 +52,7 @@ def notice(request, version: str | None = None):
         "controller_cnpj": settings.ICP_AR_CNPJ,
         "dpo_name": settings.LGPD_DPO_NAME,
         "dpo_email": settings.LGPD_DPO_EMAIL,
-        "dossier_years": settings.DOSSIER_RETENTION_YEARS,
+        "dossier_years": settings.RETENTION_DOCUMENTS_YEARS,
         "fiscal_years": settings.FISCAL_RECORDS_RETENTION_YEARS,
         "document_purge_days": settings.DOCUMENT_PURGE_DAYS,
     }
