@@ -187,7 +187,7 @@ def test_the_agents_day_face_biometrics_term_dossier_negative_match_and_negative
     managing.wait_for_selector("text=foi adicionado com sucesso")
     mail.outbox.clear()
 
-    verifying.goto("/admin/")
+    admin_login(verifying, verifier.username)  # hours later: her session lapsed after 30 idle minutes
     verifying.get_by_role("link", name="Central de verificação").first.click()
     verifying.locator("#result_list tbody tr", has_text=lia.number).get_by_role("link", name="Revisar").click()
     verifying.check("input[name=outcome][value=verified]")

@@ -13,7 +13,7 @@ import pytest
 
 from orders.tests.factories import UserFactory
 
-from .steps import STAFF_PASSWORD
+from .steps import admin_login
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +24,7 @@ def test_the_back_office_and_the_api_docs_render_without_a_violation(open_browse
     page = open_browser()
 
     # When they sign in to the back office and open its pages, then the API's two documentation pages
-    page.goto("/admin/login/")
-    page.fill("#id_username", "chefe@ts.test")
-    page.fill("#id_password", STAFF_PASSWORD)
-    page.get_by_role("button", name="Acessar").click()
-    page.wait_for_selector("#content h1")
+    admin_login(page, "chefe@ts.test")  # the password, then setting up the second factor
     for path in ("/admin/orders/order/", "/admin/auth/user/add/", "/admin/helpcenter/article/add/"):
         page.goto(path)
         page.wait_for_selector("#content")
