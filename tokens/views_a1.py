@@ -16,9 +16,12 @@ from orders.decorators import customer_order_view
 from orders.models import Order
 from tecnosign.errors import DomainError
 
+from .views import local_agent_connections
+
 
 @never_cache
 @require_GET
+@local_agent_connections
 @customer_order_view
 def a1_agent(request, order: Order):
     context = {
