@@ -13,12 +13,15 @@ app.autodiscover_tasks()
 
 
 @signals.setup_logging.connect
-def use_the_portal_logging(**kwargs) -> None:
+def use_the_portal_logging(loglevel=None, **kwargs) -> None:
     """The worker and beat log through `settings.LOGGING` (CPF, CNPJ and e-mail masked), not Celery's own handlers:
-    connecting this signal stops Celery from replacing the root logger's handlers."""
+    connecting this signal stops Celery from replacing the root logger's handlers. Celery's own records (the
+    worker's "ready.", each task's outcome) keep the level the command line asked for (`-l INFO`)."""
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 @signals.worker_init.connect
