@@ -8,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 from tecnosign.filecrypto import parse_master_keys
 from tecnosign.startup import STARTUP
 
-from .payments.gateways import GATEWAYS
+from .payments.gateways import GATEWAYS, gateway_name_for
 from .payments.gateways.sandbox import SandboxGateway, sandbox_allowed
 
 
@@ -23,12 +23,27 @@ def payment_gateway_check(app_configs, **kwargs) -> list[Error]:
                 id="orders.E001",
             )
         ]
+    errors = []
+    for method in ("pix", "boleto", "card"):
+        errors += _method_gateway_errors(method, gateway_name_for(method))
+    return list({error.msg: error for error in errors}.values())  # one gateway behind several methods: said once
+
+
+def _method_gateway_errors(method: str, name: str) -> list[Error]:
+    setting = (
+        f"PAYMENT_GATEWAY_{method.upper()}"
+        if getattr(settings, f"PAYMENT_GATEWAY_{method.upper()}", "")
+        else ("PAYMENT_GATEWAY")
+    )
     if name not in GATEWAYS:
-        return [Error(f"PAYMENT_GATEWAY must be one of {', '.join(sorted(GATEWAYS))}, not {name!r}.", id="orders.E002")]
+        return [Error(f"{setting} must be one of {', '.join(sorted(GATEWAYS))}, not {name!r}.", id="orders.E002")]
+    gateway = GATEWAYS[name]
+    if method not in gateway.methods:
+        return [Error(f"{setting}={name} cannot charge {method}.", id="orders.E006")]
     if name == SandboxGateway.name and not sandbox_allowed():
         return [
             Error(
-                "PAYMENT_GATEWAY=sandbox with DEBUG off: its test cards and simulated payments would pay real orders.",
+                f"{setting}=sandbox with DEBUG off: its test cards and simulated payments would pay real orders.",
                 hint="Name the production gateway, or set SANDBOX_ALLOWED=1 on a staging deployment only.",
                 id="orders.E003",
             )
@@ -40,7 +55,7 @@ def payment_gateway_check(app_configs, **kwargs) -> list[Error]:
                 id="orders.E004",
             )
         ]
-    return []
+    return [Error(problem, id="orders.E007") for problem in gateway.configuration_problems()]
 
 
 @register(STARTUP)

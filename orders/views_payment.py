@@ -4,7 +4,6 @@ import base64
 import io
 
 import qrcode
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
@@ -17,14 +16,14 @@ from tecnosign.audit.services import Actor
 from .decorators import customer_order_view
 from .forms_payment import CardForm
 from .models import Order, Payment
-from .payments.gateways import GATEWAYS, WebhookRejected
+from .payments.gateways import GATEWAYS, GatewayUnavailable, WebhookRejected, configured_gateway_names
 from .payments.gateways.sandbox import SandboxGateway, sandbox_allowed, sandbox_schedule_webhook
 from .services.payments import PaymentNotAllowed, payment_start, webhook_receive
 
 
 def _sandbox_refused() -> bool:
     """The sandbox is the configured gateway where it is not allowed (production refuses to start so: defence)."""
-    return SandboxGateway.name == settings.PAYMENT_GATEWAY and not sandbox_allowed()
+    return SandboxGateway.name in configured_gateway_names() and not sandbox_allowed()
 
 
 def _back(order: Order, anchor: str = "pagamento"):
@@ -78,7 +77,7 @@ def payment_card(request, order: Order):
 
 
 def sandbox_simulation_enabled() -> bool:
-    return SandboxGateway.name == settings.PAYMENT_GATEWAY and sandbox_allowed()
+    return SandboxGateway.name in configured_gateway_names() and sandbox_allowed()
 
 
 @require_POST
@@ -113,4 +112,7 @@ def webhook(request, gateway: str):
         outcome = webhook_receive(gateway_name=gateway, body=request.body, headers=request.headers)
     except WebhookRejected as error:
         return JsonResponse({"error": error.code, "detail": error.message}, status=400)
+    except GatewayUnavailable:
+        # The charge could not be read back: nothing was stored, and the provider delivers the callback again.
+        return JsonResponse({"error": "gateway_unavailable", "detail": "try again later"}, status=503)
     return JsonResponse({"received": True, "outcome": outcome})

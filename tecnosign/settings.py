@@ -379,6 +379,11 @@ FISCAL_RECORDS_RETENTION_YEARS = env_int("FISCAL_RECORDS_RETENTION_YEARS", 5)
 # sandbox is refused at start-up (orders.checks) unless SANDBOX_ALLOWED=1 marks a staging deployment, where test
 # payments (and `load_demo`'s accounts) are wanted. Never set SANDBOX_ALLOWED where real customers pay.
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "sandbox" if DEBUG else "")
+# One gateway per method when they differ (Pix through the API Pix of a bank, boleto and card through a PSP); each
+# falls back to PAYMENT_GATEWAY. A payment is always read back, refunded and reconciled by the gateway that made it.
+PAYMENT_GATEWAY_PIX = env_str("PAYMENT_GATEWAY_PIX", "")
+PAYMENT_GATEWAY_BOLETO = env_str("PAYMENT_GATEWAY_BOLETO", "")
+PAYMENT_GATEWAY_CARD = env_str("PAYMENT_GATEWAY_CARD", "")
 SANDBOX_ALLOWED = env_bool("SANDBOX_ALLOWED", False)
 SANDBOX_WEBHOOK_SECRET = env_str("SANDBOX_WEBHOOK_SECRET", "dev-sandbox-webhook-secret" if DEBUG else "")
 WEBHOOK_TOLERANCE_SECONDS = env_int("WEBHOOK_TOLERANCE_SECONDS", 300)

@@ -72,6 +72,7 @@ class PaymentEvent(models.Model):
         UNKNOWN_CHARGE = "unknown_charge", "Cobrança desconhecida"
         LATE_AFTER_CANCEL = "late_after_cancel", "Pago após substituição (estornar)"
         SUPERSEDED = "superseded", "Superado (o gateway já informou o estorno)"
+        NOT_CONFIRMED = "not_confirmed", "Não confirmado pela consulta ao gateway"
 
     gateway = models.CharField(max_length=32)
     event_id = models.CharField("evento", max_length=128)
@@ -91,3 +92,48 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway}:{self.event_id}"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox gateway's "bank": what it says of each charge when the portal reads a charge back.
+
+    Written only by the sandbox gateway (orders.payments.gateways.sandbox) — as a provider's own ledger, never by
+    the portal's payment services: a webhook that does not agree with it changes nothing.
+    """
+
+    charge_id = models.CharField("cobrança", max_length=64, unique=True)
+    method = models.CharField("forma", max_length=8)
+    amount = models.DecimalField("valor cobrado", max_digits=10, decimal_places=2)
+    status = models.CharField("situação no banco", max_length=12, default="pending")
+    paid_amount = models.DecimalField("valor pago", max_digits=10, decimal_places=2, null=True, blank=True)
+    paid_at = models.DateTimeField("paga em", null=True, blank=True)
+    refunded_amount = models.DecimalField("valor devolvido", max_digits=10, decimal_places=2, default=0)
+    # A sandbox feature, as the declined test cards: the next N refunds asked of this charge fail (staging tests
+    # of the retry and of what staff are shown).
+    refuse_refunds = models.PositiveSmallIntegerField("devoluções a recusar", default=0)
+    created_at = models.DateTimeField("criada em", default=timezone.now)
+
+    class Meta:
+        verbose_name = "cobrança do banco de testes"
+        verbose_name_plural = "cobranças do banco de testes"
+
+    def __str__(self) -> str:
+        return self.charge_id
+
+
+class SandboxRefund(models.Model):
+    """A refund the sandbox "bank" made (or refused): `refund_id` is the portal's, so asking twice refunds once."""
+
+    charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField("devolução", max_length=64, unique=True)
+    amount = models.DecimalField("valor", max_digits=10, decimal_places=2)
+    status = models.CharField("situação", max_length=8)  # done, failed
+    failure_reason = models.CharField("motivo", max_length=255, blank=True)
+    created_at = models.DateTimeField("feita em", default=timezone.now)
+
+    class Meta:
+        verbose_name = "devolução do banco de testes"
+        verbose_name_plural = "devoluções do banco de testes"
+
+    def __str__(self) -> str:
+        return self.refund_id

@@ -14,8 +14,8 @@ from tecnosign.notifications.services import notify
 
 from ..business_days import add_business_days
 from ..models import Order, Payment, PaymentEvent
-from ..payments.gateways import get_gateway
-from ..payments.gateways.base import CardData, GatewayEvent
+from ..payments.gateways import gateway_for, get_gateway
+from ..payments.gateways.base import CardData, ChargeNotFound, ChargeState, GatewayEvent
 from .access import order_access_url
 from .commissions import commission_accrue, commission_reverse
 from .transitions import TRANSITIONS, order_transition
@@ -53,7 +53,7 @@ def _money(value: Decimal) -> str:
 def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | None = None) -> Payment:
     """Create (or reuse) the charge the customer chose. A new method replaces the live charge."""
     method = Payment.Method(method)
-    gateway = get_gateway()
+    gateway = gateway_for(method)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status not in Order.PAYABLE:
@@ -69,7 +69,7 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
         ):
             return current
         if current:
-            gateway.cancel_charge(charge_id=current.charge_id)
+            get_gateway(current.gateway).cancel_charge(charge_id=current.charge_id)
             Payment.objects.filter(pk=current.pk).update(status=P.CANCELLED)
         payment = Payment(order=order, method=method, gateway=gateway.name, amount=order.price)
         if method == Payment.Method.BOLETO:
@@ -114,14 +114,44 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
 
 
 def webhook_receive(*, gateway_name: str, body: bytes, headers) -> str:
-    """Authenticate, store and apply one webhook. Returns the outcome; raises WebhookRejected (→ 400).
+    """Authenticate, store and apply one webhook. Returns the outcome (of its last event, when it carries several);
+    raises WebhookRejected (→ 400), or GatewayUnavailable (→ 503: the provider calls again) when the charge cannot
+    be read back.
+
+    A callback is only a hint: each charge it names is read back from the provider's API (`fetch_charge`) and
+    nothing moves unless the provider's own answer agrees — a forged or altered callback that passed the signature
+    check still cannot pay an order, and the amount acted on is the one the provider states.
 
     Every authentic event is stored, in whatever order it arrives; a duplicate (same event id) is stored once and
     applied once. Gateways deliver out of order and retry for hours, so what an event does is judged against the
     provider's own time (`occurred_at`), not the arrival: see `_apply`.
     """
     gateway = get_gateway(gateway_name)
-    event = gateway.verify_webhook(body=body, headers=headers)
+    outcome = E.IGNORED
+    for event in gateway.webhook_events(body=body, headers=headers):
+        if PaymentEvent.objects.filter(gateway=gateway.name, event_id=event.event_id).exists():
+            outcome = "duplicate"
+            continue
+        outcome = _receive(gateway, event, body, _read_back(gateway, event))
+    return outcome
+
+
+def _read_back(gateway, event: GatewayEvent) -> ChargeState | None:
+    """The charge as the provider has it now; None when the provider does not know it."""
+    if event.status == "pending":
+        return None  # tells nothing: never acted on
+    try:
+        return gateway.fetch_charge(charge_id=event.charge_id)
+    except ChargeNotFound:
+        return None
+
+
+# What the provider's read-back must say for a callback's status to be acted on. A refund comes after the payment in
+# the provider's time, so a `paid` callback agrees with a charge refunded since (and `_apply` judges it stale).
+_AGREES = {"paid": {"paid", "refunded"}, "refunded": {"refunded"}, "failed": {"failed"}, "expired": {"expired"}}
+
+
+def _receive(gateway, event: GatewayEvent, body: bytes, state: ChargeState | None) -> str:
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -146,9 +176,35 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers) -> str:
             record.outcome = E.UNKNOWN_CHARGE
         else:
             record.payment = payment
-            record.outcome = _apply(payment, event)
+            record.outcome = _apply_confirmed(payment, event, state)
         record.save(update_fields=["payment", "outcome"])
     return record.outcome
+
+
+def _apply_confirmed(payment: Payment, event: GatewayEvent, state: ChargeState | None) -> str:
+    """Apply `event` only as far as the provider's read-back `state` confirms it, with the provider's amount."""
+    if event.status == "pending":
+        return E.IGNORED
+    if state is None or state.status not in _AGREES.get(event.status, ()):
+        logger.warning(
+            "webhook not confirmed by the provider: gateway=%s charge=%s said=%s provider=%s",
+            payment.gateway,
+            payment.charge_id,
+            event.status,
+            state.status if state else "unknown charge",
+        )
+        return E.NOT_CONFIRMED
+    if event.status == "paid" and state.currency != "BRL":
+        _flag(payment, f"Pagamento em moeda {state.currency[:3]}: a cobrança foi feita em reais (BRL).")
+        return E.AMOUNT_MISMATCH
+    confirmed = GatewayEvent(
+        event_id=event.event_id,
+        charge_id=event.charge_id,
+        status=event.status,
+        amount=state.amount if event.status == "paid" else event.amount,
+        occurred_at=event.occurred_at,
+    )
+    return _apply(payment, confirmed)
 
 
 def _apply(payment: Payment, event: GatewayEvent) -> str:

@@ -2,7 +2,17 @@
 
 from django.conf import settings
 
-from .base import ChargeResult, GatewayEvent, PaymentGateway, WebhookRejected
+from .base import (
+    ChargeNotFound,
+    ChargeResult,
+    ChargeState,
+    GatewayEvent,
+    GatewayUnavailable,
+    PaymentGateway,
+    RefundResult,
+    SettlementLine,
+    WebhookRejected,
+)
 from .sandbox import SandboxGateway
 
 GATEWAYS: dict[str, type[PaymentGateway]] = {SandboxGateway.name: SandboxGateway}
@@ -16,4 +26,35 @@ def get_gateway(name: str | None = None) -> PaymentGateway:
         raise LookupError(f"unknown payment gateway {name!r}") from None
 
 
-__all__ = ["GATEWAYS", "ChargeResult", "GatewayEvent", "PaymentGateway", "WebhookRejected", "get_gateway"]
+def gateway_name_for(method: str) -> str:
+    """The gateway configured for a payment method: PAYMENT_GATEWAY_PIX / _BOLETO / _CARD, else PAYMENT_GATEWAY."""
+    return getattr(settings, f"PAYMENT_GATEWAY_{method.upper()}", "") or settings.PAYMENT_GATEWAY
+
+
+def gateway_for(method: str) -> PaymentGateway:
+    """The gateway that charges `method` (a Payment.Method value). A payment already made is always handled by
+    the gateway named on its row (`get_gateway(payment.gateway)`), whatever the settings say now."""
+    return get_gateway(gateway_name_for(method))
+
+
+def configured_gateway_names() -> set[str]:
+    """Every gateway some payment method is configured to use."""
+    return {gateway_name_for(method) for method in ("pix", "boleto", "card")}
+
+
+__all__ = [
+    "GATEWAYS",
+    "ChargeNotFound",
+    "ChargeResult",
+    "ChargeState",
+    "GatewayEvent",
+    "GatewayUnavailable",
+    "PaymentGateway",
+    "RefundResult",
+    "SettlementLine",
+    "WebhookRejected",
+    "configured_gateway_names",
+    "gateway_for",
+    "gateway_name_for",
+    "get_gateway",
+]

@@ -19,15 +19,26 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 from stdnum import luhn
 
-from orders.models import Payment
+from orders.models import SandboxCharge, SandboxRefund
 from tecnosign.queue import enqueue_task_on_commit
 
 from ..boleto import boleto_build
 from ..pix import brcode
-from .base import CardData, ChargeResult, GatewayEvent, PaymentGateway, WebhookRejected
+from .base import (
+    CardData,
+    ChargeNotFound,
+    ChargeResult,
+    ChargeState,
+    GatewayEvent,
+    PaymentGateway,
+    RefundResult,
+    SettlementLine,
+    WebhookRejected,
+)
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 STATUSES = {"pending", "paid", "failed", "expired", "refunded"}
@@ -75,6 +86,9 @@ class SandboxGateway(PaymentGateway):
         if not sandbox_allowed():
             raise SandboxNotAllowed("The sandbox gateway is not allowed here (DEBUG off, SANDBOX_ALLOWED unset).")
         charge_id = f"sbx_{payment.reference.hex}"
+        SandboxCharge.objects.get_or_create(
+            charge_id=charge_id, defaults={"method": payment.method, "amount": payment.amount}
+        )
         if payment.method == "card":
             result = self._card(charge_id, card)
             if result.status == "authorized":
@@ -138,15 +152,104 @@ class SandboxGateway(PaymentGateway):
             raise WebhookRejected("signature timestamp outside the tolerance window")
         return _parse(body)
 
-    def query_charge(self, *, charge_id: str) -> str:
-        return Payment.objects.filter(gateway=self.name, charge_id=charge_id).values_list("status", flat=True).first()
+    def fetch_charge(self, *, charge_id: str) -> ChargeState:
+        charge = SandboxCharge.objects.filter(charge_id=charge_id).first()
+        if charge is None:
+            raise ChargeNotFound(charge_id)
+        paid = charge.status in ("paid", "refunded")
+        return ChargeState(
+            charge_id=charge.charge_id,
+            status=charge.status,
+            amount=charge.paid_amount if paid else charge.amount,
+            paid_at=charge.paid_at,
+            refunded_amount=charge.refunded_amount,
+        )
 
     def cancel_charge(self, *, charge_id: str) -> None:
-        """Nothing to tell: the sandbox's bank is the portal's own Payment table."""
+        SandboxCharge.objects.filter(charge_id=charge_id, status="pending").update(status="cancelled")
+
+    def refund(self, *, payment, amount: Decimal, refund_id: str) -> RefundResult:
+        if not sandbox_allowed():
+            raise SandboxNotAllowed("The sandbox gateway is not allowed here (DEBUG off, SANDBOX_ALLOWED unset).")
+        with transaction.atomic():
+            charge = SandboxCharge.objects.select_for_update().filter(charge_id=payment.charge_id).first()
+            if charge is None:
+                raise ChargeNotFound(payment.charge_id)
+            done = SandboxRefund.objects.filter(refund_id=refund_id).first()
+            if done is None:
+                done = self._refund(charge, amount, refund_id)
+        return RefundResult(
+            refund_id=done.refund_id,
+            status=done.status,
+            provider_refund_id=f"sbxr_{done.pk}",
+            failure_reason=done.failure_reason,
+        )
+
+    def _refund(self, charge: SandboxCharge, amount: Decimal, refund_id: str) -> SandboxRefund:
+        refundable = (charge.paid_amount or Decimal("0")) - charge.refunded_amount
+        reason = ""
+        if charge.status not in ("paid", "refunded"):
+            reason = "Cobrança não paga: nada a devolver."
+        elif amount <= 0 or amount > refundable:
+            reason = "Valor acima do que resta a devolver."
+        elif charge.refuse_refunds:
+            charge.refuse_refunds -= 1
+            reason = "Devolução recusada pelo banco de testes."
+        if reason:
+            charge.save(update_fields=["refuse_refunds"])
+            return SandboxRefund.objects.create(
+                charge=charge, refund_id=refund_id, amount=amount, status="failed", failure_reason=reason
+            )
+        charge.refunded_amount += amount
+        if charge.refunded_amount >= charge.paid_amount:
+            charge.status = "refunded"
+        charge.save(update_fields=["refunded_amount", "status"])
+        return SandboxRefund.objects.create(charge=charge, refund_id=refund_id, amount=amount, status="done")
+
+    def fetch_refund(self, *, payment, refund_id: str) -> RefundResult:
+        done = SandboxRefund.objects.filter(refund_id=refund_id, charge__charge_id=payment.charge_id).first()
+        if done is None:
+            raise ChargeNotFound(refund_id)
+        return RefundResult(
+            refund_id=done.refund_id,
+            status=done.status,
+            provider_refund_id=f"sbxr_{done.pk}",
+            failure_reason=done.failure_reason,
+        )
+
+    def settlements(self, *, start: datetime, end: datetime) -> list[SettlementLine]:
+        paid = SandboxCharge.objects.filter(paid_at__gte=start, paid_at__lt=end, paid_amount__isnull=False)
+        refunds = SandboxRefund.objects.filter(status="done", created_at__gte=start, created_at__lt=end)
+        return [
+            *(
+                SettlementLine(charge.charge_id, "payment", charge.paid_amount, charge.paid_at, charge.charge_id)
+                for charge in paid.order_by("paid_at")
+            ),
+            *(
+                SettlementLine(refund.charge.charge_id, "refund", refund.amount, refund.created_at, refund.refund_id)
+                for refund in refunds.select_related("charge").order_by("created_at")
+            ),
+        ]
+
+
+def sandbox_bank_record(*, charge_id: str, status: str, amount: Decimal | None) -> None:
+    """What the sandbox "bank" now says of a charge — as a real provider's ledger changes before it calls back."""
+    charge = SandboxCharge.objects.filter(charge_id=charge_id).first()
+    if charge is None:
+        return  # a charge the bank never made: its callback will not be confirmed
+    if status == "paid" and charge.status in ("pending", "paid"):
+        charge.status, charge.paid_amount, charge.paid_at = "paid", amount, charge.paid_at or timezone.now()
+    elif status == "refunded" and charge.status in ("paid", "refunded"):
+        charge.status, charge.refunded_amount = "refunded", charge.paid_amount or Decimal("0")
+    elif status in ("failed", "expired") and charge.status == "pending":
+        charge.status = status
+    charge.save(update_fields=["status", "paid_amount", "paid_at", "refunded_amount"])
 
 
 def sandbox_schedule_webhook(*, charge_id: str, status: str, amount: Decimal | None) -> None:
-    """Have the sandbox "call" the portal's webhook after commit (signed at delivery, through a task)."""
+    """The sandbox "bank" settles the charge and "calls" the portal's webhook after commit (signed at delivery,
+    through a task); the portal reads the charge back from the bank before it acts."""
+    sandbox_bank_record(charge_id=charge_id, status=status, amount=amount)
     enqueue_task_on_commit(
         "orders.sandbox_deliver_webhook", event_body(charge_id=charge_id, status=status, amount=amount).decode()
     )
