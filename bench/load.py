@@ -95,7 +95,7 @@ def seed(*, bookable: int, pending: int, agents: int) -> dict:
 
     from orders.catalog import catalog_load
     from orders.models import Product
-    from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
+    from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sandbox_bank_record, sign
     from orders.services.checkout import HolderData, order_create
     from orders.services.documents import document_attach
     from orders.services.partners import partner_register, partner_set_status
@@ -159,6 +159,7 @@ def seed(*, bookable: int, pending: int, agents: int) -> dict:
         for i in range(bookable):
             made = order(i)
             payment = payment_start(order=made, method="pix", actor=actor)
+            sandbox_bank_record(charge_id=payment.charge_id, status="paid", amount=payment.amount)
             body = event_body(charge_id=payment.charge_id, status="paid", amount=payment.amount)
             headers = {SIGNATURE_HEADER: sign(body, secret=settings.SANDBOX_WEBHOOK_SECRET)}
             webhook_receive(gateway_name="sandbox", body=body, headers=headers)
@@ -167,6 +168,8 @@ def seed(*, bookable: int, pending: int, agents: int) -> dict:
             ready.append({"number": made.number, "document": made.holder_document})
         for i in range(bookable, bookable + pending):
             payment = payment_start(order=order(i), method="pix", actor=actor)
+            # the bank has received it; its callback arrives during the load run
+            sandbox_bank_record(charge_id=payment.charge_id, status="paid", amount=payment.amount)
             charges.append({"charge_id": payment.charge_id, "amount": f"{payment.amount:.2f}"})
     return {
         "link": link.code,

@@ -39,7 +39,7 @@ def _method_gateway_errors(method: str, name: str) -> list[Error]:
         return [Error(f"{setting} must be one of {', '.join(sorted(GATEWAYS))}, not {name!r}.", id="orders.E002")]
     gateway = GATEWAYS[name]
     if method not in gateway.methods:
-        return [Error(f"{setting}={name} cannot charge {method}.", id="orders.E006")]
+        return [Error(f"{setting}={name} cannot charge {method}.", id="orders.E010")]
     if name == SandboxGateway.name and not sandbox_allowed():
         return [
             Error(
@@ -55,7 +55,7 @@ def _method_gateway_errors(method: str, name: str) -> list[Error]:
                 id="orders.E004",
             )
         ]
-    return [Error(problem, id="orders.E007") for problem in gateway.configuration_problems()]
+    return [Error(problem, id="orders.E011") for problem in gateway.configuration_problems()]
 
 
 @register(STARTUP)

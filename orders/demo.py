@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from tecnosign.audit.services import Actor
 
 from .models import Order, ReferralLink
-from .payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
+from .payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sandbox_bank_record, sign
 from .services.checkout import HolderData, order_create
 from .services.documents import document_attach
 from .services.payments import payment_start, webhook_receive
@@ -40,6 +40,7 @@ def _identity_image() -> SimpleUploadedFile:
 
 def _pay(order: Order) -> None:
     payment = payment_start(order=order, method="pix", actor=DEMO_ACTOR)
+    sandbox_bank_record(charge_id=payment.charge_id, status="paid", amount=payment.amount)  # the bank received it
     body = event_body(charge_id=payment.charge_id, status="paid", amount=payment.amount)
     webhook_receive(
         gateway_name="sandbox",

@@ -12,8 +12,8 @@ from django.core import mail
 from django.utils import timezone
 
 from conftest import wait_for
-from orders.models import CommissionEntry, Order, Payment, PaymentEvent
-from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
+from orders.models import CommissionEntry, Order, Payment, PaymentEvent, SandboxCharge
+from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sandbox_bank_record, sign
 from orders.payments.pix import parse_tlv
 from orders.services.payments import payments_expire
 from orders.services.transitions import order_transition
@@ -34,7 +34,15 @@ def post_webhook(client, body: bytes, *, secret: str = SECRET, timestamp: int | 
     )
 
 
-def paid_body(payment: Payment, *, amount=None, status="paid", event_id=None, occurred_at=None) -> bytes:
+def paid_body(
+    payment: Payment, *, amount=None, status="paid", event_id=None, occurred_at=None, bank: bool = True
+) -> bytes:
+    """The sandbox's callback for `payment`. With `bank`, the sandbox "bank" first settles the charge so (as a real
+    provider does before it calls back): the portal reads the charge back from it before acting."""
+    if bank:
+        sandbox_bank_record(
+            charge_id=payment.charge_id, status=status, amount=payment.amount if amount is None else amount
+        )
     body = json.loads(
         event_body(
             charge_id=payment.charge_id,
@@ -198,6 +206,57 @@ def test_wrong_amount_is_recorded_and_flagged_never_paid(client, customer, on_co
     assert PaymentEvent.objects.get().body.startswith("{")
 
 
+def test_a_forged_callback_the_bank_never_saw_pays_nothing(client, customer, on_commit):
+    # Given a Pix charge, and a correctly signed "paid" callback for it that the bank never settled (a leaked
+    # webhook secret, a replay against another environment)
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    payment = Payment.objects.get()
+    before = payment_state(order)
+
+    with on_commit():
+        response = post_webhook(client, paid_body(payment, bank=False))
+
+    # Then the read-back says the charge is still pending: the event is kept, and nothing else moves
+    assert response.status_code == 200 and response.json()["outcome"] == "not_confirmed"
+    assert PaymentEvent.objects.get().outcome == "not_confirmed"
+    after = payment_state(order)
+    assert {key: value for key, value in after.items() if key != "events"} == {
+        key: value for key, value in before.items() if key != "events"
+    }
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT and not CommissionEntry.objects.exists()
+
+
+def test_the_amount_acted_on_is_the_banks_not_the_callbacks(client, customer, on_commit):
+    # Given a boleto the bank received in full, and a callback that (wrongly) says R$ 1,00
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "boleto"})
+    payment = Payment.objects.get()
+    sandbox_bank_record(charge_id=payment.charge_id, status="paid", amount=payment.amount)
+
+    with on_commit():
+        response = post_webhook(client, paid_body(payment, amount=Decimal("1.00"), bank=False))
+
+    # Then the order is paid with the amount the bank states
+    assert response.json()["outcome"] == "applied"
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PAID and payment.paid_amount == payment.amount == Decimal("159.90")
+
+
+def test_a_callback_for_a_charge_the_bank_does_not_know_changes_nothing(client, customer):
+    order = OrderFactory()
+    customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
+    payment = Payment.objects.get()
+    SandboxCharge.objects.filter(charge_id=payment.charge_id).delete()  # the bank has no such charge
+    before = payment_state(order)
+
+    response = post_webhook(client, paid_body(payment, bank=False))
+
+    assert response.json()["outcome"] == "not_confirmed"
+    assert payment_state(order)["payments"] == before["payments"] and not CommissionEntry.objects.exists()
+
+
 def test_late_pending_or_failed_never_undoes_paid(client, customer):
     order = OrderFactory()
     customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
@@ -207,7 +266,8 @@ def test_late_pending_or_failed_never_undoes_paid(client, customer):
     late_pending = post_webhook(client, paid_body(payment, status="pending"))
     late_failed = post_webhook(client, paid_body(payment, status="failed"))
 
-    assert late_pending.json()["outcome"] == late_failed.json()["outcome"] == "ignored"
+    # the bank says paid: a late "failed" is not confirmed by the read-back, a "pending" tells nothing
+    assert (late_pending.json()["outcome"], late_failed.json()["outcome"]) == ("ignored", "not_confirmed")
     payment.refresh_from_db()
     order.refresh_from_db()
     assert payment.status == Payment.Status.PAID and order.status == Order.Status.PAID
@@ -254,8 +314,9 @@ def test_a_refund_that_arrives_before_its_payment_is_kept_and_the_order_is_not_p
     customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
     payment = Payment.objects.get()
     paid_at = timezone.now() - timedelta(minutes=3)
-    refunded = paid_body(payment, status="refunded", occurred_at=paid_at + timedelta(minutes=2))
+    # at the bank the charge was paid, then refunded; its callbacks arrive in the other order
     paid = paid_body(payment, occurred_at=paid_at)
+    refunded = paid_body(payment, status="refunded", occurred_at=paid_at + timedelta(minutes=2))
 
     with on_commit():
         first = post_webhook(client, refunded)  # the gateway's retries delivered the refund first
@@ -327,10 +388,12 @@ def test_a_payment_the_gateway_dates_after_the_refund_changes_nothing_and_is_fla
     customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"})
     payment = Payment.objects.get()
     refunded_at = timezone.now() - timedelta(minutes=3)
+    paid_after = paid_body(payment, occurred_at=refunded_at + timedelta(minutes=1))
+    refunded = paid_body(payment, status="refunded", occurred_at=refunded_at)
 
     with on_commit():
-        post_webhook(client, paid_body(payment, status="refunded", occurred_at=refunded_at))
-        late = post_webhook(client, paid_body(payment, occurred_at=refunded_at + timedelta(minutes=1)))
+        post_webhook(client, refunded)
+        late = post_webhook(client, paid_after)
 
     assert late.json()["outcome"] == "superseded"
     order.refresh_from_db()

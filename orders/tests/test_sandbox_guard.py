@@ -121,3 +121,13 @@ def test_the_start_up_check_names_the_gateway_problem(settings, gateway, allowed
     found = [message.id for message in run_checks(tags=[STARTUP]) if message.id.startswith("orders.")]
 
     assert found == expected
+
+
+def test_each_payment_methods_gateway_is_checked_and_named(settings):
+    settings.DEBUG, settings.SANDBOX_ALLOWED, settings.SANDBOX_WEBHOOK_SECRET = False, False, SECRET
+    settings.PAYMENT_GATEWAY, settings.PAYMENT_GATEWAY_CARD = "sandbox", "paypal"
+
+    found = {(m.id, m.msg.split(" ")[0]) for m in run_checks(tags=[STARTUP]) if m.id.startswith("orders.E00")}
+
+    # the card's own gateway is unknown; pix and boleto fall back to the sandbox, refused in production (said once)
+    assert found == {("orders.E002", "PAYMENT_GATEWAY_CARD"), ("orders.E003", "PAYMENT_GATEWAY=sandbox")}

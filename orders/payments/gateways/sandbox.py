@@ -237,7 +237,8 @@ def sandbox_bank_record(*, charge_id: str, status: str, amount: Decimal | None) 
     charge = SandboxCharge.objects.filter(charge_id=charge_id).first()
     if charge is None:
         return  # a charge the bank never made: its callback will not be confirmed
-    if status == "paid" and charge.status in ("pending", "paid"):
+    # A payment may race the charge's replacement (an old boleto paid as the customer switched to Pix).
+    if status == "paid" and charge.status in ("pending", "paid", "cancelled"):
         charge.status, charge.paid_amount, charge.paid_at = "paid", amount, charge.paid_at or timezone.now()
     elif status == "refunded" and charge.status in ("paid", "refunded"):
         charge.status, charge.refunded_amount = "refunded", charge.paid_amount or Decimal("0")

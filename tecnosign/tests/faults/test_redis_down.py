@@ -16,7 +16,7 @@ from django.core import mail
 from django.test import Client
 
 from orders.models import Order, Payment
-from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
+from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sandbox_bank_record, sign
 from orders.tests.factories import OrderFactory, valid_cpf
 from scheduling.models import Booking, BookingTimer
 from scheduling.tasks import timers_due
@@ -36,6 +36,7 @@ SECRET = "dev-sandbox-webhook-secret"
 
 
 def _webhook(client, payment: Payment):
+    sandbox_bank_record(charge_id=payment.charge_id, status="paid", amount=payment.amount)  # the bank received it
     body = event_body(charge_id=payment.charge_id, status="paid", amount=payment.amount)
     return client.post(
         "/payments/webhooks/sandbox/",
