@@ -1,5 +1,6 @@
 """Charging an order and applying what the gateway reports about it."""
 
+import json
 import logging
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -14,7 +15,8 @@ from tecnosign.notifications.services import notify
 
 from ..business_days import add_business_days
 from ..models import Order, Payment, PaymentEvent
-from ..payments.gateways import gateway_for, get_gateway
+from ..payments.gateways import configured_gateway_names, gateway_for, get_gateway
+from ..payments.gateways.api_pix import ApiPixGateway
 from ..payments.gateways.base import CardData, ChargeNotFound, ChargeState, GatewayEvent
 from .access import order_access_url
 from .commissions import commission_accrue, commission_reverse
@@ -335,6 +337,56 @@ def _apply_refund_unpaid(payment: Payment) -> str:
         "no gateway.",
     )
     return E.APPLIED
+
+
+def payments_reconcile(*, gateway_name: str, start: datetime, end: datetime) -> dict[str, int]:
+    """Pay what a lost callback missed: every Pix the provider received between `start` and `end` for a charge of
+    ours still pending here goes through the same read-back a callback does (`_read_back`, `_receive`), under the
+    Pix's own id (its endToEndId) — so a callback that arrives later is a duplicate, and nothing moves unless the
+    charge, read back, agrees."""
+    gateway = get_gateway(gateway_name)
+    counts = {"received": 0, "applied": 0}
+    for pix in gateway.received_pix(start=start, end=end):
+        txid, e2eid = pix.get("txid"), pix.get("endToEndId")
+        if not txid or not e2eid:
+            continue
+        counts["received"] += 1
+        pending = Payment.objects.filter(gateway=gateway.name, charge_id=txid, status=P.PENDING).exists()
+        if not pending or PaymentEvent.objects.filter(gateway=gateway.name, event_id=e2eid).exists():
+            continue
+        try:
+            amount = Decimal(str(pix["valor"]))
+            occurred_at = datetime.fromisoformat(str(pix["horario"]).replace("Z", "+00:00"))
+        except (KeyError, ValueError, ArithmeticError):
+            logger.warning("reconciliation: unreadable Pix %s from %s", e2eid, gateway.name)
+            continue
+        event = GatewayEvent(event_id=e2eid, charge_id=txid, status="paid", amount=amount, occurred_at=occurred_at)
+        body = json.dumps({"reconciliation": pix}, default=str).encode()
+        if _receive(gateway, event, body, _read_back(gateway, event)) == E.APPLIED:
+            counts["applied"] += 1
+    return counts
+
+
+def payments_reconcile_recent(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """The periodic reconciliation: every configured gateway that offers a statement of received Pix, over the last
+    PIX_RECONCILE_HOURS."""
+    now = now or timezone.now()
+    start = now - timedelta(hours=settings.PIX_RECONCILE_HOURS)
+    results = {}
+    for name in sorted(configured_gateway_names()):
+        if name == ApiPixGateway.name:
+            results[name] = payments_reconcile(gateway_name=name, start=start, end=now)
+    return results
+
+
+def pix_webhook_register(*, url: str | None = None) -> str:
+    """Register the portal's callback URL at the PSP (`PUT /webhook/{chave}`); returns the URL registered."""
+    url = url or settings.PIX_WEBHOOK_URL
+    if not url:
+        raise PaymentNotAllowed("PIX_WEBHOOK_URL is not set.")
+    ApiPixGateway().register_webhook(url=url)
+    logger.info("API Pix webhook registered for key %s: %s", settings.PIX_KEY, url)
+    return url
 
 
 def payments_expire(*, now: datetime | None = None) -> dict[str, int]:
