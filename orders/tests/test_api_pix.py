@@ -3,6 +3,7 @@ request against the Banco Central's official specification (vendored in orders/t
 request it does not allow: charge, callback, read back, paid; forged, replayed and wrong-amount callbacks change
 nothing; refunds and the reconciliation of a lost callback; the API over mTLS for real."""
 
+import io
 import json
 import os
 import secrets
@@ -57,7 +58,7 @@ class Prism:
         # the answers that trip the specification's own errata — `location` without a scheme, as the BR Code
         # manual wants it and every PSP sends it, against `format: uri`; PixConsultados requiring a `cobs` list.)
         command = [str(PRISM), "proxy", str(SPEC), upstream, "-p", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT)  # noqa: S603 (our own command line)
         deadline = time.monotonic() + 60
         while "Prism is listening" not in log.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -120,7 +121,9 @@ def api_pix(psp, settings, client):
 
     fake.deliver = deliver
     mark = prism.mark()
-    call_command("pix_webhook_register", stdout=open(os.devnull, "w"))
+    output = io.StringIO()
+    call_command("pix_webhook_register", stdout=output)
+    assert f"Webhook registered: {WEBHOOK_URL}" in output.getvalue()
     yield fake, prism, deliveries
     fake.deliver = None
     assert prism.violations(mark) == [], "a request or answer the API Pix specification does not allow"

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import quote
@@ -80,7 +80,8 @@ def _time(text) -> datetime:
 
 
 def _rfc3339(value: datetime) -> str:
-    return value.isoformat(timespec="seconds")
+    """In UTC with a Z (a "+" in a query string is too easily read as a space), to the millisecond."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _read_secret(value: str, path: str) -> str:
@@ -131,11 +132,14 @@ class ApiPixGateway(PaymentGateway):
         return problems
 
     def _session(self) -> requests.Session:
-        session = requests.Session()
-        if settings.PIX_API_CERT_FILE:
-            session.cert = (settings.PIX_API_CERT_FILE, settings.PIX_API_KEY_FILE or None)
-        session.verify = settings.PIX_API_CA_FILE or True
-        return session
+        return requests.Session()
+
+    @staticmethod
+    def _tls() -> dict:
+        """The client certificate and the CA, given on each request: a Session's own `verify` loses to
+        REQUESTS_CA_BUNDLE in the environment (requests' merge of environment settings)."""
+        cert = (settings.PIX_API_CERT_FILE, settings.PIX_API_KEY_FILE or None) if settings.PIX_API_CERT_FILE else None
+        return {"cert": cert, "verify": settings.PIX_API_CA_FILE or True}
 
     def _token(self, session: requests.Session, *, renew: bool = False) -> str:
         key = (
@@ -151,6 +155,7 @@ class ApiPixGateway(PaymentGateway):
                 data={"grant_type": "client_credentials"},
                 auth=(settings.PIX_API_CLIENT_ID, client_secret()),
                 timeout=TIMEOUT,
+                **self._tls(),
             )
         except requests.RequestException as error:
             raise GatewayUnavailable(f"API Pix token endpoint unreachable: {type(error).__name__}") from None
@@ -182,6 +187,7 @@ class ApiPixGateway(PaymentGateway):
                         data=None if body is None else json.dumps(body),
                         headers=headers,
                         timeout=TIMEOUT,
+                        **self._tls(),
                     )
                 except requests.RequestException as error:
                     raise GatewayUnavailable(f"API Pix unreachable: {type(error).__name__}") from None
