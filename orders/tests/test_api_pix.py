@@ -22,11 +22,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from orders.models import Order, Payment, PaymentEvent
-from orders.payments.gateways import ChargeNotFound, GatewayUnavailable, get_gateway
-from orders.payments.gateways.api_pix import ApiPixGateway, txid_for
+from orders.payments.gateways import ChargeNotFound, get_gateway
+from orders.payments.gateways.api_pix import txid_for
 from orders.payments.pix import parse_tlv
 from orders.tasks import reconcile_payments
-from scheduling.tests.fake_psbio import make_pki
 
 from .factories import OrderFactory
 from .fake_api_pix import CLIENT_ID, CLIENT_SECRET, FakeApiPix
@@ -323,33 +322,3 @@ def test_prism_refuses_a_request_the_specification_does_not_allow(psp):
     reported = prism.violations(mark)
     assert any("Violation: request.body.valor.original" in line for line in reported), reported
     assert response.status_code in (201, 400, 422)  # forwarded or refused: what counts is the report
-
-
-def test_the_api_is_reached_over_mtls_with_the_client_certificate(settings, tmp_path):
-    pki = make_pki(tmp_path)
-    fake = FakeApiPix(tls=pki)
-    fake.start()
-    try:
-        settings.PIX_API_BASE_URL = fake.url
-        settings.PIX_API_TOKEN_URL = fake.url + "/oauth/token"
-        settings.PIX_API_CLIENT_ID = CLIENT_ID
-        settings.PIX_API_CLIENT_SECRET = ""
-        secret_file = tmp_path / "client-secret"
-        secret_file.write_text(CLIENT_SECRET + "\n")
-        settings.PIX_API_CLIENT_SECRET_FILE = str(secret_file)
-        settings.PIX_API_CA_FILE = str(pki.ca)
-        settings.PIX_API_CERT_FILE = str(pki.client_cert)
-        settings.PIX_API_KEY_FILE = str(pki.client_key)
-        assert ApiPixGateway.configuration_problems() == []
-        payment = Payment(order=OrderFactory(), method="pix", gateway="api_pix", amount=Decimal("159.90"))
-
-        result = ApiPixGateway().create_charge(payment=payment)
-        assert result.charge_id in fake.cobs and result.details["payload"].startswith("000201")
-
-        settings.PIX_API_CERT_FILE = settings.PIX_API_KEY_FILE = ""  # without the client certificate: no API
-        with pytest.raises(GatewayUnavailable):
-            ApiPixGateway().fetch_charge(charge_id=result.charge_id)
-        problems = ApiPixGateway.configuration_problems()
-        assert any("PIX_API_CERT_FILE" in problem for problem in problems)
-    finally:
-        fake.stop()
