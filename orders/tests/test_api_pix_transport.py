@@ -96,3 +96,42 @@ def test_a_callback_the_psp_cannot_confirm_now_is_answered_503_and_stores_nothin
     assert response.status_code == 503
     assert not PaymentEvent.objects.exists()
     assert Payment.objects.get(pk=payment.pk).status == "pending"
+
+
+def test_a_psp_down_at_checkout_shows_a_message_and_stores_no_charge(settings, customer):
+    settings.PAYMENT_GATEWAY_PIX = "api_pix"
+    settings.PIX_API_BASE_URL = settings.PIX_API_TOKEN_URL = "http://127.0.0.1:9/oauth/token"  # nothing listens
+    settings.PIX_API_CLIENT_ID, settings.PIX_API_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
+    order = OrderFactory()
+
+    response = customer(order).post(f"/pedido/{order.number}/pagamento/", {"method": "pix"}, follow=True)
+
+    assert "Não foi possível gerar a cobrança agora" in response.text
+    assert not Payment.objects.filter(order=order).exists()
+
+
+def test_a_revoked_token_is_renewed_once_and_plain_transfers_are_not_charges(settings):
+    fake = FakeApiPix()
+    fake.start()
+    try:
+        settings.PIX_API_BASE_URL = fake.url
+        settings.PIX_API_TOKEN_URL = fake.url + "/oauth/token"
+        settings.PIX_API_CLIENT_ID, settings.PIX_API_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
+        payment = Payment(order=OrderFactory(), method="pix", gateway="api_pix", amount=Decimal("159.90"))
+        gateway = ApiPixGateway()
+        charge = gateway.create_charge(payment=payment)
+        assert gateway.fetch_charge(charge_id=charge.charge_id).status == "pending"
+        assert [path for method, path in fake.requests if path == "/oauth/token"] == ["/oauth/token"]  # cached
+
+        fake.tokens.clear()  # the PSP revoked it
+        assert gateway.fetch_charge(charge_id=charge.charge_id).status == "pending"
+        assert [path for method, path in fake.requests if path == "/oauth/token"] == ["/oauth/token"] * 2
+    finally:
+        fake.stop()
+
+    # A Pix to the key without a txid (someone's transfer) is no charge of ours; a pinned fingerprint must match.
+    transfer = {"endToEndId": "E" + "1" * 31, "valor": "10.00", "horario": "2026-12-04T10:00:00-03:00"}
+    headers = {"X-SSL-Client-Verify": "SUCCESS", "X-SSL-Client-Fingerprint": "AB:CD"}
+    assert gateway.webhook_events(body=json.dumps({"pix": [transfer]}).encode(), headers=headers) == []
+    settings.PIX_WEBHOOK_CLIENT_FINGERPRINTS = ["abcd"]
+    assert gateway.webhook_events(body=json.dumps({"pix": [transfer]}).encode(), headers=headers) == []
