@@ -322,3 +322,30 @@ def test_prism_refuses_a_request_the_specification_does_not_allow(psp):
     reported = prism.violations(mark)
     assert any("Violation: request.body.valor.original" in line for line in reported), reported
     assert response.status_code in (201, 400, 422)  # forwarded or refused: what counts is the report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_psp_calls_the_running_portal_over_http(api_pix, live_server, customer):
+    """The same journey with the callback sent over the network to a running portal, as the PSP (through the
+    reverse proxy that verified its certificate) would."""
+    fake, _prism, _deliveries = api_pix
+    sent = []
+
+    def deliver(url: str, body: bytes) -> None:
+        response = requests.post(
+            live_server.url + urlsplit(url).path,
+            data=body,
+            headers={"Content-Type": "application/json", **PROXY_HEADERS},
+            timeout=30,
+        )
+        sent.append(response)
+
+    fake.deliver = deliver
+    order = OrderFactory()
+    payment = start_pix(customer, order)
+
+    fake.pay(payment.charge_id)
+
+    assert [(response.status_code, response.json()["outcome"]) for response in sent] == [(200, "applied")]
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PAID
+    assert Payment.objects.get(pk=payment.pk).paid_amount == Decimal("159.90")
