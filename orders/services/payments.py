@@ -2,6 +2,7 @@
 
 import json
 import logging
+from dataclasses import asdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -340,41 +341,40 @@ def _apply_refund_unpaid(payment: Payment) -> str:
 
 
 def payments_reconcile(*, gateway_name: str, start: datetime, end: datetime) -> dict[str, int]:
-    """Pay what a lost callback missed: every Pix the provider received between `start` and `end` for a charge of
-    ours still pending here goes through the same read-back a callback does (`_read_back`, `_receive`), under the
-    Pix's own id (its endToEndId) — so a callback that arrives later is a duplicate, and nothing moves unless the
-    charge, read back, agrees."""
+    """Pay what a lost callback missed: every payment in the provider's statement between `start` and `end`
+    (`settlements`) for a charge still pending here goes through the same read-back a callback does (`_read_back`,
+    `_receive`), under the provider's id of the movement (a Pix's endToEndId, the event id of its callback) — so a
+    callback that arrives later is a duplicate, and nothing moves unless the charge, read back, agrees."""
     gateway = get_gateway(gateway_name)
     counts = {"received": 0, "applied": 0}
-    for pix in gateway.received_pix(start=start, end=end):
-        txid, e2eid = pix.get("txid"), pix.get("endToEndId")
-        if not txid or not e2eid:
+    for line in gateway.settlements(start=start, end=end):
+        if line.kind != "payment" or not line.provider_id:
             continue
         counts["received"] += 1
-        pending = Payment.objects.filter(gateway=gateway.name, charge_id=txid, status=P.PENDING).exists()
-        if not pending or PaymentEvent.objects.filter(gateway=gateway.name, event_id=e2eid).exists():
+        pending = Payment.objects.filter(gateway=gateway.name, charge_id=line.charge_id, status=P.PENDING).exists()
+        if not pending or PaymentEvent.objects.filter(gateway=gateway.name, event_id=line.provider_id).exists():
             continue
-        try:
-            amount = Decimal(str(pix["valor"]))
-            occurred_at = datetime.fromisoformat(str(pix["horario"]).replace("Z", "+00:00"))
-        except (KeyError, ValueError, ArithmeticError):
-            logger.warning("reconciliation: unreadable Pix %s from %s", e2eid, gateway.name)
-            continue
-        event = GatewayEvent(event_id=e2eid, charge_id=txid, status="paid", amount=amount, occurred_at=occurred_at)
-        body = json.dumps({"reconciliation": pix}, default=str).encode()
+        event = GatewayEvent(
+            event_id=line.provider_id,
+            charge_id=line.charge_id,
+            status="paid",
+            amount=line.amount,
+            occurred_at=line.occurred_at,
+        )
+        body = json.dumps({"reconciliation": asdict(line)}, default=str).encode()
         if _receive(gateway, event, body, _read_back(gateway, event)) == E.APPLIED:
             counts["applied"] += 1
     return counts
 
 
 def payments_reconcile_recent(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """The periodic reconciliation: every configured gateway that offers a statement of received Pix, over the last
-    PIX_RECONCILE_HOURS."""
+    """The periodic reconciliation (every 10 minutes): each configured gateway whose callbacks may be lost and whose
+    statement says what was paid (`reconcile_by_statement`, the API Pix), over the last PIX_RECONCILE_HOURS."""
     now = now or timezone.now()
     start = now - timedelta(hours=settings.PIX_RECONCILE_HOURS)
     results = {}
     for name in sorted(configured_gateway_names()):
-        if name == ApiPixGateway.name:
+        if getattr(get_gateway(name), "reconcile_by_statement", False):
             results[name] = payments_reconcile(gateway_name=name, start=start, end=now)
     return results
 

@@ -106,6 +106,8 @@ def _fingerprint(text: str) -> str:
 class ApiPixGateway(PaymentGateway):
     name = "api_pix"
     methods = frozenset({"pix"})
+    # A callback may be lost: the statement of received Pix is read every 10 minutes (payments_reconcile_recent).
+    reconcile_by_statement = True
 
     # -- configuration and transport ---------------------------------------------------------------------------
 
