@@ -405,7 +405,8 @@ PIX_API_CA_FILE = env_str("PIX_API_CA_FILE", "")
 # The URL registered with the PSP (`manage.py pix_webhook_register`); the PSP posts to <it>/pix.
 PIX_WEBHOOK_URL = env_str("PIX_WEBHOOK_URL", "")
 # The reverse proxy terminates the PSP's mTLS and sets this header to SUCCESS (nginx: $ssl_client_verify); optionally
-# the SHA-256 fingerprints of the PSP's client certificates allowed, read from the second header.
+# the fingerprints (hex, colons optional; the digest the proxy computes: SHA-1 with nginx's $ssl_client_fingerprint) of
+# the PSP's client certificates allowed, read from the second header.
 PIX_WEBHOOK_CLIENT_VERIFY_HEADER = env_str("PIX_WEBHOOK_CLIENT_VERIFY_HEADER", "X-SSL-Client-Verify")
 PIX_WEBHOOK_CLIENT_FINGERPRINT_HEADER = env_str("PIX_WEBHOOK_CLIENT_FINGERPRINT_HEADER", "X-SSL-Client-Fingerprint")
 PIX_WEBHOOK_CLIENT_FINGERPRINTS = env_list("PIX_WEBHOOK_CLIENT_FINGERPRINTS", [])
