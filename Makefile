@@ -40,7 +40,8 @@ npm:
 	@scripts/system-deps.sh npm
 
 # The JavaScript from npm (package.json, pinned by package-lock.json): PKI.js, which the A1 issuance page uses to
-# make the key, the request and the .pfx in the customer's browser, and the browser tests' axe-core.
+# make the key, the request and the .pfx in the customer's browser, the browser tests' axe-core, and Prism (the API Pix
+# specification's validating proxy in orders/tests/test_api_pix.py).
 node_modules/.package-lock.json: package.json package-lock.json | npm
 	npm ci --no-audit --no-fund --loglevel=error
 

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,6 +23,10 @@ def _service_missing(marker: str) -> str | None:
         return "Redis (set REDIS_URL=redis://…)"
     if marker == "browser" and not shutil.which("chromium"):
         return "Chromium (Debian package chromium, installed by scripts/system-deps.sh)"
+    if marker == "prism" and not (
+        shutil.which("node") and (Path(settings.BASE_DIR) / "node_modules/.bin/prism").exists()
+    ):
+        return "node and Prism (npm ci installs @stoplight/prism-cli)"
     if marker == "softhsm" and not _softhsm_present():
         return "SoftHSM2 (Debian package softhsm2, installed by scripts/system-deps.sh)"
     return None
@@ -40,7 +45,7 @@ def _softhsm_present() -> bool:
 @pytest.fixture(autouse=True)
 def _services_required(request):
     """Locally a test that needs a missing service is skipped; in CI it fails instead."""
-    for marker in ("postgres", "redis", "worker", "softhsm", "browser"):
+    for marker in ("postgres", "redis", "worker", "softhsm", "browser", "prism"):
         if request.node.get_closest_marker(marker) and (missing := _service_missing(marker)):
             message = f"this test needs {missing}"
             if IN_CI:

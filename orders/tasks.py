@@ -6,7 +6,7 @@ from django.conf import settings
 from .payments.gateways import WebhookRejected
 from .payments.gateways.sandbox import SIGNATURE_HEADER, sign
 from .services.holder_confirmation import holder_confirmations_expire
-from .services.payments import payments_expire, webhook_receive
+from .services.payments import payments_expire, payments_reconcile_recent, webhook_receive
 from .services.retention import retention_run
 
 logger = logging.getLogger(__name__)
@@ -28,6 +28,12 @@ def sandbox_deliver_webhook(body: str) -> str:
 @shared_task(name="orders.payments_expire")
 def expire_payments() -> dict:
     return payments_expire()
+
+
+@shared_task(name="orders.payments_reconcile")
+def reconcile_payments() -> dict:
+    """Every 10 minutes: pay what a lost Pix callback missed (the PSP's statement of received Pix, read back)."""
+    return payments_reconcile_recent()
 
 
 @shared_task(name="orders.holder_confirmations_expire")

@@ -20,5 +20,7 @@ urlpatterns = [
     path("pedido/<str:number>/termo.pdf", views_terms.term_pdf, name="term-pdf"),
     path("pedido/<str:number>/termo/", views_terms.term_accept_view, name="term-accept"),
     path("payments/webhooks/<str:gateway>/", views_payment.webhook, name="payment-webhook"),
+    # The API Pix posts to <registered webhookUrl>/pix (no trailing slash): PIX_WEBHOOK_URL ends in /api_pix.
+    path("payments/webhooks/api_pix/pix", views_payment.webhook, {"gateway": "api_pix"}, name="payment-webhook-pix"),
     path("retaguarda/documentos/<uuid:public_id>/arquivo/", views_documents.document_file, name="document-file"),
 ]

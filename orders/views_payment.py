@@ -45,6 +45,9 @@ def payment_choose(request, order: Order):
         payment_start(order=order, method=method, actor=Actor.from_request(request, label="cliente"))
     except PaymentNotAllowed as error:
         messages.error(request, error.message)
+    except GatewayUnavailable:
+        # Nothing was stored (the charge is made inside the transaction): the customer simply tries again.
+        messages.error(request, "Não foi possível gerar a cobrança agora. Tente novamente em alguns instantes.")
     return _back(order)
 
 

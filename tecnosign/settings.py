@@ -391,6 +391,27 @@ PIX_KEY = env_str("PIX_KEY", "pagamentos@tecnosign.com.br")
 PIX_MERCHANT_NAME = env_str("PIX_MERCHANT_NAME", "TecnoSign Certificacao")
 PIX_MERCHANT_CITY = env_str("PIX_MERCHANT_CITY", "Sao Paulo")
 PIX_EXPIRY_MINUTES = env_int("PIX_EXPIRY_MINUTES", 30)
+# The api_pix gateway (orders.payments.gateways.api_pix): any PSP's API Pix (Bacen's standard), README "Going live:
+# Pix (API Pix)". OAuth2 client credentials and a client certificate (mTLS); the secret and the key from the environment
+# or from files, never the database.
+PIX_API_BASE_URL = env_str("PIX_API_BASE_URL", "")
+PIX_API_TOKEN_URL = env_str("PIX_API_TOKEN_URL", "")
+PIX_API_CLIENT_ID = env_str("PIX_API_CLIENT_ID", "")
+PIX_API_CLIENT_SECRET = env_str("PIX_API_CLIENT_SECRET", "")
+PIX_API_CLIENT_SECRET_FILE = env_str("PIX_API_CLIENT_SECRET_FILE", "")
+PIX_API_CERT_FILE = env_str("PIX_API_CERT_FILE", "")
+PIX_API_KEY_FILE = env_str("PIX_API_KEY_FILE", "")
+PIX_API_CA_FILE = env_str("PIX_API_CA_FILE", "")
+# The URL registered with the PSP (`manage.py pix_webhook_register`); the PSP posts to <it>/pix.
+PIX_WEBHOOK_URL = env_str("PIX_WEBHOOK_URL", "")
+# The reverse proxy terminates the PSP's mTLS and sets this header to SUCCESS (nginx: $ssl_client_verify); optionally
+# the fingerprints (hex, colons optional; the digest the proxy computes: SHA-1 with nginx's $ssl_client_fingerprint) of
+# the PSP's client certificates allowed, read from the second header.
+PIX_WEBHOOK_CLIENT_VERIFY_HEADER = env_str("PIX_WEBHOOK_CLIENT_VERIFY_HEADER", "X-SSL-Client-Verify")
+PIX_WEBHOOK_CLIENT_FINGERPRINT_HEADER = env_str("PIX_WEBHOOK_CLIENT_FINGERPRINT_HEADER", "X-SSL-Client-Fingerprint")
+PIX_WEBHOOK_CLIENT_FINGERPRINTS = env_list("PIX_WEBHOOK_CLIENT_FINGERPRINTS", [])
+# Reconciliation: every run reads the PSP's received Pix over this many hours back.
+PIX_RECONCILE_HOURS = env_int("PIX_RECONCILE_HOURS", 2)
 BOLETO_BANK_CODE = env_str("BOLETO_BANK_CODE", "001")
 BOLETO_DUE_BUSINESS_DAYS = env_int("BOLETO_DUE_BUSINESS_DAYS", 3)
 BOLETO_CLEARING_BUSINESS_DAYS = env_int("BOLETO_CLEARING_BUSINESS_DAYS", 2)
@@ -601,6 +622,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.seal", "schedule": 60.0},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS)},
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
+    "payments-reconcile": {"task": "orders.payments_reconcile", "schedule": 10 * 60.0},
     "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
     "retention": {"task": "orders.retention_run", "schedule": 24 * 60 * 60.0},
     "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},

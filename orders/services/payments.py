@@ -1,6 +1,8 @@
 """Charging an order and applying what the gateway reports about it."""
 
+import json
 import logging
+from dataclasses import asdict
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -14,7 +16,8 @@ from tecnosign.notifications.services import notify
 
 from ..business_days import add_business_days
 from ..models import Order, Payment, PaymentEvent
-from ..payments.gateways import gateway_for, get_gateway
+from ..payments.gateways import configured_gateway_names, gateway_for, get_gateway
+from ..payments.gateways.api_pix import ApiPixGateway
 from ..payments.gateways.base import CardData, ChargeNotFound, ChargeState, GatewayEvent
 from .access import order_access_url
 from .commissions import commission_accrue, commission_reverse
@@ -335,6 +338,55 @@ def _apply_refund_unpaid(payment: Payment) -> str:
         "no gateway.",
     )
     return E.APPLIED
+
+
+def payments_reconcile(*, gateway_name: str, start: datetime, end: datetime) -> dict[str, int]:
+    """Pay what a lost callback missed: every payment in the provider's statement between `start` and `end`
+    (`settlements`) for a charge still pending here goes through the same read-back a callback does (`_read_back`,
+    `_receive`), under the provider's id of the movement (a Pix's endToEndId, the event id of its callback) — so a
+    callback that arrives later is a duplicate, and nothing moves unless the charge, read back, agrees."""
+    gateway = get_gateway(gateway_name)
+    counts = {"received": 0, "applied": 0}
+    for line in gateway.settlements(start=start, end=end):
+        if line.kind != "payment" or not line.provider_id:
+            continue
+        counts["received"] += 1
+        pending = Payment.objects.filter(gateway=gateway.name, charge_id=line.charge_id, status=P.PENDING).exists()
+        if not pending or PaymentEvent.objects.filter(gateway=gateway.name, event_id=line.provider_id).exists():
+            continue
+        event = GatewayEvent(
+            event_id=line.provider_id,
+            charge_id=line.charge_id,
+            status="paid",
+            amount=line.amount,
+            occurred_at=line.occurred_at,
+        )
+        body = json.dumps({"reconciliation": asdict(line)}, default=str).encode()
+        if _receive(gateway, event, body, _read_back(gateway, event)) == E.APPLIED:
+            counts["applied"] += 1
+    return counts
+
+
+def payments_reconcile_recent(*, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """The periodic reconciliation (every 10 minutes): each configured gateway whose callbacks may be lost and whose
+    statement says what was paid (`reconcile_by_statement`, the API Pix), over the last PIX_RECONCILE_HOURS."""
+    now = now or timezone.now()
+    start = now - timedelta(hours=settings.PIX_RECONCILE_HOURS)
+    results = {}
+    for name in sorted(configured_gateway_names()):
+        if getattr(get_gateway(name), "reconcile_by_statement", False):
+            results[name] = payments_reconcile(gateway_name=name, start=start, end=now)
+    return results
+
+
+def pix_webhook_register(*, url: str | None = None) -> str:
+    """Register the portal's callback URL at the PSP (`PUT /webhook/{chave}`); returns the URL registered."""
+    url = url or settings.PIX_WEBHOOK_URL
+    if not url:
+        raise PaymentNotAllowed("PIX_WEBHOOK_URL is not set.")
+    ApiPixGateway().register_webhook(url=url)
+    logger.info("API Pix webhook registered for key %s: %s", settings.PIX_KEY, url)
+    return url
 
 
 def payments_expire(*, now: datetime | None = None) -> dict[str, int]:

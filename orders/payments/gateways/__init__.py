@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from .api_pix import ApiPixGateway
 from .base import (
     ChargeNotFound,
     ChargeResult,
@@ -15,7 +16,7 @@ from .base import (
 )
 from .sandbox import SandboxGateway
 
-GATEWAYS: dict[str, type[PaymentGateway]] = {SandboxGateway.name: SandboxGateway}
+GATEWAYS: dict[str, type[PaymentGateway]] = {SandboxGateway.name: SandboxGateway, ApiPixGateway.name: ApiPixGateway}
 
 
 def get_gateway(name: str | None = None) -> PaymentGateway:
