@@ -16,7 +16,7 @@ from tecnosign.audit.services import Actor
 from .decorators import customer_order_view
 from .forms_payment import CardForm
 from .models import Order, Payment
-from .payments.gateways import GATEWAYS, GatewayUnavailable, WebhookRejected, configured_gateway_names
+from .payments.gateways import GATEWAYS, GatewayUnavailable, WebhookRejected, configured_gateway_names, gateway_for
 from .payments.gateways.sandbox import SandboxGateway, sandbox_allowed, sandbox_schedule_webhook
 from .services.payments import PaymentNotAllowed, payment_start, webhook_receive
 
@@ -45,7 +45,35 @@ def payment_choose(request, order: Order):
         payment_start(order=order, method=method, actor=Actor.from_request(request, label="cliente"))
     except PaymentNotAllowed as error:
         messages.error(request, error.message)
+    except GatewayUnavailable:
+        messages.error(request, UNAVAILABLE)
     return _back(order)
+
+
+UNAVAILABLE = "O meio de pagamento não respondeu agora. Tente de novo em instantes."
+
+
+def card_hosted_checkout() -> bool:
+    """Whether cards are typed on the card gateway's own page (Mercado Pago's checkout), not in a form here."""
+    return gateway_for(Payment.Method.CARD).hosted_card_checkout
+
+
+def _card_hosted(request, order: Order):
+    """Create the charge and send the customer to the provider's checkout: the card never touches the portal."""
+    try:
+        payment = payment_start(
+            order=order, method=Payment.Method.CARD, actor=Actor.from_request(request, label="cliente")
+        )
+    except PaymentNotAllowed as error:
+        messages.error(request, error.message)
+        return _back(order)
+    except GatewayUnavailable:
+        messages.error(request, UNAVAILABLE)
+        return _back(order)
+    if payment.status == Payment.Status.FAILED or not payment.checkout_url:
+        messages.error(request, payment.failure_reason or UNAVAILABLE)
+        return _back(order)
+    return redirect(payment.checkout_url)
 
 
 @require_POST
@@ -53,6 +81,8 @@ def payment_choose(request, order: Order):
 def payment_card(request, order: Order):
     if _sandbox_refused():
         raise Http404  # the sandbox's test cards would pay the order
+    if card_hosted_checkout():
+        return _card_hosted(request, order)
     form = CardForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

@@ -13,9 +13,13 @@ from .base import (
     SettlementLine,
     WebhookRejected,
 )
+from .mercadopago import MercadoPagoGateway
 from .sandbox import SandboxGateway
 
-GATEWAYS: dict[str, type[PaymentGateway]] = {SandboxGateway.name: SandboxGateway}
+GATEWAYS: dict[str, type[PaymentGateway]] = {
+    SandboxGateway.name: SandboxGateway,
+    MercadoPagoGateway.name: MercadoPagoGateway,
+}
 
 
 def get_gateway(name: str | None = None) -> PaymentGateway:
