@@ -116,7 +116,8 @@ def payment_simulate(request, order: Order):
     """Development and staging only: the sandbox "bank" pays the live charge, through the signed webhook."""
     if not sandbox_simulation_enabled():
         raise Http404
-    payment = order.payments.filter(status=Payment.Status.PENDING).first()
+    # Only a charge the sandbox made: its "bank" knows nothing of another gateway's (a Mercado Pago boleto).
+    payment = order.payments.filter(status=Payment.Status.PENDING, gateway=SandboxGateway.name).first()
     if payment is None:
         messages.error(request, "Não há cobrança em aberto para simular.")
     else:

@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from ..forms import TermAcceptForm
 from ..forms_payment import CardForm, DocumentUploadForm
 from ..models import Document, Order, Payment
+from ..payments.gateways.sandbox import SandboxGateway
 from ..services.documents import (
     UPLOAD_STATES,
     accepted_kinds,
@@ -35,7 +36,7 @@ def payment_section(context, order: Order) -> dict:
         "pix_qr": pix_qr_data_uri(live.pix_payload) if live and live.method == Payment.Method.PIX else "",
         "card_form": CardForm(),
         "card_hosted": card_hosted_checkout(),
-        "simulate": sandbox_simulation_enabled() and live is not None,
+        "simulate": sandbox_simulation_enabled() and live is not None and live.gateway == SandboxGateway.name,
     }
 
 

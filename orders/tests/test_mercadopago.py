@@ -275,3 +275,17 @@ def test_configuration_problems_name_what_is_missing(settings):
     settings.MERCADOPAGO_ACCESS_TOKEN, settings.MERCADOPAGO_WEBHOOK_SECRET = TOKEN, SECRET
     settings.MERCADOPAGO_NOTIFICATION_URL = "https://portal.example.com.br/payments/webhooks/mercadopago/"
     assert MercadoPagoGateway.configuration_problems() == []
+
+
+def test_the_sandboxs_simulated_payment_never_touches_a_mercado_pago_charge(customer, mp):
+    # Pix stays with the sandbox here; the boleto is Mercado Pago's
+    order = OrderFactory()
+    page = customer(order)
+    _, registered = boleto_for(customer, order, mp)
+    assert "Simular pagamento" not in page.get(f"/pedido/{order.number}/").text
+    before = state(order)
+
+    response = page.post(f"/pedido/{order.number}/pagamento/simular/", follow=True)
+
+    assert "Não há cobrança em aberto para simular." in response.text
+    assert state(order) == before and registered["status"] == "pending"
