@@ -217,6 +217,10 @@ class FakeMercadoPago:
         self.payments[payment["id"]] = payment
         return payment
 
+    def expired(self, preference: dict) -> bool:
+        until = preference.get("expiration_date_to")
+        return bool(preference.get("expires") and until and datetime.fromisoformat(until) <= datetime.now(BRT))
+
     def _search(self, query: dict) -> dict:
         found = list(self.payments.values())
         if "external_reference" in query:
@@ -324,6 +328,23 @@ class FakeMercadoPago:
                     return 200, fake._search(query)
                 if parts == ["checkout", "preferences"] and method == "POST":
                     return fake._create_preference(body)
+                if parts == ["checkout", "preferences", "search"] and method == "GET":
+                    found = [
+                        {key: p[key] for key in ("id", "external_reference", "date_created", "expires")}
+                        for p in fake.preferences.values()
+                        if p["external_reference"] == query.get("external_reference")
+                    ]
+                    return 200, fixture("preference_search_response.json") | {
+                        "elements": found,
+                        "next_offset": len(found),
+                        "total": len(found),
+                    }
+                if parts[:2] == ["checkout", "preferences"] and len(parts) == 3 and method == "PUT":
+                    preference = fake.preferences.get(parts[2])
+                    if preference is None:
+                        return 404, fixture("error_404.json") | {"message": "preference not found"}
+                    preference |= {k: body[k] for k in ("expires", "expiration_date_to") if k in body}
+                    return 200, preference
                 if len(parts) >= 3 and parts[:2] == ["v1", "payments"] and parts[2].isdigit():
                     payment = fake.payments.get(int(parts[2]))
                     if payment is None:
@@ -352,6 +373,8 @@ class FakeMercadoPago:
                     preference = fake.preferences.get(query.get("pref_id", ""))
                     if preference is None:
                         return self._send(404, "<p>preferência não encontrada</p>", content_type="text/html")
+                    if fake.expired(preference):
+                        return self._send(410, "<p>Este link de pagamento expirou.</p>", content_type="text/html")
                     item = preference["items"][0]
                     options = "".join(
                         f'<option value="{n}">{n}x</option>'
@@ -369,6 +392,8 @@ class FakeMercadoPago:
                     preference = fake.preferences.get(query.get("pref_id", ""))
                     if preference is None:
                         return self._send(404, "<p>preferência não encontrada</p>", content_type="text/html")
+                    if fake.expired(preference):
+                        return self._send(410, "<p>Este link de pagamento expirou.</p>", content_type="text/html")
                     with fake._lock:
                         payment = fake._pay_card(preference, body or {})
                     fake.notify(payment["id"], action="payment.created")

@@ -215,17 +215,28 @@ def test_mercado_pago_unreachable_answers_503_and_the_retry_is_applied(customer,
     assert order.status == Order.Status.PAID
 
 
-def test_a_new_boleto_cancels_the_old_one_at_mercado_pago(customer, mp):
+def test_a_replaced_charge_can_no_longer_be_paid_at_mercado_pago(customer, mp):
     order = OrderFactory()
     page = customer(order)
     page.post(f"/pedido/{order.number}/pagamento/", {"method": "boleto"})
-    first = Payment.objects.get(order=order)
+    boleto = Payment.objects.get(order=order)
 
-    page.post(f"/pedido/{order.number}/pagamento/cartao/")  # the customer goes for the card instead
+    # the customer goes for the card instead: the boleto is cancelled at Mercado Pago
+    checkout_url = page.post(f"/pedido/{order.number}/pagamento/cartao/")["Location"]
+    assert mp.payment_of(boleto.reference.hex)["status"] == "cancelled"
+    boleto.refresh_from_db()
+    assert boleto.status == Payment.Status.CANCELLED
+    assert requests.get(checkout_url, timeout=10).status_code == 200
 
-    assert mp.payment_of(first.reference.hex)["status"] == "cancelled"
-    first.refresh_from_db()
-    assert first.status == Payment.Status.CANCELLED
+    # and back to a boleto: the checkout expires at Mercado Pago
+    page.post(f"/pedido/{order.number}/pagamento/", {"method": "boleto"})
+    expired = requests.get(checkout_url, timeout=10)
+    assert expired.status_code == 410 and "expirou" in expired.text
+    assert list(order.payments.order_by("created_at").values_list("method", "status")) == [
+        ("boleto", "cancelled"),
+        ("card", "cancelled"),
+        ("boleto", "pending"),
+    ]
 
 
 def test_refund_is_idempotent_and_its_webhook_cancels_the_order(customer, mp):

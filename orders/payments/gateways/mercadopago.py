@@ -283,12 +283,23 @@ class MercadoPagoGateway(PaymentGateway):
         return ChargeResult(payment.reference.hex, status="pending", redirect_url=data["init_point"])
 
     def cancel_charge(self, *, charge_id: str) -> None:
-        """A pending boleto is cancelled at Mercado Pago; an unpaid checkout preference simply lapses."""
+        """A pending boleto is cancelled at Mercado Pago, and an open checkout preference expires now: a replaced
+        charge can no longer be paid (one paid all the same is still accepted by `webhook_receive`)."""
         for item in self._payments_of(charge_id):
             if item.get("status") == "pending" and item.get("payment_type_id") == "ticket":
                 response = self._call("PUT", f"/v1/payments/{item['id']}", body={"status": "cancelled"})
                 if response.status_code not in (200, 201):
                     logger.warning("Mercado Pago did not cancel boleto %s: %s", item["id"], response.status_code)
+        response = self._call("GET", "/checkout/preferences/search", params={"external_reference": charge_id})
+        if response.status_code != 200:
+            raise GatewayUnavailable(f"preference search refused: {response.status_code}")
+        now = datetime.now(BRASILIA).isoformat(timespec="milliseconds")
+        for preference in self._json(response).get("elements") or []:
+            response = self._call(
+                "PUT", f"/checkout/preferences/{preference['id']}", body={"expires": True, "expiration_date_to": now}
+            )
+            if response.status_code not in (200, 201):
+                logger.warning("Mercado Pago did not expire preference %s: %s", preference["id"], response.status_code)
 
     def fetch_charge(self, *, charge_id: str) -> ChargeState:
         data = self._the_payment(charge_id)
