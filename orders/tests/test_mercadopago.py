@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from orders.models import CommissionEntry, Order, Payment, PaymentEvent
 from orders.payments.gateways import get_gateway
-from orders.payments.gateways.mercadopago import MercadoPagoGateway
+from orders.payments.gateways.mercadopago import MercadoPagoGateway, sign
 
 from .factories import OrderFactory
 from .fake_mercadopago import FakeMercadoPago, fixture
@@ -300,3 +300,74 @@ def test_the_sandboxs_simulated_payment_never_touches_a_mercado_pago_charge(cust
 
     assert "Não há cobrança em aberto para simular." in response.text
     assert state(order) == before and registered["status"] == "pending"
+
+
+def test_mercado_pago_down_when_the_customer_chooses_leaves_nothing_behind(customer, mp):
+    order = OrderFactory()
+    page = customer(order)
+    mp.fail_next = 1
+
+    response = page.post(f"/pedido/{order.number}/pagamento/", {"method": "boleto"}, follow=True)
+
+    assert "O meio de pagamento não respondeu agora." in response.text
+    assert not Payment.objects.exists() and not mp.payments
+    page.post(f"/pedido/{order.number}/pagamento/", {"method": "boleto"})  # a moment later it works
+    assert Payment.objects.get(order=order).boleto_line
+
+
+def test_a_signed_notification_of_a_payment_mercado_pago_does_not_know_is_ignored(customer, mp, live_server):
+    order = OrderFactory()
+    _, registered = boleto_for(customer, order, mp)
+    before = state(order)
+    unknown_id = 424242  # validly signed (the secret leaked, say), but no such payment at Mercado Pago
+    request_id, ts = "0f6c1b3e-req", str(int(time.time()))
+
+    response = requests.post(
+        f"{live_server.url}/payments/webhooks/mercadopago/?data.id={unknown_id}&type=payment",
+        json=fixture("notification.json") | {"data": {"id": str(unknown_id)}},
+        headers={
+            "x-signature": sign(secret=SECRET, data_id=str(unknown_id), request_id=request_id, ts=ts),
+            "x-request-id": request_id,
+        },
+        timeout=10,
+    )
+
+    assert response.status_code == 200 and response.json()["outcome"] == "ignored"
+    assert state(order) == before and registered["status"] == "pending"
+    assert any(e.path == f"/v1/payments/{unknown_id}" and e.status == 404 for e in mp.exchanges)
+
+
+def test_a_signature_with_its_timestamp_in_milliseconds_is_accepted(customer, mp):
+    order = OrderFactory()
+    _, registered = boleto_for(customer, order, mp)
+    mp.pay_boleto(registered["id"], notify=False)
+
+    response = mp.notify(registered["id"], ts=int(time.time() * 1000))
+
+    assert response.json()["outcome"] == "applied"
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+
+
+def test_production_refuses_mercado_pago_without_its_credentials_and_reads_them_from_files(tmp_path):
+    from tecnosign.tests.test_startup import PROCESSES, production_env, run
+
+    staging = {
+        "PAYMENT_GATEWAY": "sandbox",  # Pix stays with the sandbox on this staging deployment
+        "SANDBOX_ALLOWED": "1",
+        "SANDBOX_WEBHOOK_SECRET": "staging-" + "w" * 24,
+        "PAYMENT_GATEWAY_BOLETO": "mercadopago",
+        "PAYMENT_GATEWAY_CARD": "mercadopago",
+    }
+    refused = run(PROCESSES["manage.py check"], production_env(tmp_path, **staging))
+    assert refused.returncode != 0
+    assert "(orders.E007) MERCADOPAGO_ACCESS_TOKEN" in refused.stderr and "MERCADOPAGO_WEBHOOK_SECRET" in refused.stderr
+
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    (tmp_path / "secret").write_text(SECRET + "\n")
+    files = {
+        "MERCADOPAGO_ACCESS_TOKEN_FILE": str(tmp_path / "token"),
+        "MERCADOPAGO_WEBHOOK_SECRET_FILE": str(tmp_path / "secret"),
+    }
+    started = run(PROCESSES["manage.py check"], production_env(tmp_path, **staging, **files))
+    assert started.returncode == 0, started.stderr[-2000:]
