@@ -58,6 +58,14 @@ def card_hosted_checkout() -> bool:
     return gateway_for(Payment.Method.CARD).hosted_card_checkout
 
 
+def allow_card_checkout(response):
+    """The order page's card form may be sent on to the card gateway's hosted checkout (its CSP `form-action`)."""
+    gateway = gateway_for(Payment.Method.CARD)
+    if gateway.hosted_card_checkout and gateway.checkout_origins:
+        response._csp_update = {"form-action": list(gateway.checkout_origins)}
+    return response
+
+
 def _card_hosted(request, order: Order):
     """Create the charge and send the customer to the provider's checkout: the card never touches the portal."""
     try:

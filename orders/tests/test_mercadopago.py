@@ -101,9 +101,13 @@ def test_a_card_order_is_paid_on_mercado_pagos_checkout_and_confirmed_by_its_web
     order = OrderFactory()
     page = customer(order)
 
-    # the order page offers Mercado Pago's checkout, not a card form
-    detail = page.get(f"/pedido/{order.number}/").text
-    assert "pelo Mercado Pago" in detail and 'name="cvv"' not in detail
+    # the order page offers Mercado Pago's checkout, not a card form; its CSP lets the form go on to the checkout
+    detail = page.get(f"/pedido/{order.number}/")
+    assert "pelo Mercado Pago" in detail.text and 'name="cvv"' not in detail.text
+    form_action = next(
+        d for d in detail["Content-Security-Policy"].split(";") if d.strip().startswith("form-action")
+    ).split()
+    assert "'self'" in form_action and "https://www.mercadopago.com.br" in form_action
 
     # the customer is sent to the hosted checkout
     response = page.post(f"/pedido/{order.number}/pagamento/cartao/")

@@ -107,6 +107,13 @@ class MercadoPagoGateway(PaymentGateway):
     name = "mercadopago"
     methods = frozenset({"boleto", "card"})
     hosted_card_checkout = True
+    # Checkout Pro's init_point, and where it may send the buyer on (signing in to pay with a Mercado Pago account).
+    checkout_origins = (
+        "https://www.mercadopago.com.br",
+        "https://*.mercadopago.com.br",
+        "https://*.mercadolivre.com.br",
+        "https://*.mercadolibre.com",
+    )
 
     @classmethod
     def configuration_problems(cls) -> list[str]:
