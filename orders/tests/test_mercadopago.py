@@ -13,6 +13,7 @@ from django.utils import timezone
 from orders.models import CommissionEntry, Order, Payment, PaymentEvent
 from orders.payments.gateways import get_gateway
 from orders.payments.gateways.mercadopago import MercadoPagoGateway, sign
+from tecnosign.notifications.models import OutboxMessage
 
 from .factories import OrderFactory
 from .fake_mercadopago import FakeMercadoPago, fixture
@@ -78,6 +79,8 @@ def test_a_boleto_order_is_registered_at_mercado_pago_and_paid_by_its_webhook(cu
     detail = page.get(f"/pedido/{order.number}/").text
     assert payment.boleto_line in detail and registered["transaction_details"]["external_resource_url"] in detail
     assert requests.get(payment.checkout_url, timeout=10).headers["Content-Type"] == "application/pdf"
+    instructions = OutboxMessage.objects.get(key=f"payment:{payment.pk}:instructions")
+    assert payment.boleto_line in instructions.body_text and payment.checkout_url in instructions.body_text
 
     # a retried request never registers a second boleto
     again = MercadoPagoGateway().create_charge(payment=payment)

@@ -336,6 +336,8 @@ class MercadoPagoGateway(PaymentGateway):
             data_id = str(data["data"]["id"])
         except (ValueError, KeyError, TypeError, AttributeError):
             raise WebhookRejected("unreadable Mercado Pago notification") from None
+        # Mercado Pago signs the `data.id` of the query string, which is the body's `data.id`; the body's is the one
+        # acted on, so it is the one verified (the portal's webhook view passes the body and the headers).
         self._verify_signature(data_id=data_id, headers=headers)
         if kind != "payment" or not data_id.isdigit():
             return []  # other topics (merchant orders, chargebacks' own topic…) move no money here
