@@ -24,6 +24,7 @@ from .services.links import (
     link_resolve,
 )
 from .validity import certificate_validity
+from .views_payment import allow_card_checkout
 
 
 def _link_unavailable(request, error: LinkUnavailable):
@@ -121,4 +122,4 @@ def order_detail(request, order: Order):
         "timeline": order_timeline(order, events, order_deadlines(order)),
         "history": order_history(order, events),
     }
-    return render(request, "orders/detail.html", context)
+    return allow_card_checkout(render(request, "orders/detail.html", context))

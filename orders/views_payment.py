@@ -16,7 +16,7 @@ from tecnosign.audit.services import Actor
 from .decorators import customer_order_view
 from .forms_payment import CardForm
 from .models import Order, Payment
-from .payments.gateways import GATEWAYS, GatewayUnavailable, WebhookRejected, configured_gateway_names
+from .payments.gateways import GATEWAYS, GatewayUnavailable, WebhookRejected, configured_gateway_names, gateway_for
 from .payments.gateways.sandbox import SandboxGateway, sandbox_allowed, sandbox_schedule_webhook
 from .services.payments import PaymentNotAllowed, payment_start, webhook_receive
 
@@ -47,8 +47,42 @@ def payment_choose(request, order: Order):
         messages.error(request, error.message)
     except GatewayUnavailable:
         # Nothing was stored (the charge is made inside the transaction): the customer simply tries again.
-        messages.error(request, "Não foi possível gerar a cobrança agora. Tente novamente em alguns instantes.")
+        messages.error(request, UNAVAILABLE)
     return _back(order)
+
+
+UNAVAILABLE = "Não foi possível gerar a cobrança agora: o meio de pagamento não respondeu. Tente de novo em instantes."
+
+
+def card_hosted_checkout() -> bool:
+    """Whether cards are typed on the card gateway's own page (Mercado Pago's checkout), not in a form here."""
+    return gateway_for(Payment.Method.CARD).hosted_card_checkout
+
+
+def allow_card_checkout(response):
+    """The order page's card form may be sent on to the card gateway's hosted checkout (its CSP `form-action`)."""
+    gateway = gateway_for(Payment.Method.CARD)
+    if gateway.hosted_card_checkout and gateway.checkout_origins:
+        response._csp_update = {"form-action": list(gateway.checkout_origins)}
+    return response
+
+
+def _card_hosted(request, order: Order):
+    """Create the charge and send the customer to the provider's checkout: the card never touches the portal."""
+    try:
+        payment = payment_start(
+            order=order, method=Payment.Method.CARD, actor=Actor.from_request(request, label="cliente")
+        )
+    except PaymentNotAllowed as error:
+        messages.error(request, error.message)
+        return _back(order)
+    except GatewayUnavailable:
+        messages.error(request, UNAVAILABLE)
+        return _back(order)
+    if payment.status == Payment.Status.FAILED or not payment.checkout_url:
+        messages.error(request, payment.failure_reason or UNAVAILABLE)
+        return _back(order)
+    return redirect(payment.checkout_url)
 
 
 @require_POST
@@ -56,6 +90,8 @@ def payment_choose(request, order: Order):
 def payment_card(request, order: Order):
     if _sandbox_refused():
         raise Http404  # the sandbox's test cards would pay the order
+    if card_hosted_checkout():
+        return _card_hosted(request, order)
     form = CardForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -89,7 +125,8 @@ def payment_simulate(request, order: Order):
     """Development and staging only: the sandbox "bank" pays the live charge, through the signed webhook."""
     if not sandbox_simulation_enabled():
         raise Http404
-    payment = order.payments.filter(status=Payment.Status.PENDING).first()
+    # Only a charge the sandbox made: its "bank" knows nothing of another gateway's (a Mercado Pago boleto).
+    payment = order.payments.filter(status=Payment.Status.PENDING, gateway=SandboxGateway.name).first()
     if payment is None:
         messages.error(request, "Não há cobrança em aberto para simular.")
     else:

@@ -415,6 +415,25 @@ PIX_RECONCILE_HOURS = env_int("PIX_RECONCILE_HOURS", 2)
 BOLETO_BANK_CODE = env_str("BOLETO_BANK_CODE", "001")
 BOLETO_DUE_BUSINESS_DAYS = env_int("BOLETO_DUE_BUSINESS_DAYS", 3)
 BOLETO_CLEARING_BUSINESS_DAYS = env_int("BOLETO_CLEARING_BUSINESS_DAYS", 2)
+# A card paid on a provider's hosted checkout (Mercado Pago's Checkout Pro): how long its page may be paid.
+CARD_CHECKOUT_EXPIRY_MINUTES = env_int("CARD_CHECKOUT_EXPIRY_MINUTES", 60)
+
+
+# Mercado Pago (gateway "mercadopago": boleto and card). See the README, "Going live: boleto and card".
+MERCADOPAGO_ACCESS_TOKEN = env_str("MERCADOPAGO_ACCESS_TOKEN") or (
+    Path(env_str("MERCADOPAGO_ACCESS_TOKEN_FILE")).read_text(encoding="utf-8").strip()
+    if env_str("MERCADOPAGO_ACCESS_TOKEN_FILE")
+    else ""
+)
+MERCADOPAGO_WEBHOOK_SECRET = env_str("MERCADOPAGO_WEBHOOK_SECRET") or (
+    Path(env_str("MERCADOPAGO_WEBHOOK_SECRET_FILE")).read_text(encoding="utf-8").strip()
+    if env_str("MERCADOPAGO_WEBHOOK_SECRET_FILE")
+    else ""
+)
+MERCADOPAGO_API_URL = env_str("MERCADOPAGO_API_URL", "https://api.mercadopago.com").rstrip("/")
+# The portal's public webhook URL, sent with every charge (Mercado Pago calls it); the same URL goes in its panel.
+MERCADOPAGO_NOTIFICATION_URL = env_str("MERCADOPAGO_NOTIFICATION_URL", f"{SITE_URL}/payments/webhooks/mercadopago/")
+MERCADOPAGO_MAX_INSTALLMENTS = env_int("MERCADOPAGO_MAX_INSTALLMENTS", 12)
 
 # Documents.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -36,6 +36,8 @@ class Payment(models.Model):
     pix_payload = models.TextField("PIX copia e cola", blank=True)
     card_brand = models.CharField("bandeira", max_length=20, blank=True)
     card_last4 = models.CharField("final do cartão", max_length=4, blank=True)
+    # The provider's page for this charge: the boleto's PDF, or the hosted checkout where a card is typed.
+    checkout_url = models.URLField("página no gateway", max_length=500, blank=True)
     failure_reason = models.CharField("motivo da recusa", max_length=255, blank=True)
     paid_at = models.DateTimeField("paga em", null=True, blank=True)
     paid_amount = models.DecimalField("valor pago", max_digits=10, decimal_places=2, null=True, blank=True)

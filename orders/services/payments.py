@@ -80,6 +80,8 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
             payment.expires_at = boleto_clearing_deadline(payment.due_date)
         elif method == Payment.Method.PIX:
             payment.expires_at = now + timedelta(minutes=settings.PIX_EXPIRY_MINUTES)
+        elif method == Payment.Method.CARD and gateway.hosted_card_checkout:
+            payment.expires_at = now + timedelta(minutes=settings.CARD_CHECKOUT_EXPIRY_MINUTES)
         result = gateway.create_charge(payment=payment, card=card)
         payment.charge_id = result.charge_id
         payment.boleto_barcode = result.details.get("barcode", "")
@@ -87,6 +89,7 @@ def payment_start(*, order: Order, method: str, actor: Actor, card: CardData | N
         payment.pix_payload = result.details.get("payload", "")
         payment.card_brand = result.details.get("brand", "")
         payment.card_last4 = result.details.get("last4", "")
+        payment.checkout_url = result.redirect_url or result.details.get("document_url", "")
         if result.status == "failed":
             payment.status = P.FAILED
             payment.failure_reason = result.failure_reason

@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from ..forms import TermAcceptForm
 from ..forms_payment import CardForm, DocumentUploadForm
 from ..models import Document, Order, Payment
+from ..payments.gateways.sandbox import SandboxGateway
 from ..services.documents import (
     UPLOAD_STATES,
     accepted_kinds,
@@ -17,7 +18,7 @@ from ..services.documents import (
 )
 from ..services.payments import order_payment_summary
 from ..services.terms import ACCEPT_STATES, SHOW_STATES, term_digest, term_of
-from ..views_payment import pix_qr_data_uri, sandbox_simulation_enabled
+from ..views_payment import card_hosted_checkout, pix_qr_data_uri, sandbox_simulation_enabled
 
 register = template.Library()
 
@@ -34,7 +35,8 @@ def payment_section(context, order: Order) -> dict:
         "summary": summary,
         "pix_qr": pix_qr_data_uri(live.pix_payload) if live and live.method == Payment.Method.PIX else "",
         "card_form": CardForm(),
-        "simulate": sandbox_simulation_enabled() and live is not None,
+        "card_hosted": card_hosted_checkout(),
+        "simulate": sandbox_simulation_enabled() and live is not None and live.gateway == SandboxGateway.name,
     }
 
 

@@ -14,9 +14,14 @@ from .base import (
     SettlementLine,
     WebhookRejected,
 )
+from .mercadopago import MercadoPagoGateway
 from .sandbox import SandboxGateway
 
-GATEWAYS: dict[str, type[PaymentGateway]] = {SandboxGateway.name: SandboxGateway, ApiPixGateway.name: ApiPixGateway}
+GATEWAYS: dict[str, type[PaymentGateway]] = {
+    SandboxGateway.name: SandboxGateway,
+    ApiPixGateway.name: ApiPixGateway,
+    MercadoPagoGateway.name: MercadoPagoGateway,
+}
 
 
 def get_gateway(name: str | None = None) -> PaymentGateway:

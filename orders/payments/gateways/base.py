@@ -108,6 +108,12 @@ class PaymentGateway(ABC):
     # The payment methods (orders.Payment.Method values) it can charge; settings.PAYMENT_GATEWAY_<METHOD> picks one
     # gateway per method (orders.payments.gateways.gateway_for).
     methods: frozenset[str] = frozenset({"pix", "boleto", "card"})
+    # Cards are typed on the provider's hosted checkout (`ChargeResult.redirect_url`), never on the portal: the order
+    # page sends the customer there instead of showing a card form.
+    hosted_card_checkout: bool = False
+    # The origins the hosted checkout lives on: the order page's Content-Security-Policy lets its card form be sent
+    # there (`form-action` also covers the redirect that follows the form's submission).
+    checkout_origins: tuple[str, ...] = ()
 
     @classmethod
     def configuration_problems(cls) -> list[str]:
