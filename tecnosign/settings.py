@@ -9,6 +9,7 @@ import base64
 import hashlib
 import os
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -394,6 +395,12 @@ PIX_EXPIRY_MINUTES = env_int("PIX_EXPIRY_MINUTES", 30)
 BOLETO_BANK_CODE = env_str("BOLETO_BANK_CODE", "001")
 BOLETO_DUE_BUSINESS_DAYS = env_int("BOLETO_DUE_BUSINESS_DAYS", 3)
 BOLETO_CLEARING_BUSINESS_DAYS = env_int("BOLETO_CLEARING_BUSINESS_DAYS", 2)
+# Refunds: a support refund above this (reais) waits for a second staff member's approval; a failed refund is retried
+# with back-off (REFUND_RETRY_MINUTES, doubling) up to REFUND_MAX_ATTEMPTS, then shown to staff.
+REFUND_FOUR_EYES_ABOVE = Decimal(env_str("REFUND_FOUR_EYES_ABOVE", "500.00"))
+REFUND_MAX_ATTEMPTS = env_int("REFUND_MAX_ATTEMPTS", 5)
+REFUND_RETRY_MINUTES = env_int("REFUND_RETRY_MINUTES", 5)
+WITHDRAWAL_DAYS = env_int("WITHDRAWAL_DAYS", 7)
 
 # Documents.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
@@ -601,6 +608,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-seal": {"task": "audit.seal", "schedule": 60.0},
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS)},
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
+    "refunds-retry": {"task": "orders.refunds_retry", "schedule": 60.0},
     "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
     "retention": {"task": "orders.retention_run", "schedule": 24 * 60 * 60.0},
     "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},

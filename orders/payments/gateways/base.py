@@ -108,6 +108,9 @@ class PaymentGateway(ABC):
     # The payment methods (orders.Payment.Method values) it can charge; settings.PAYMENT_GATEWAY_<METHOD> picks one
     # gateway per method (orders.payments.gateways.gateway_for).
     methods: frozenset[str] = frozenset({"pix", "boleto", "card"})
+    # The methods whose payments it can give back through `refund` (Pix devolução, card refund, a PSP's boleto
+    # refund). A payment by another method is paid back by a bank transfer staff make (orders.services.refunds).
+    refund_methods: frozenset[str] = frozenset({"pix", "boleto", "card"})
 
     @classmethod
     def configuration_problems(cls) -> list[str]:
