@@ -151,7 +151,8 @@ def refund_send(refund_pk: int) -> str:
     except GatewayUnavailable as error:
         return _refund_failed(refund.pk, refund.refund_id, f"Gateway indisponível: {error}"[:255], rotate=False)
     except ChargeNotFound:
-        return _refund_failed(refund.pk, refund.refund_id, "O gateway não encontrou a cobrança.", rotate=True)
+        # Unknown to the provider: asking again with the same id is safe (it refunds at most once).
+        return _refund_failed(refund.pk, refund.refund_id, "O gateway não encontrou a cobrança.", rotate=False)
     if result.status == "done":
         return _refund_done(refund.pk, result)
     if result.status == "pending":
@@ -299,6 +300,11 @@ _S = Order.Status
 WITHDRAWAL_STATES = frozenset({_S.PAID, _S.DOCUMENTS_RECEIVED, _S.SCHEDULED, _S.NO_SHOW, _S.REJECTED})
 
 
+def _paying(order: Order) -> Payment | None:
+    """The charge that paid the order (the first; another one paid late is flagged to staff by the webhook)."""
+    return order.payments.filter(status=Payment.Status.PAID).order_by("paid_at", "pk").first()
+
+
 def withdrawal_deadline(order: Order) -> datetime | None:
     """The end (23:59:59 Brasília) of the last day of the right of withdrawal, or None when nothing was paid.
 
@@ -306,7 +312,7 @@ def withdrawal_deadline(order: Order) -> datetime | None:
     confirmation: the contract is binding from then (before it the customer owes nothing and simply does not pay),
     and the certificate — the product — is only delivered later, so this never gives less than the law.
     """
-    payment = order.payments.filter(status=Payment.Status.PAID).order_by("-paid_at").first()
+    payment = _paying(order)
     if payment is None or payment.paid_at is None:
         return None
     last_day = timezone.localdate(payment.paid_at) + timedelta(days=settings.WITHDRAWAL_DAYS)
@@ -319,7 +325,7 @@ def withdrawal_available(order: Order, *, now: datetime | None = None) -> bool:
 
 
 def withdrawal_needs_pix_key(order: Order) -> bool:
-    payment = order.payments.filter(status=Payment.Status.PAID).first()
+    payment = _paying(order)
     return payment is not None and payment.method not in get_gateway(payment.gateway).refund_methods
 
 
@@ -330,7 +336,7 @@ def order_withdraw(*, order: Order, actor: Actor, payee_pix_key: str = "") -> Re
         order = Order.objects.select_for_update().get(pk=order.pk)
         if not withdrawal_available(order):
             raise RefundNotAllowed("O prazo de desistência deste pedido terminou ou o certificado já foi emitido.")
-        payment = order.payments.select_for_update().get(status=Payment.Status.PAID)
+        payment = _paying(order)
         order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, note="Desistência (CDC art. 49)")
         return refund_request(
             payment=payment,

@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 
 from orders.models import CommissionEntry, Order, Payment, PaymentEvent, Refund, SandboxCharge, SandboxRefund
-from orders.payments.gateways.base import ChargeState
+from orders.payments.gateways.base import ChargeState, GatewayUnavailable, RefundResult
 from orders.payments.gateways.sandbox import SIGNATURE_HEADER, SandboxGateway, event_body, sandbox_bank_record, sign
 from orders.tasks import retry_refunds
 from tecnosign.audit.models import AuditEvent
@@ -242,3 +242,50 @@ def test_an_amount_or_currency_the_order_did_not_ask_for_is_refused_and_raised(
     assert order.status == Order.Status.AWAITING_PAYMENT
     assert CommissionEntry.objects.count() == commissions
     assert len(staff_alerts()) == 1
+
+
+def test_a_refund_the_provider_is_still_processing_is_read_back_later(client, customer, on_commit, monkeypatch):
+    order = OrderFactory()
+    payment = pay(client, customer, order)
+    real_refund = SandboxGateway.refund
+
+    def slow_refund(self, *, payment, amount, refund_id):
+        real_refund(self, payment=payment, amount=amount, refund_id=refund_id)
+        return RefundResult(refund_id=refund_id, status="pending", provider_refund_id="sbxr_slow")
+
+    monkeypatch.setattr(SandboxGateway, "refund", slow_refund)
+    with on_commit():
+        customer(order).post(f"/pedido/{order.number}/desistir/", {"confirm": "1"})
+    refund = Refund.objects.get()
+    assert refund.status == "sent"
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.PAID
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False), on_commit():
+        assert retry_refunds.apply().get() == 1
+    refund.refresh_from_db()
+    assert refund.status == "done"
+    assert SandboxRefund.objects.count() == 1
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.REFUNDED
+
+
+def test_an_unreachable_gateway_keeps_the_refund_id_and_retries(client, customer, on_commit, monkeypatch):
+    order = OrderFactory()
+    pay(client, customer, order)
+    real_refund = SandboxGateway.refund
+
+    def down(self, **kwargs):
+        raise GatewayUnavailable("timeout")
+
+    monkeypatch.setattr(SandboxGateway, "refund", down)
+    with on_commit():
+        customer(order).post(f"/pedido/{order.number}/desistir/", {"confirm": "1"})
+    refund = Refund.objects.get()
+    first_id = refund.refund_id
+    assert (refund.status, refund.attempts) == ("failed", 1)
+
+    monkeypatch.setattr(SandboxGateway, "refund", real_refund)
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False), on_commit():
+        retry_refunds.apply()
+    refund.refresh_from_db()
+    assert (refund.status, refund.refund_id) == ("done", first_id)
+    assert SandboxRefund.objects.get().refund_id == first_id
