@@ -166,18 +166,6 @@ class Refund(models.Model):
         FAILED = "failed", "Falhou (nova tentativa agendada)"
         GIVEN_UP = "given_up", "Falhou (requer atenção)"
         TRANSFER = "transfer", "Transferência manual pendente"
-        REJECTED = "rejected", "Não aprovado"
-
-    # What is still owed to the customer (counts against what is left to refund).
-    OPEN = (
-        Status.AWAITING_APPROVAL,
-        Status.PENDING,
-        Status.SENT,
-        Status.DONE,
-        Status.FAILED,
-        Status.GIVEN_UP,
-        Status.TRANSFER,
-    )
 
     payment = models.ForeignKey(Payment, verbose_name="pagamento", on_delete=models.PROTECT, related_name="refunds")
     refund_id = models.CharField(

@@ -42,10 +42,11 @@ def money(value) -> Decimal:
 
 
 def refundable_amount(payment: Payment) -> Decimal:
-    """What is left to give back of `payment`: what was paid, less every refund not refused by staff."""
+    """What is left to give back of `payment`: what was paid, less every refund recorded (done or still owed — a
+    failed one is retried, never dropped)."""
     if payment.status not in (Payment.Status.PAID, Payment.Status.REFUNDED) or payment.paid_amount is None:
         return Decimal("0.00")
-    taken = payment.refunds.filter(status__in=Refund.OPEN).aggregate(total=Sum("amount"))["total"]
+    taken = payment.refunds.aggregate(total=Sum("amount"))["total"]
     return max(payment.paid_amount - (taken or Decimal("0")), Decimal("0.00"))
 
 

@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from conftest import wait_for
 from orders.models import CommissionEntry, Order, Payment, PaymentEvent, Refund, SandboxCharge, SandboxRefund
 from orders.payments.gateways.base import ChargeState, GatewayUnavailable, RefundResult
 from orders.payments.gateways.sandbox import SIGNATURE_HEADER, SandboxGateway, event_body, sandbox_bank_record, sign
@@ -289,3 +290,18 @@ def test_an_unreachable_gateway_keeps_the_refund_id_and_retries(client, customer
     refund.refresh_from_db()
     assert (refund.status, refund.refund_id) == ("done", first_id)
     assert SandboxRefund.objects.get().refund_id == first_id
+
+
+def test_a_real_worker_sends_the_withdrawal_refund(celery_worker, client, customer):
+    # Given a paid order (committed: the worker reads it from its own connection)
+    order = OrderFactory()
+    payment = pay(client, customer, order)
+
+    # When the customer withdraws, the refund is queued after commit and a real worker sends it
+    customer(order).post(f"/pedido/{order.number}/desistir/", {"confirm": "1"})
+
+    # Then the sandbox bank refunded it once and the payment is refunded
+    wait_for(lambda: Refund.objects.filter(status="done").exists())
+    assert SandboxRefund.objects.filter(status="done").count() == 1
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.REFUNDED
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
