@@ -1,7 +1,12 @@
+from datetime import timedelta
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -10,11 +15,30 @@ from django.utils.html import format_html
 from tecnosign.admin_base import ReadOnlyAdmin
 from tecnosign.audit.services import Actor
 
-from .models import CommissionEntry, Document, HolderBiometrics, Order, Payment, PaymentEvent, Product, ReferralLink
+from .models import (
+    CommissionEntry,
+    Document,
+    HolderBiometrics,
+    Order,
+    Payment,
+    PaymentEvent,
+    Product,
+    ReferralLink,
+    Refund,
+)
 from .payments.gateways.sandbox import sandbox_schedule_webhook
 from .selectors import documents_visible_to, order_exact_match, staff_may_view_documents
 from .services.biometrics import holder_biometrics_delete, holder_biometrics_record
 from .services.documents import document_details_read, documents_listed_audit
+from .services.reconciliation import reconciliation_csv, reconciliation_report
+from .services.refunds import (
+    RefundNotAllowed,
+    refund_approve,
+    refund_request,
+    refund_retry_now,
+    refund_transfer_done,
+    refundable_amount,
+)
 from .services.retention import retention_plan, retention_rules_text
 from .validators import normalize_cpf
 
@@ -189,6 +213,144 @@ class PaymentAdmin(ReadOnlyAdmin):
     @admin.action(description="Sandbox: recusar pagamento", permissions=["sandbox"])
     def sandbox_fail(self, request, queryset):
         self._sandbox(request, queryset, "failed")
+
+    def get_urls(self):
+        return [
+            path("conciliacao/", self.admin_site.admin_view(self.reconciliation_view), name="orders_reconciliation"),
+            path(
+                "<int:payment_pk>/estornar/",
+                self.admin_site.admin_view(self.refund_view),
+                name="orders_payment_refund",
+            ),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, payment_pk: int):
+        """Support's refund: an amount (what is left, by default) and a reason; above REFUND_FOUR_EYES_ABOVE it
+        waits for another staff member's approval (Devoluções)."""
+        if not request.user.has_perm("orders.request_refund"):
+            raise PermissionDenied
+        payment = get_object_or_404(Payment.objects.select_related("order"), pk=payment_pk)
+        left = refundable_amount(payment)
+        form = RefundForm(request.POST or None, initial={"amount": left})
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = refund_request(
+                    payment=payment,
+                    amount=form.cleaned_data["amount"],
+                    reason=form.cleaned_data["reason"],
+                    kind=Refund.Kind.SUPPORT,
+                    actor=Actor.from_request(request),
+                )
+            except RefundNotAllowed as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"Devolução registrada: {refund.get_status_display()}.", messages.SUCCESS)
+                return redirect("admin:orders_payment_change", payment.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Estornar pagamento do pedido {payment.order.number}",
+            "payment": payment,
+            "left": left,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/orders/refund.html", context)
+
+    def reconciliation_view(self, request):
+        """The portal's figures beside each gateway's statement, per Brasília day; `?format=csv` exports them."""
+        if not request.user.has_perm("orders.view_payment"):
+            raise PermissionDenied
+        form = ReconciliationForm(request.GET or None)
+        today = timezone.localdate()
+        start, end = today - timedelta(days=6), today
+        if form.is_valid():
+            start = form.cleaned_data.get("start") or start
+            end = form.cleaned_data.get("end") or end
+        report = reconciliation_report(start=start, end=end)
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(reconciliation_csv(report), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="conciliacao-{start}-{end}.csv"'
+            return response
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Conciliação: portal × gateways",
+            "report": report,
+            "form": form,
+            "start": start,
+            "end": end,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/orders/reconciliation.html", context)
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(label="Valor (R$)", max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label="Motivo", max_length=255)
+
+
+class ReconciliationForm(forms.Form):
+    start = forms.DateField(label="De", required=False)
+    end = forms.DateField(label="Até", required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise forms.ValidationError("A data final é anterior à inicial.")
+        if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 92:
+            raise forms.ValidationError("No máximo 93 dias por vez.")
+        return data
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """Every refund, those needing staff first: failed for good, awaiting approval or a manual transfer."""
+
+    list_display = ["created_at", "payment", "amount", "kind", "status", "attempts", "last_error", "requested_by"]
+    list_filter = ["status", "kind"]
+    search_fields = ["payment__order__number", "refund_id", "payment__charge_id"]
+    list_select_related = ["payment__order", "requested_by"]
+    actions = ["approve", "retry_now", "transfer_done"]
+
+    def get_queryset(self, request):
+        attention = Case(
+            When(status=Refund.Status.GIVEN_UP, then=Value(0)),
+            When(status=Refund.Status.FAILED, then=Value(1)),
+            When(status__in=(Refund.Status.AWAITING_APPROVAL, Refund.Status.TRANSFER), then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        )
+        return super().get_queryset(request).annotate(attention=attention).order_by("attention", "-created_at")
+
+    def has_request_permission(self, request) -> bool:
+        return request.user.has_perm("orders.request_refund")
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("orders.approve_refund")
+
+    def _each(self, request, queryset, service, done_text: str) -> None:
+        actor = Actor.from_request(request)
+        done = 0
+        for refund in queryset.order_by("pk"):
+            try:
+                outcome = service(refund=refund, actor=actor)
+            except RefundNotAllowed as error:
+                self.message_user(request, f"{refund.refund_id}: {error.message}", messages.WARNING)
+                continue
+            done += 1 if outcome else 0
+        self.message_user(request, f"{done} {done_text}", messages.SUCCESS if done else messages.WARNING)
+
+    @admin.action(description="Aprovar devolução (segunda pessoa)", permissions=["approve"])
+    def approve(self, request, queryset):
+        self._each(request, queryset, refund_approve, "devolução(ões) aprovada(s).")
+
+    @admin.action(description="Tentar devolver de novo agora", permissions=["request"])
+    def retry_now(self, request, queryset):
+        self._each(request, queryset, refund_retry_now, "devolução(ões) reenviada(s).")
+
+    @admin.action(description="Transferência PIX feita", permissions=["approve"])
+    def transfer_done(self, request, queryset):
+        self._each(request, queryset, refund_transfer_done, "transferência(s) registrada(s).")
 
 
 @admin.register(PaymentEvent)

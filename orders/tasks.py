@@ -7,6 +7,7 @@ from .payments.gateways import WebhookRejected
 from .payments.gateways.sandbox import SIGNATURE_HEADER, sign
 from .services.holder_confirmation import holder_confirmations_expire
 from .services.payments import payments_expire, payments_reconcile_recent, webhook_receive
+from .services.refunds import refund_send, refunds_retry
 from .services.retention import retention_run
 
 logger = logging.getLogger(__name__)
@@ -45,3 +46,15 @@ def expire_holder_confirmations() -> int:
 def run_retention() -> int:
     """Daily: delete the files the retention rules let go (each once: a purged row is not due again)."""
     return retention_run()
+
+
+@shared_task(name="orders.refund_send", acks_late=True, soft_time_limit=60, time_limit=90)
+def send_refund(refund_pk: int) -> str:
+    """Ask the gateway for one refund; a failure is recorded and retried by `orders.refunds_retry`."""
+    return refund_send(refund_pk)
+
+
+@shared_task(name="orders.refunds_retry", acks_late=True, soft_time_limit=300, time_limit=360)
+def retry_refunds() -> int:
+    """Every minute: failed refunds due for another attempt, sent ones due for a read-back."""
+    return refunds_retry()

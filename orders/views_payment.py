@@ -19,6 +19,7 @@ from .models import Order, Payment
 from .payments.gateways import GATEWAYS, GatewayUnavailable, WebhookRejected, configured_gateway_names, gateway_for
 from .payments.gateways.sandbox import SandboxGateway, sandbox_allowed, sandbox_schedule_webhook
 from .services.payments import PaymentNotAllowed, payment_start, webhook_receive
+from .services.refunds import RefundNotAllowed, order_withdraw
 
 
 def _sandbox_refused() -> bool:
@@ -156,3 +157,23 @@ def webhook(request, gateway: str):
         # The charge could not be read back: nothing was stored, and the provider delivers the callback again.
         return JsonResponse({"error": "gateway_unavailable", "detail": "try again later"}, status=503)
     return JsonResponse({"received": True, "outcome": outcome})
+
+
+@require_POST
+@customer_order_view
+def withdraw(request, order: Order):
+    """The customer's withdrawal (CDC art. 49), confirmed on the order page: cancel and refund in full."""
+    if request.POST.get("confirm") != "1":
+        messages.error(request, "Confirme a desistência marcando a caixa.")
+        return _back(order, "desistencia")
+    try:
+        order_withdraw(
+            order=order,
+            actor=Actor.from_request(request, label="cliente"),
+            payee_pix_key=request.POST.get("pix_key", "")[:140],
+        )
+    except RefundNotAllowed as error:
+        messages.error(request, error.message)
+        return _back(order, "desistencia")
+    messages.success(request, "Pedido cancelado. A devolução do valor pago foi solicitada e você receberá um e-mail.")
+    return _back(order, "desistencia")

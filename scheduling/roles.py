@@ -56,7 +56,16 @@ ROLES: dict[str, dict[str, list[str]]] = {
     # Customer support: follows orders, payments, messages, the 24 h hand-off and revocation letters;
     # does not open identity documents.
     SUPPORT_GROUP: {
-        "orders": ["view_order", "view_payment", "view_paymentevent", "view_partner", "view_referrallink"],
+        "orders": [
+            "view_order",
+            "view_payment",
+            "view_paymentevent",
+            "view_partner",
+            "view_referrallink",
+            # Refunds: asked for with a reason (audited); above REFUND_FOUR_EYES_ABOVE a manager approves.
+            "view_refund",
+            "request_refund",
+        ],
         "scheduling": ["view_booking", "view_validation", "view_verification"],
         "issuance": [
             "view_issuancerequest",
@@ -85,6 +94,11 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "view_referrallink",
             "view_commissionentry",
             "view_retention_report",
+            # The second pair of eyes on large refunds, the manual transfers, and the reconciliation page.
+            "view_payment",
+            "view_refund",
+            "request_refund",
+            "approve_refund",
         ],
         "issuance": ["view_negativelistentry", "add_negativelistentry", "change_negativelistentry"],
         "partners": [

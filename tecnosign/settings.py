@@ -9,6 +9,7 @@ import base64
 import hashlib
 import os
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -435,6 +436,13 @@ MERCADOPAGO_API_URL = env_str("MERCADOPAGO_API_URL", "https://api.mercadopago.co
 MERCADOPAGO_NOTIFICATION_URL = env_str("MERCADOPAGO_NOTIFICATION_URL", f"{SITE_URL}/payments/webhooks/mercadopago/")
 MERCADOPAGO_MAX_INSTALLMENTS = env_int("MERCADOPAGO_MAX_INSTALLMENTS", 12)
 
+# Refunds: a support refund above this (reais) waits for a second staff member's approval; a failed refund is retried
+# with back-off (REFUND_RETRY_MINUTES, doubling) up to REFUND_MAX_ATTEMPTS, then shown to staff.
+REFUND_FOUR_EYES_ABOVE = Decimal(env_str("REFUND_FOUR_EYES_ABOVE", "500.00"))
+REFUND_MAX_ATTEMPTS = env_int("REFUND_MAX_ATTEMPTS", 5)
+REFUND_RETRY_MINUTES = env_int("REFUND_RETRY_MINUTES", 5)
+WITHDRAWAL_DAYS = env_int("WITHDRAWAL_DAYS", 7)
+
 # Documents.
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 DOCUMENT_MAX_FILES_PER_UPLOAD = env_int("DOCUMENT_MAX_FILES_PER_UPLOAD", 5)
@@ -642,6 +650,7 @@ CELERY_BEAT_SCHEDULE = {
     "audit-checkpoint": {"task": "audit.checkpoint", "schedule": float(AUDIT_CHECKPOINT_INTERVAL_SECONDS)},
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
     "payments-reconcile": {"task": "orders.payments_reconcile", "schedule": 10 * 60.0},
+    "refunds-retry": {"task": "orders.refunds_retry", "schedule": 60.0},
     "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
     "retention": {"task": "orders.retention_run", "schedule": 24 * 60 * 60.0},
     "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},

@@ -5,7 +5,7 @@ from .holder_links import HolderLink
 from .holders import HolderBiometrics
 from .order import Order
 from .partners import Partner, ReferralLink
-from .payments import Payment, PaymentEvent, SandboxCharge, SandboxRefund
+from .payments import Payment, PaymentEvent, Refund, SandboxCharge, SandboxRefund
 from .terms import HolderTerm
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "PaymentEvent",
     "Product",
     "ReferralLink",
+    "Refund",
     "SandboxCharge",
     "SandboxRefund",
 ]

@@ -1,5 +1,7 @@
 import uuid
 
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -139,3 +141,85 @@ class SandboxRefund(models.Model):
 
     def __str__(self) -> str:
         return self.refund_id
+
+
+def _refund_key() -> str:
+    return uuid.uuid4().hex
+
+
+class Refund(models.Model):
+    """Money given back for a payment: by the customer's withdrawal (CDC art. 49) or by support staff.
+
+    `refund_id` is the portal's id of the current attempt and the gateway's idempotency key (asking twice with it
+    refunds once). A provider's refusal is final for that id, so the next attempt after a `failed` one gets a new id;
+    an attempt that could not reach the provider keeps its id (it may have arrived). A refund is never lost: a failed
+    one is retried by `orders.refunds_retry` and, after REFUND_MAX_ATTEMPTS, given up and shown to staff.
+    """
+
+    class Kind(models.TextChoices):
+        WITHDRAWAL = "withdrawal", "Desistência (CDC art. 49)"
+        SUPPORT = "support", "Suporte"
+
+    class Status(models.TextChoices):
+        AWAITING_APPROVAL = "awaiting_approval", "Aguardando aprovação"
+        PENDING = "pending", "A enviar"
+        SENT = "sent", "Enviado (em processamento)"
+        DONE = "done", "Devolvido"
+        FAILED = "failed", "Falhou (nova tentativa agendada)"
+        GIVEN_UP = "given_up", "Falhou (requer atenção)"
+        TRANSFER = "transfer", "Transferência manual pendente"
+
+    payment = models.ForeignKey(Payment, verbose_name="pagamento", on_delete=models.PROTECT, related_name="refunds")
+    refund_id = models.CharField(
+        "id da devolução",
+        max_length=35,
+        unique=True,
+        default=_refund_key,
+        validators=[RegexValidator(r"^[a-zA-Z0-9]{1,35}$")],
+    )
+    amount = models.DecimalField("valor", max_digits=10, decimal_places=2)
+    reason = models.CharField("motivo", max_length=255)
+    kind = models.CharField("tipo", max_length=12, choices=Kind.choices)
+    status = models.CharField("situação", max_length=20, choices=Status.choices, db_index=True)
+    attempts = models.PositiveSmallIntegerField("tentativas", default=0)
+    next_attempt_at = models.DateTimeField("próxima tentativa", null=True, blank=True, db_index=True)
+    last_error = models.CharField("último erro", max_length=255, blank=True)
+    provider_refund_id = models.CharField("id no gateway", max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="pedido por",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="aprovado por",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A boleto the gateway cannot refund is paid back by a transfer to the key the customer names: kept only until
+    # the transfer is done (then erased).
+    payee_pix_key = models.CharField("chave PIX para a transferência", max_length=140, blank=True)
+    created_at = models.DateTimeField("pedido em", default=timezone.now)
+    done_at = models.DateTimeField("devolvido em", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "devolução"
+        verbose_name_plural = "devoluções"
+        ordering = ["-created_at"]
+        permissions = [
+            ("request_refund", "Pode pedir a devolução de um pagamento"),
+            ("approve_refund", "Pode aprovar devoluções acima do limite"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            # One withdrawal per payment: a double click or a replayed POST cannot refund twice.
+            models.UniqueConstraint(fields=["payment"], condition=Q(kind="withdrawal"), name="refund_one_withdrawal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Devolução {self.refund_id} ({self.get_status_display()})"

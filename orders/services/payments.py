@@ -289,13 +289,16 @@ def _apply_paid(payment: Payment, event: GatewayEvent) -> str:
     return E.APPLIED
 
 
-def _apply_refund(payment: Payment) -> str:
+def _apply_refund(payment: Payment, *, requested: bool = False) -> str:
     """The money went back to the customer: undo what the payment did, and tell staff when that is not simple.
 
     Paid and still waiting for documents (`paid`): the order is cancelled and the partner's commission reversed, as
     a customer who gives up. Further along (documents, a booking, a validation…): the same, and staff are alerted,
     since someone may be working on it; past the point of cancelling (verified, issued…), staff are alerted to
     decide. A refund of a charge the portal never saw paid: `_apply_refund_unpaid`.
+
+    `requested`: the portal asked for this refund itself (a withdrawal, support: orders.services.refunds), so an
+    order already cancelled or being cancelled is what was meant, not news for staff.
     """
     if payment.status == P.REFUNDED:
         return E.IGNORED
@@ -305,12 +308,14 @@ def _apply_refund(payment: Payment) -> str:
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     status_then = order.get_status_display()
     commission_reverse(order=order, reason=f"Pagamento do pedido {order.number} estornado")
+    if requested and order.status == S.CANCELLED:
+        return E.APPLIED
     if S.CANCELLED not in TRANSITIONS[order.status]:
         _flag(payment, f"Estorno recebido com o pedido em “{status_then}”.")
         return E.APPLIED
     moved_on = order.status != S.PAID
     order_transition(order=order, to=S.CANCELLED, note="Pagamento estornado")
-    if moved_on:
+    if moved_on and not requested:
         _flag(payment, f"Estorno recebido com o pedido em “{status_then}”: o pedido foi cancelado.")
     return E.APPLIED
 

@@ -17,6 +17,7 @@ from ..services.documents import (
     missing_kinds,
 )
 from ..services.payments import order_payment_summary
+from ..services.refunds import withdrawal_available, withdrawal_deadline, withdrawal_needs_pix_key
 from ..services.terms import ACCEPT_STATES, SHOW_STATES, term_digest, term_of
 from ..views_payment import card_hosted_checkout, pix_qr_data_uri, sandbox_simulation_enabled
 
@@ -91,4 +92,16 @@ def term_section(context, order: Order) -> dict:
         "can_accept": can_accept,
         "sha256": digest,
         "form": TermAcceptForm(initial={"sha256": digest}),
+    }
+
+
+@register.inclusion_tag("orders/sections/withdrawal.html", takes_context=True)
+def withdrawal_section(context, order: Order) -> dict:
+    visible = withdrawal_available(order)
+    return {
+        "csrf_token": context.get("csrf_token"),
+        "order": order,
+        "visible": visible,
+        "deadline": withdrawal_deadline(order) if visible else None,
+        "needs_pix_key": visible and withdrawal_needs_pix_key(order),
     }

@@ -34,7 +34,7 @@ from issuance.services import issuance_submit
 from issuance.services.negative_list import negative_list_add
 from issuance.services.publication import crl_publish
 from issuance.tests.helpers import a1_issue_as_customer
-from orders.models import CommissionEntry, Document, HolderBiometrics, Order, Partner, Payment, PaymentEvent
+from orders.models import CommissionEntry, Document, HolderBiometrics, Order, Partner, Payment, PaymentEvent, Refund
 from orders.services.payments import payment_start
 from orders.tests.factories import (
     A3TokenProductFactory,
@@ -89,6 +89,12 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("orders.payment", "sandbox_confirm"): ONLY_SUPERUSER,
     ("orders.payment", "sandbox_fail"): ONLY_SUPERUSER,
     ("orders.payment", "delete_selected"): NOBODY,
+    # Refunds: support retries a failed one; a second pair of eyes (the management) approves large ones and records
+    # the manual transfers.
+    ("orders.refund", "approve"): MANAGEMENT,
+    ("orders.refund", "retry_now"): frozenset({SUPPORT_GROUP, MANAGERS_GROUP, SUPERUSER}),
+    ("orders.refund", "transfer_done"): MANAGEMENT,
+    ("orders.refund", "delete_selected"): NOBODY,
     # Partners: deciding on them and revoking their API keys is the management's.
     ("orders.partner", "approve"): MANAGEMENT,
     ("orders.partner", "suspend"): MANAGEMENT,
@@ -314,6 +320,30 @@ class World:
 
 Builder = Callable[[World, object], object]
 
+
+def _refund(status: str) -> Refund:
+    """A refund of a paid sandbox charge, in `status`, asked for by someone other than the acting user."""
+    order = ready_order(status=Order.Status.PAID)
+    payment = Payment.objects.create(
+        order=order,
+        method="pix",
+        gateway="sandbox",
+        charge_id=f"sbx_alvo{order.pk}",
+        amount=order.price,
+        status=Payment.Status.PAID,
+        paid_at=timezone.now(),
+        paid_amount=order.price,
+    )
+    return Refund.objects.create(
+        payment=payment,
+        amount=order.price,
+        reason="Teste",
+        kind=Refund.Kind.SUPPORT,
+        status=status,
+        payee_pix_key="maria@exemplo.com.br" if status == Refund.Status.TRANSFER else "",
+    )
+
+
 # The row each action is tried on, by (model, action), else by model. Each role gets a fresh one.
 TARGETS: dict[tuple[str, str] | str, Builder] = {
     ("orders.payment", "sandbox_confirm"): lambda w, u: payment_start(
@@ -322,6 +352,10 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     ("orders.payment", "sandbox_fail"): lambda w, u: payment_start(
         order=ready_order(status=Order.Status.AWAITING_PAYMENT), method="boleto", actor=SYSTEM
     ),
+    ("orders.refund", "approve"): lambda w, u: _refund(Refund.Status.AWAITING_APPROVAL),
+    ("orders.refund", "retry_now"): lambda w, u: _refund(Refund.Status.GIVEN_UP),
+    ("orders.refund", "transfer_done"): lambda w, u: _refund(Refund.Status.TRANSFER),
+    "orders.refund": lambda w, u: _refund(Refund.Status.DONE),
     ("orders.partner", "approve"): lambda w, u: w.partner(Partner.Status.PENDING),
     ("orders.partner", "suspend"): lambda w, u: w.partner(Partner.Status.APPROVED),
     ("orders.partner", "reject"): lambda w, u: w.partner(Partner.Status.PENDING),
@@ -439,6 +473,11 @@ SUCCEEDED: dict[tuple[str, str], Callable[[object], bool]] = {
         and PaymentEvent.objects.filter(payment=p, outcome="applied").exists()
     ),
     ("orders.payment", "sandbox_fail"): lambda p: _reread(p).status == Payment.Status.FAILED,
+    ("orders.refund", "approve"): lambda r: _reread(r).status == Refund.Status.PENDING,
+    ("orders.refund", "retry_now"): lambda r: _reread(r).status == Refund.Status.FAILED,
+    ("orders.refund", "transfer_done"): lambda r: (
+        _reread(r).status == Refund.Status.DONE and Payment.objects.get(pk=r.payment_id).status == "refunded"
+    ),
     ("orders.partner", "approve"): lambda p: _reread(p).status == Partner.Status.APPROVED,
     ("orders.partner", "suspend"): lambda p: _reread(p).status == Partner.Status.SUSPENDED,
     ("orders.partner", "reject"): lambda p: _reread(p).status == Partner.Status.REJECTED,

@@ -114,6 +114,9 @@ class PaymentGateway(ABC):
     # The origins the hosted checkout lives on: the order page's Content-Security-Policy lets its card form be sent
     # there (`form-action` also covers the redirect that follows the form's submission).
     checkout_origins: tuple[str, ...] = ()
+    # The methods whose payments it can give back through `refund` (Pix devolução, card refund, a PSP's boleto
+    # refund). A payment by another method is paid back by a bank transfer staff make (orders.services.refunds).
+    refund_methods: frozenset[str] = frozenset({"pix", "boleto", "card"})
 
     @classmethod
     def configuration_problems(cls) -> list[str]:

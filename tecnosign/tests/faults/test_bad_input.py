@@ -339,6 +339,8 @@ TARGETS: dict[str, Target] = {
     "orders:documents": Target(
         lambda s: f"/pedido/{o('paid')(s)}/documentos/", page=lambda s: f"/pedido/{o('paid')(s)}/"
     ),
+    # The customer's withdrawal (CDC art. 49): junk, a missing confirmation or no paid charge never cancels anything.
+    "orders:withdraw": Target(lambda s: f"/pedido/{o('paid')(s)}/desistir/", form=False),
     "orders:term-pdf": Target(lambda s: f"/pedido/{o('paid')(s)}/termo.pdf", form=False),
     "orders:term-accept": Target(
         lambda s: f"/pedido/{o('paid')(s)}/termo/",
