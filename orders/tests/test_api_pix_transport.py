@@ -61,7 +61,7 @@ def test_the_start_up_check_lists_what_the_api_pix_gateway_lacks(settings, tmp_p
     settings.PIX_API_CERT_FILE = str(tmp_path / "missing.pem")
     settings.PIX_API_KEY_FILE = ""
 
-    found = [message.msg for message in run_checks(tags=[STARTUP]) if message.id == "orders.E007"]
+    found = [message.msg for message in run_checks(tags=[STARTUP]) if message.id == "orders.E011"]
 
     assert any("PIX_API_TOKEN_URL is not set" in message for message in found)
     assert any("PIX_API_CLIENT_SECRET" in message for message in found)
@@ -70,7 +70,7 @@ def test_the_start_up_check_lists_what_the_api_pix_gateway_lacks(settings, tmp_p
     assert any("PIX_API_BASE_URL must be an https:// URL" in message for message in found)
 
     settings.PAYMENT_GATEWAY_BOLETO = "api_pix"  # it charges Pix only
-    assert any(message.id == "orders.E006" for message in run_checks(tags=[STARTUP]))
+    assert any(message.id == "orders.E010" for message in run_checks(tags=[STARTUP]))
 
 
 def test_a_callback_the_psp_cannot_confirm_now_is_answered_503_and_stores_nothing(settings, client, customer):

@@ -368,7 +368,7 @@ def test_production_refuses_mercado_pago_without_its_credentials_and_reads_them_
     }
     refused = run(PROCESSES["manage.py check"], production_env(tmp_path, **staging))
     assert refused.returncode != 0
-    assert "(orders.E007) MERCADOPAGO_ACCESS_TOKEN" in refused.stderr and "MERCADOPAGO_WEBHOOK_SECRET" in refused.stderr
+    assert "(orders.E011) MERCADOPAGO_ACCESS_TOKEN" in refused.stderr and "MERCADOPAGO_WEBHOOK_SECRET" in refused.stderr
 
     (tmp_path / "token").write_text(TOKEN + "\n")
     (tmp_path / "secret").write_text(SECRET + "\n")
