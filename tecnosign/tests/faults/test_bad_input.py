@@ -349,6 +349,11 @@ TARGETS: dict[str, Target] = {
         accepts=True,
     ),
     "orders:payment-webhook": Target(lambda s: "/payments/webhooks/sandbox/", who="anyone", kind="webhook"),
+    # The API Pix callback (a PSP's `pix[]`): without the proxy's client-certificate header it is refused, whatever
+    # the body.
+    "orders:payment-webhook-pix": Target(
+        lambda s: "/payments/webhooks/api_pix/pix", who="anyone", kind="json", fields={"pix": ""}
+    ),
     "orders:document-file": Target(
         lambda s: "/retaguarda/documentos/6f1c2a4e-0d9b-4c7e-9a55-3b8e2f7d1c00/arquivo/", who="staff", form=False
     ),
