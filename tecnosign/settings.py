@@ -222,6 +222,12 @@ if env_str("PRIVATE_STORAGE") == "s3":
             "querystring_auth": True,
             "querystring_expire": 60,
             "file_overwrite": False,
+            # Server-side encryption requested on every PUT (on top of the portal's own encryption): AES256 (SSE-S3)
+            # by default, or aws:kms with PRIVATE_S3_KMS_KEY_ID.
+            "object_parameters": {
+                "ServerSideEncryption": env_str("PRIVATE_S3_SERVER_SIDE_ENCRYPTION", "AES256"),
+                **({"SSEKMSKeyId": env_str("PRIVATE_S3_KMS_KEY_ID")} if env_str("PRIVATE_S3_KMS_KEY_ID") else {}),
+            },
         },
     }
 else:
