@@ -171,6 +171,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # longest retry countdown (an hour) and task time limit, or Redis hands a waiting task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "America/Sao_Paulo"
+# One beat whatever the replicas (celery-redbeat): the schedule (CELERY_BEAT_SCHEDULE, below) is written to Redis at
+# start, and only the beat holding the lock sends tasks. Another beat waits for the lock, trying every
+# CELERY_BEAT_MAX_LOOP_INTERVAL seconds; the holder renews it at each tick, so when the holder dies a standby takes
+# over within BEAT_LOCK_TIMEOUT plus one loop. Without Redis (`make run`, eager tasks) Celery's own scheduler.
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "tecnosign.beat.Scheduler"
+CELERY_REDBEAT_REDIS_URL = env_str("BEAT_REDIS_URL", REDIS_URL)
+# Its own Redis options (not the broker's): a Redis blip is retried for 30 s before the beat gives up.
+CELERY_REDBEAT_REDIS_OPTIONS = {"retry_period": 30, "socket_timeout": 5, "socket_connect_timeout": 5}
+CELERY_REDBEAT_KEY_PREFIX = env_str("BEAT_KEY_PREFIX", "tecnosign:redbeat")
+CELERY_REDBEAT_LOCK_TIMEOUT = env_int("BEAT_LOCK_TIMEOUT", 150)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 5)
 
 # Argon2id first (memory-hard, OWASP's first choice) for staff, partners and the customers' issuance and
 # revocation passwords; the others only read hashes made before. Half PBKDF2's CPU at 1,000,000 rounds
