@@ -132,13 +132,22 @@ TEMPLATES = [
 # Database: DATABASE_URL (postgres://…) in production and CI; SQLite file when unset.
 if not env_str("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+# DB_PGBOUNCER=1: DATABASE_URL names a PgBouncer in transaction mode, where consecutive transactions of one
+# connection may run on different server connections, so nothing may rely on session state between transactions.
+# The portal takes no advisory lock and SETs only LOCAL (transaction-scoped) values; `.iterator()` would use a
+# server-side cursor (a named cursor WITH HOLD outside a transaction), so those are disabled; and the pooler keeps
+# the server connections, so each request's connection to it is closed at the end (DB_CONN_MAX_AGE then defaults
+# to 0). Run `manage.py migrate` against PostgreSQL itself (README, "Running at scale").
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DB_PGBOUNCER else 60),
         conn_health_checks=True,
     )
 }
+if DB_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis carries work (Celery) and the shared cache; the database stays the source of truth.

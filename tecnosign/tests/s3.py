@@ -6,19 +6,17 @@ file field stored in "private" is pointed at it for the test. The fixture return
 at the objects the way the bucket's operator would.
 """
 
-import json
 import os
 import socket
-import subprocess
-import sys
 from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.db.models import FileField
 
 from tecnosign.storage import PrivateS3Storage, private_storage
+
+from .settings_probe import settings_under
 
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -45,28 +43,6 @@ def moto_s3_endpoint():
     server.stop()
 
 
-def private_storage_options_for(environment: dict[str, str]) -> dict:
-    """STORAGES["private"] as tecnosign.settings makes it under `environment` (a fresh interpreter reads it)."""
-    script = (
-        "import json; from django.conf import settings; print(json.dumps(settings.STORAGES['private'], default=str))"
-    )
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PRIVATE_")},
-        "DJANGO_SETTINGS_MODULE": "tecnosign.settings",
-        **environment,
-    }
-    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
-        [sys.executable, "-c", "import django; django.setup(); " + script],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 @dataclass
 class S3Private:
     client: object
@@ -86,8 +62,9 @@ _bucket_serial = iter(range(1, 1_000_000))
 
 @pytest.fixture(scope="session")
 def _s3_private_options(moto_s3_endpoint):
-    return private_storage_options_for(
-        {"PRIVATE_STORAGE": "s3", "PRIVATE_S3_BUCKET": "placeholder", "PRIVATE_S3_ENDPOINT_URL": moto_s3_endpoint}
+    return settings_under(
+        {"PRIVATE_STORAGE": "s3", "PRIVATE_S3_BUCKET": "placeholder", "PRIVATE_S3_ENDPOINT_URL": moto_s3_endpoint},
+        "settings.STORAGES['private']",
     )
 
 
