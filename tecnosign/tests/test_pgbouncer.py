@@ -1,6 +1,7 @@
 """The portal behind PgBouncer in transaction mode (DB_PGBOUNCER=1): a real pgbouncer (Debian's) started in front of
 the test database, the test's database connection switched onto it with the options the settings give it, and a
-checkout → pay by signed webhook → upload → audit verification journey driven through it.
+checkout → pay by signed webhook → upload → audit verification journey driven through it; and a control showing
+what the setting prevents.
 
 In transaction mode each transaction may run on another server connection, so nothing may rely on session state
 across transactions: no advisory locks, no session-level SET, no server-side cursors (`.iterator()` would declare
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from conftest import IN_CI, wait_for
 from orders.models import Order, Payment
@@ -65,6 +67,9 @@ def pgbouncer():
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = trust\nauth_file = {workdir / 'users.txt'}\nadmin_users = {user}\n"
         "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 100\n"
+        # Round robin, not LIFO: consecutive transactions of one client land on different server connections (when
+        # more than one is idle), so session state relied upon across transactions fails here every time.
+        "server_round_robin = 1\n"
         "server_reset_query =\nignore_startup_parameters = extra_float_digits\n"
     )
     command = [PGBOUNCER, str(workdir / "pgbouncer.ini")]
@@ -106,6 +111,20 @@ def transactions_through(pgbouncer, database: str) -> int:
     return sum(row["total_xact_count"] for row in rows if row["database"] == database)
 
 
+def warm(pgbouncer, database: str, servers: int = 2) -> None:
+    """Make pgbouncer open `servers` server connections to `database` (concurrent transactions), then free them."""
+    clients = [
+        psycopg2.connect(host="127.0.0.1", port=pgbouncer["port"], dbname=database, user=pgbouncer["user"])
+        for _ in range(servers)
+    ]
+    for client in clients:
+        with client.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    for client in clients:
+        client.commit()
+        client.close()
+
+
 @pytest.fixture
 def through_pgbouncer(transactional_db, pgbouncer):
     """The test's database connection goes through pgbouncer, with the options DB_PGBOUNCER=1 gives it."""
@@ -117,12 +136,27 @@ def through_pgbouncer(transactional_db, pgbouncer):
     saved = dict(connection.settings_dict)
     connection.close()
     connection.settings_dict.update(HOST="127.0.0.1", PORT=str(pgbouncer["port"]), **options)
+    warm(pgbouncer, connection.settings_dict["NAME"])
     try:
         yield pgbouncer
     finally:
         connection.close()
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
+
+
+def test_a_server_side_cursor_breaks_behind_transaction_pooling_and_db_pgbouncer_turns_them_off(through_pgbouncer):
+    # A control: with server-side cursors on, `.iterator()` declares a cursor WITH HOLD in one transaction and
+    # fetches from it in the next, which pgbouncer runs on another server connection.
+    expected = Permission.objects.count()
+    connection.close()
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
+    with pytest.raises(DatabaseError, match="does not exist"):
+        list(Permission.objects.iterator(chunk_size=1))
+    connection.close()
+    connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True  # what DB_PGBOUNCER=1 sets
+
+    assert len(list(Permission.objects.iterator(chunk_size=1))) == expected > 10
 
 
 def test_checkout_payment_upload_and_audit_through_pgbouncer_in_transaction_mode(client, through_pgbouncer):
