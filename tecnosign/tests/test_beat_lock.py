@@ -106,8 +106,10 @@ def test_only_the_lock_holder_sends_and_the_standby_takes_over_when_it_dies(beat
     killed_at = time.monotonic()
     taken_over_at = wait_for(lambda: (probes := probes_from(beats.sent(), second)) and probes[0], timeout=30)
 
-    # The lock expires LOCK_TIMEOUT s after the first's last renewal; the standby retries every second.
-    assert taken_over_at - killed_at <= LOCK_TIMEOUT + 2, taken_over_at - killed_at
+    # The lock expires LOCK_TIMEOUT s after the first's last renewal and the standby retries every second: one lock
+    # period and a loop, plus a second of slack for a loaded CI machine.
+    assert taken_over_at - killed_at <= LOCK_TIMEOUT + 1 + 1, taken_over_at - killed_at
+    print(f"beat: the standby sent its first task {taken_over_at - killed_at:.1f}s after the holder was SIGKILLed")
     assert "beat: Acquired lock" in second.log.read_text()
     sent = beats.sent()
     assert not [at for at in probes_from(sent, first) if at > killed_at + 0.5]
