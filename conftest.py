@@ -13,7 +13,8 @@ IN_CI = os.environ.get("TECNOSIGN_CI") == "1"
 
 # The local CA fixtures (`local_ca`), for any app whose tests issue or revoke certificates; a partner with a product
 # and a link (`partner`, `product`, `link`), for the partner portal's tests and the query counts.
-pytest_plugins = ["issuance.tests.fixtures", "partners.tests.fixtures"]
+# A local S3 server and the private storage on it (`s3_private_storage`), for the tests of PRIVATE_STORAGE=s3.
+pytest_plugins = ["issuance.tests.fixtures", "partners.tests.fixtures", "tecnosign.tests.s3"]
 
 
 def _service_missing(marker: str) -> str | None:

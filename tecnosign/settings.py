@@ -132,13 +132,22 @@ TEMPLATES = [
 # Database: DATABASE_URL (postgres://…) in production and CI; SQLite file when unset.
 if not env_str("DATABASE_URL"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+# DB_PGBOUNCER=1: DATABASE_URL names a PgBouncer in transaction mode, where consecutive transactions of one
+# connection may run on different server connections, so nothing may rely on session state between transactions.
+# The portal takes no advisory lock and SETs only LOCAL (transaction-scoped) values; `.iterator()` would use a
+# server-side cursor (a named cursor WITH HOLD outside a transaction), so those are disabled; and the pooler keeps
+# the server connections, so each request's connection to it is closed at the end (DB_CONN_MAX_AGE then defaults
+# to 0). Run `manage.py migrate` against PostgreSQL itself (README, "Running at scale").
+DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DB_PGBOUNCER else 60),
         conn_health_checks=True,
     )
 }
+if DB_PGBOUNCER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis carries work (Celery) and the shared cache; the database stays the source of truth.
@@ -171,6 +180,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # longest retry countdown (an hour) and task time limit, or Redis hands a waiting task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "America/Sao_Paulo"
+# One beat whatever the replicas (celery-redbeat): the schedule (CELERY_BEAT_SCHEDULE, below) is written to Redis at
+# start, and only the beat holding the lock sends tasks. Another beat waits for the lock, trying every
+# CELERY_BEAT_MAX_LOOP_INTERVAL seconds; the holder renews it at each tick, so when the holder dies a standby takes
+# over within BEAT_LOCK_TIMEOUT plus one loop. Without Redis (`make run`, eager tasks) Celery's own scheduler.
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "tecnosign.beat.Scheduler"
+CELERY_REDBEAT_REDIS_URL = env_str("BEAT_REDIS_URL", REDIS_URL)
+# Its own Redis options (not the broker's): a Redis blip is retried for 30 s before the beat gives up.
+CELERY_REDBEAT_REDIS_OPTIONS = {"retry_period": 30, "socket_timeout": 5, "socket_connect_timeout": 5}
+CELERY_REDBEAT_KEY_PREFIX = env_str("BEAT_KEY_PREFIX", "tecnosign:redbeat")
+CELERY_REDBEAT_LOCK_TIMEOUT = env_int("BEAT_LOCK_TIMEOUT", 150)
+CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 5)
 
 # Argon2id first (memory-hard, OWASP's first choice) for staff, partners and the customers' issuance and
 # revocation passwords; the others only read hashes made before. Half PBKDF2's CPU at 1,000,000 rounds
@@ -222,6 +243,12 @@ if env_str("PRIVATE_STORAGE") == "s3":
             "querystring_auth": True,
             "querystring_expire": 60,
             "file_overwrite": False,
+            # Server-side encryption requested on every PUT (on top of the portal's own encryption): AES256 (SSE-S3)
+            # by default, or aws:kms with PRIVATE_S3_KMS_KEY_ID.
+            "object_parameters": {
+                "ServerSideEncryption": env_str("PRIVATE_S3_SERVER_SIDE_ENCRYPTION", "AES256"),
+                **({"SSEKMSKeyId": env_str("PRIVATE_S3_KMS_KEY_ID")} if env_str("PRIVATE_S3_KMS_KEY_ID") else {}),
+            },
         },
     }
 else:
