@@ -49,8 +49,18 @@ node_modules/.package-lock.json: package.json package-lock.json | npm
 static/vendor/pki.js: node_modules/.package-lock.json js/pki.js
 	npm run --silent build
 
+# The whole suite in two runs: the tests that keep to one process (each test its own database transaction, caches
+# per process, Celery on a queue of its own) two at a time with pytest-xdist, as this machine has 2 cores; then the
+# browser, fault-injection and cluster tests one after another (they start servers, kill processes and measure
+# waits). PYTEST_ARGS runs just what it names, in one run.
+SERIAL_MARKERS := browser or faults or cluster
 test: $(VENV)/.dev system-deps node_modules/.package-lock.json static/vendor/pki.js
+ifeq ($(strip $(PYTEST_ARGS)),)
+	$(PY) -m pytest -n 2 -m "not ($(SERIAL_MARKERS))"
+	$(PY) -m pytest -m "$(SERIAL_MARKERS)"
+else
 	$(PY) -m pytest $(PYTEST_ARGS)
+endif
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

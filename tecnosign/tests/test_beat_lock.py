@@ -15,7 +15,8 @@ from django.conf import settings
 
 from conftest import wait_for
 
-pytestmark = pytest.mark.redis
+# The take-over is timed against the lock: run with the fault tests, one at a time, not beside other tests.
+pytestmark = [pytest.mark.redis, pytest.mark.faults]
 
 LOCK_TIMEOUT = 3  # seconds; the loop (and the standby's retry) is then 1 s
 PROBE = "tecnosign.tests.beat_probe"
