@@ -165,8 +165,9 @@ def test_the_agents_day_face_biometrics_term_dossier_negative_match_and_negative
     assert not Validation.objects.filter(order=rui).exists()
     assert Order.objects.get(pk=rui.pk).status == Order.Status.SCHEDULED
 
-    # 10:01 — Lia: validated with the list clear…
+    # 10:01 — Lia: validated with the list clear… (half an hour after Rui's call: Ana signs in again)
     clock.move_to(Booking.objects.get(order=lia).starts_at + timedelta(minutes=1))
+    admin_login(staff, agent.username)
     term_accept(order=lia, shown_sha256=term_current(lia)[1], actor=Actor(label="cliente"))
     _start(staff, lia)
     capture_face(staff)
