@@ -121,6 +121,7 @@ def test_the_agents_day_face_biometrics_term_dossier_negative_match_and_negative
     staff.check("#id_check_holder_in_person")
     staff.check("#id_check_environment")
     staff.check("input[name=outcome][value=validated]")
+    clock.move_to(timezone.now() + timedelta(minutes=5))  # a call of normal length: no warning
     staff.get_by_role("button", name="Registrar resultado").click()
     staff.wait_for_selector(f"text=Validação do pedido {maria.number} registrada.")
     validation = Validation.objects.get(order=maria)
@@ -174,6 +175,7 @@ def test_the_agents_day_face_biometrics_term_dossier_negative_match_and_negative
     staff.check("#id_check_holder_in_person")
     staff.check("#id_check_environment")
     staff.check("input[name=outcome][value=validated]")
+    clock.move_to(timezone.now() + timedelta(minutes=5))  # a call of normal length: no warning
     staff.get_by_role("button", name="Registrar resultado").click()
     staff.wait_for_selector(f"text=Validação do pedido {lia.number} registrada.")
 
