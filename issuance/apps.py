@@ -42,4 +42,4 @@ class IssuanceConfig(AppConfig):
         root = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT, active=True).first()
         if root is None:  # `manage.py ca_init` has not run (make run runs it first)
             return []
-        return [("Certificado raiz (AC)", settings.SITE_URL + reverse("issuance:ca-certificate", args=[root.slug]))]
+        return [("Root certificate", settings.SITE_URL + reverse("issuance:ca-certificate", args=[root.slug]))]

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.catalog import catalog_load
-from orders.demo import demo_lines, demo_orders
+from orders.demo import DEMO_PASSWORDS, demo_lines, demo_orders
 from orders.models import Partner, ReferralLink
 from orders.payments.gateways.sandbox import sandbox_allowed
 
@@ -104,19 +104,20 @@ class Command(BaseCommand):
         base = settings.SITE_URL
         passkey_origin = base.replace("127.0.0.1", "localhost")
         rows = [
-            "TecnoSign demo: pronto",
+            "TecnoSign demo: ready",
             "",
-            f"Comprar (link de parceiro)  {base}/l/{COMMISSION_CODE}/",
-            f"Comprar com desconto        {base}/l/{DISCOUNT_CODE}/",
-            f"Retaguarda (agente etc.)    {base}/admin/",
-            f"Área do parceiro            {base}/parceiros/",
-            *(f"{label:<27} {url}" for label, url in urls),
+            f"Buy (a partner's link)     {base}/l/{COMMISSION_CODE}/",
+            f"Buy with a discount        {base}/l/{DISCOUNT_CODE}/",
+            f"Back office (agent etc.)   {base}/admin/",
+            f"Partner area               {base}/parceiros/",
+            *(f"{label:<26} {url}" for label, url in urls),
             "",
-            *(f"{username:<27} senha {password}" for username, password in users.items()),
+            *(f"{username:<26} password {password}" for username, password in users.items()),
+            f"{'demo orders':<26} issuance password {DEMO_PASSWORDS['issuance_password']}",
             "",
-            "Retaguarda: o 1º acesso cadastra um 2º fator (aplicativo",
-            f"autenticador, ou chave de acesso em {passkey_origin}/admin/).",
-            'Roteiro em dez minutos: README, "Try the journey".',
+            "Back office: the first sign-in sets up a second factor (an",
+            f"authenticator app, or a passkey at {passkey_origin}/admin/).",
+            'The ten-minute walk: README.md, "Try the journey".',
         ]
         width = max(len(row) for row in rows)
         self.stdout.write("┌" + "─" * (width + 2) + "┐")
