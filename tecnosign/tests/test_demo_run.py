@@ -53,7 +53,8 @@ def demo_environment(var_dir) -> dict:
     """A newcomer's shell: no database, broker or site URL configured; a throwaway folder for SQLite and files."""
     unset = {"DATABASE_URL", "REDIS_URL", "CACHE_URL", "SITE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"}
     env = {name: value for name, value in os.environ.items() if name not in unset}
-    env.update(TECNOSIGN_VAR_DIR=str(var_dir), CA_KEY_SIZE="2048", PYTHONUNBUFFERED="1")
+    # Small CA keys, cheaply wrapped: the demo made in seconds (what is checked is where they point).
+    env.update(TECNOSIGN_VAR_DIR=str(var_dir), CA_KEY_SIZE="2048", CA_KEY_KDF_MEMORY_KIB="1024", PYTHONUNBUFFERED="1")
     return env
 
 
