@@ -135,6 +135,8 @@ def test_nothing_warns_about_a_broker_in_the_embedded_default(demo):
     output = "".join(demo["lines"])
     assert "No hostname was supplied" not in output
     assert not [line for line in output.splitlines() if " WARNING " in line and "kombu" in line]
+    # and nothing at all warns while the demo is set up (runserver's own "development server" notice comes after)
+    assert not [line for line in set_up_output(demo).splitlines() if "WARNING" in line or "Warning:" in line]
 
 
 def test_a_certificate_the_demo_issues_names_the_port_in_its_crl_and_ocsp_addresses(demo):
