@@ -479,8 +479,7 @@ class VerificationQueueAdmin(ReadOnlyAdmin):
 
     @admin.display(description="alertas")
     def alerts(self, validation):
-        labels = {"short": "atendimento curto", "early": "início antecipado"}
-        found = [labels[warning.code] for warning in validation_warnings(validation)]
+        found = [warning.label for warning in validation_warnings(validation)]
         if not found:
             return "—"
         return format_html('<strong class="alerta-verificacao">⚠ {}</strong>', ", ".join(found))

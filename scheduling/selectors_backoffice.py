@@ -147,7 +147,8 @@ def evidence_file(order: Order, public_id) -> tuple | None:
 @dataclass(frozen=True)
 class ValidationWarning:
     code: str  # "short" or "early": recorded in the approval's audit event
-    message: str
+    label: str  # the verification queue's column
+    message: str  # the review page
 
 
 def validation_warnings(validation: Validation) -> list[ValidationWarning]:
@@ -160,6 +161,7 @@ def validation_warnings(validation: Validation) -> list[ValidationWarning]:
         warnings.append(
             ValidationWarning(
                 "short",
+                "atendimento curto",
                 f"Atendimento curto: durou {validation.duration_display}, menos que os {minimum} minutos esperados "
                 "para conferir documento, rosto e ambiente.",
             )
@@ -170,6 +172,7 @@ def validation_warnings(validation: Validation) -> list[ValidationWarning]:
         warnings.append(
             ValidationWarning(
                 "early",
+                "início antecipado",
                 f"Início antecipado: o atendimento começou às {validation.started_at.astimezone(BRASILIA):%H:%M}, "
                 f"{early} min antes do horário marcado ({booked.astimezone(BRASILIA):%H:%M}, Brasília).",
             )
