@@ -25,11 +25,16 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 migrate: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 
-demo: migrate
-	$(PY) manage.py load_demo
-	$(PY) manage.py ca_init
+# The address served: the links printed and e-mailed and the local CA's CRL/OCSP/AIA addresses name it. An explicit
+# SITE_URL wins; runserver derives the same from its own address (tecnosign/served.py).
+SERVED_URL = $(or $(SITE_URL),http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT))
 
-run: demo static/vendor/pki.js
+# The CA first, so the demo's summary (URLs, accounts, passwords) is the last thing printed before the server starts.
+demo: migrate
+	SITE_URL=$(SERVED_URL) $(PY) manage.py ca_init
+	SITE_URL=$(SERVED_URL) $(PY) manage.py load_demo
+
+run: static/vendor/pki.js demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # System packages the suite drives for real (a PKCS#11 token, a browser); installed when missing.

@@ -30,3 +30,16 @@ class IssuanceConfig(AppConfig):
         from .services.negative_list import negative_list_query
 
         return negative_list_query(order)
+
+    def demo_urls(self) -> list[tuple[str, str]]:
+        """Called by `manage.py load_demo` for its closing box: the local root's certificate, to trust in a test
+        browser or to check an issued certificate's chain."""
+        from django.conf import settings
+        from django.urls import reverse
+
+        from .models import CertificateAuthority
+
+        root = CertificateAuthority.objects.filter(role=CertificateAuthority.Role.ROOT, active=True).first()
+        if root is None:  # `manage.py ca_init` has not run (make run runs it first)
+            return []
+        return [("Root certificate", settings.SITE_URL + reverse("issuance:ca-certificate", args=[root.slug]))]

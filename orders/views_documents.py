@@ -63,7 +63,7 @@ def documents_upload(request, order: Order):
     return _back(order)
 
 
-@xframe_options_sameorigin  # the dossier previews PDFs inline in an iframe
+@xframe_options_sameorigin  # the dossier previews PDFs inline (an <object>)
 @staff_member_required
 def document_file(request, public_id):
     """The file itself, for staff whose work needs this order's documents now (`documents_visible_to`); by a

@@ -8,6 +8,7 @@ is a separate screen.
 from datetime import timedelta
 from functools import partial
 
+from csp.decorators import csp_replace
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
@@ -39,7 +40,7 @@ from .models import (
     Verification,
     VerificationQueueEntry,
 )
-from .selectors_backoffice import agenda, dossier, evidence_file, verification_queue
+from .selectors_backoffice import agenda, dossier, evidence_file, validation_warnings, verification_queue
 from .selectors_evidence import validation_evidence
 from .services import booking_close_no_show, booking_reassign, booking_start, validation_record, verification_decide
 from .services.appointment import may_conduct
@@ -400,8 +401,13 @@ def reassign_view(model_admin, request, pk: int):
     return TemplateResponse(request, "admin/scheduling/reassign.html", context, status=400 if form.errors else 200)
 
 
+# The documents' PDF preview is an <object> (with a link as its fallback content): `object-src` names the portal.
+PDF_PREVIEW_CSP = {"object-src": ["'self'"]}
+
+
 # The agent captures the holder's face here: the one page whose Permissions-Policy lets the camera on.
 @permissions_policy(camera="self")
+@csp_replace(PDF_PREVIEW_CSP)
 def dossier_view(model_admin, request, pk: int):
     """Holder data, documents, timeline and previous attempts; the checklist for the agent who conducts it."""
     if not _may_see_dossier(request.user):
@@ -464,12 +470,19 @@ class VerificationAdmin(ValidationAdmin):
 class VerificationQueueAdmin(ReadOnlyAdmin):
     """Validated dossiers waiting for a second person. Your own validations never appear here."""
 
-    list_display = ["order", "holder", "agent", "finished_local", "waiting", "review_link"]
+    list_display = ["order", "holder", "agent", "finished_local", "waiting", "alerts", "review_link"]
     list_display_links = None
     show_full_result_count = False
 
     def get_queryset(self, request):
         return verification_queue(request.user)
+
+    @admin.display(description="alertas")
+    def alerts(self, validation):
+        found = [warning.label for warning in validation_warnings(validation)]
+        if not found:
+            return "—"
+        return format_html('<strong class="alerta-verificacao">⚠ {}</strong>', ", ".join(found))
 
     @admin.display(description="titular")
     def holder(self, validation):
@@ -499,11 +512,13 @@ class VerificationQueueAdmin(ReadOnlyAdmin):
         ]
 
 
+@csp_replace(PDF_PREVIEW_CSP)
 def review_view(model_admin, request, pk: int):
     if not request.user.has_perm("scheduling.verify_dossier"):
         raise PermissionDenied
     validation = get_object_or_404(Validation.objects.select_related("order__product", "agent", "booking"), pk=pk)
-    form = VerificationForm(request.POST or None)
+    warnings = validation_warnings(validation)
+    form = VerificationForm(request.POST or None, warnings=warnings)
     if request.method == "POST" and form.is_valid():
         try:
             verification_decide(
@@ -511,6 +526,7 @@ def review_view(model_admin, request, pk: int):
                 actor=Actor.from_request(request),
                 outcome=form.cleaned_data["outcome"],
                 reason=form.cleaned_data["reason"],
+                warnings_note=form.cleaned_data.get("warnings_note", ""),
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -523,6 +539,7 @@ def review_view(model_admin, request, pk: int):
         "title": f"Verificação do pedido {validation.order.number}",
         "dossier": dossier(validation.booking, viewer=request.user),
         "validation": validation,
+        "warnings": warnings,
         "own": has_acted_on(request.user, validation),
         "form": form,
         "opts": model_admin.model._meta,

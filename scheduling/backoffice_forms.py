@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 
 from .models import Validation, Verification
 from .services import Checklist
+from .services.validation import WARNINGS_NOTE_REQUIRED
 
 
 class ValidationForm(forms.Form):
@@ -54,6 +55,29 @@ class VerificationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Obrigatório para devolver: o agente recebe este texto.",
     )
+    warnings_note = forms.CharField(
+        label="Observação sobre os alertas",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obrigatória para aprovar: por que o atendimento é válido apesar dos alertas (fica na auditoria).",
+    )
+
+    def __init__(self, *args, warnings: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warnings = warnings
+        if not warnings:
+            del self.fields["warnings_note"]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            self.warnings
+            and data.get("outcome") == Verification.Outcome.VERIFIED
+            and not data.get("warnings_note", "").strip()
+        ):
+            self.add_error("warnings_note", WARNINGS_NOTE_REQUIRED)
+        return data
 
 
 class AgentChoiceField(forms.ModelChoiceField):

@@ -654,8 +654,9 @@ class AgendaEntry(Booking):
 
     class Meta:
         proxy = True
+        # The menu's label; the list's count says "N videoconferências" (templates/admin/scheduling/agendaentry/).
         verbose_name = "minha agenda"
-        verbose_name_plural = "minha agenda (hoje)"
+        verbose_name_plural = "minha agenda"
 
 
 class VerificationQueueEntry(Validation):

@@ -4,9 +4,11 @@ Two rules live here, each once: who *acted on* a dossier (and so may not verify 
 documents a staff user may open (`orders` asks through `SchedulingConfig.order_documents_visible_to`).
 """
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from orders.models import Document, HolderTerm, Order
@@ -140,3 +142,39 @@ def evidence_file(order: Order, public_id) -> tuple | None:
     if term is not None and term.file:
         return term.file, "application/pdf", f"termo-{order.number}.pdf", "term"
     return None
+
+
+@dataclass(frozen=True)
+class ValidationWarning:
+    code: str  # "short" or "early": recorded in the approval's audit event
+    label: str  # the verification queue's column
+    message: str  # the review page
+
+
+def validation_warnings(validation: Validation) -> list[ValidationWarning]:
+    """What the verification centre must look at twice before approving: an appointment shorter than
+    VALIDATION_MIN_MINUTES, and one started before its booked time (the agent may open the room a little early,
+    but the customer was told the booked time)."""
+    warnings = []
+    minimum = settings.VALIDATION_MIN_MINUTES
+    if validation.duration_seconds < minimum * 60:
+        warnings.append(
+            ValidationWarning(
+                "short",
+                "atendimento curto",
+                f"Atendimento curto: durou {validation.duration_display}, menos que os {minimum} minutos esperados "
+                "para conferir documento, rosto e ambiente.",
+            )
+        )
+    booked = validation.booking.starts_at
+    if validation.started_at < booked:
+        early = math.ceil((booked - validation.started_at).total_seconds() / 60)
+        warnings.append(
+            ValidationWarning(
+                "early",
+                "início antecipado",
+                f"Início antecipado: o atendimento começou às {validation.started_at.astimezone(BRASILIA):%H:%M}, "
+                f"{early} min antes do horário marcado ({booked.astimezone(BRASILIA):%H:%M}, Brasília).",
+            )
+        )
+    return warnings

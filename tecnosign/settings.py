@@ -8,6 +8,7 @@ have no default there.
 import base64
 import hashlib
 import os
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,8 @@ import dj_database_url
 import django
 from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
+
+from tecnosign.served import served_site_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TECNOSIGN_VAR_DIR", BASE_DIR / "var"))
@@ -56,8 +59,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# Absolute base URL used in e-mails, certificates (CRL/OCSP) and links sent outside a request.
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute base URL used in e-mails, certificates (CRL/OCSP) and links sent outside a request. Unset, it is the
+# address `manage.py runserver` serves (`make run PORT=8300` → http://127.0.0.1:8300; the Makefile passes the same
+# to the set-up commands), else http://127.0.0.1:8000.
+SITE_URL = (env_str("SITE_URL") or served_site_url(sys.argv) or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "tecnosign.accounts.admin_site.StaffAdminConfig",  # the admin behind the second factor and the login throttle
@@ -166,7 +171,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: in-process (eager) when there is no broker, so `make run` needs nothing running.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The in-memory transport is named with its host: eager tasks still take a producer from kombu's pool, whose
+# connection, given none, warns "No hostname was supplied" on every task.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -583,9 +590,13 @@ SPECTACULAR_SETTINGS = {
 # ---------------------------------------------------------------------------------------------------
 BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 30)  # one certificate per slot; 15–30 minutes
 BOOKING_DAYS_AHEAD = env_int("BOOKING_DAYS_AHEAD", 14)  # how far the booking page looks ahead
-BOOKING_LEAD_MINUTES = env_int("BOOKING_LEAD_MINUTES", 60)  # earliest bookable slot from now
+# Earliest bookable slot from now; `make run` (DEBUG) books 5 minutes ahead, so the demo can be walked at once.
+BOOKING_LEAD_MINUTES = env_int("BOOKING_LEAD_MINUTES", 5 if DEBUG else 60)
 BOOKING_CHANGE_CUTOFF_MINUTES = env_int("BOOKING_CHANGE_CUTOFF_MINUTES", 120)  # reschedule/cancel until then
 BOOKING_TOLERANCE_MINUTES = env_int("BOOKING_TOLERANCE_MINUTES", 10)  # the seed's no-show tolerance
+# A validation shorter than this, or started before the booked time, is flagged in the verification centre: the
+# verifier approves it only with a note saying why it is sound.
+VALIDATION_MIN_MINUTES = env_int("VALIDATION_MIN_MINUTES", 3)
 # "jitsi": a fresh room with an unguessable name per booking; "agent": each agent's fixed Teams/Zoom/Webex link.
 VIDEOCONFERENCE_PROVIDER = env_str("VIDEOCONFERENCE_PROVIDER", "jitsi")
 JITSI_BASE_URL = env_str("JITSI_BASE_URL", "https://meet.jit.si").rstrip("/")

@@ -26,3 +26,5 @@ SANDBOX_ALLOWED = True
 CA_KEY_PASSPHRASE = "test-suite-only-ca-passphrase-0123456789"  # noqa: S105 (tests only)
 CA_KEY_KDF_MEMORY_KIB = 256
 CA_KEY_KDF_TIME_COST = 1
+# The suite books with production's lead time (`make run`'s short one is for the demo).
+BOOKING_LEAD_MINUTES = env_int("BOOKING_LEAD_MINUTES", 60)  # noqa: F405

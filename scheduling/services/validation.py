@@ -25,7 +25,7 @@ from tecnosign.errors import DomainError
 from tecnosign.notifications.services import notify
 
 from ..models import Booking, Validation, Verification
-from ..selectors_backoffice import acted_on_by
+from ..selectors_backoffice import acted_on_by, validation_warnings
 from ..selectors_evidence import validation_evidence
 from .appointment import may_conduct
 from .dossier import dossier_seal
@@ -41,6 +41,11 @@ class ValidationRefused(DomainError):
 
 class FourEyesViolation(DomainError):
     code = "four_eyes"
+
+
+WARNINGS_NOTE_REQUIRED = (
+    "Este atendimento tem alertas: para aprovar, diga na observação por que ele é válido mesmo assim."
+)
 
 
 @dataclass(frozen=True)
@@ -226,8 +231,13 @@ def has_acted_on(user, validation: Validation) -> bool:
     return Validation.objects.filter(acted_on_by(user), pk=validation.pk).exists()
 
 
-def verification_decide(*, validation: Validation, actor: Actor, outcome: str, reason: str = "") -> Verification:
-    """The verification centre approves a validated dossier (→ the CA) or returns it to its agent."""
+def verification_decide(
+    *, validation: Validation, actor: Actor, outcome: str, reason: str = "", warnings_note: str = ""
+) -> Verification:
+    """The verification centre approves a validated dossier (→ the CA) or returns it to its agent.
+
+    A dossier with warnings (`validation_warnings`: too short, started early) is approved only with the verifier's
+    `warnings_note` saying why it is sound; the warnings and the note go into the decision's audit event."""
     outcome = Verification.Outcome(outcome)
     user = actor.user
     if user is None or not (user.has_perm("scheduling.verify_dossier")):
@@ -245,6 +255,9 @@ def verification_decide(*, validation: Validation, actor: Actor, outcome: str, r
             )
         if validation_pending_review(order) != validation:
             raise ValidationRefused("Este dossiê não está mais aguardando verificação (outra pessoa já decidiu?).")
+        warnings = validation_warnings(validation)
+        if outcome == Verification.Outcome.VERIFIED and warnings and not warnings_note.strip():
+            raise ValidationRefused(WARNINGS_NOTE_REQUIRED)
         try:
             with transaction.atomic():
                 verification = Verification.objects.create(
@@ -262,7 +275,12 @@ def verification_decide(*, validation: Validation, actor: Actor, outcome: str, r
             action="verification.decided",
             obj=order,
             actor=actor,
-            after={"validation": validation.pk, "outcome": outcome.value},
+            after={
+                "validation": validation.pk,
+                "outcome": outcome.value,
+                "warnings": [warning.code for warning in warnings],
+                "warnings_note": warnings_note.strip(),
+            },
             note=reason,
         )
         if outcome == Verification.Outcome.VERIFIED:

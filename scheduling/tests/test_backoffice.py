@@ -67,8 +67,12 @@ def test_from_a_booked_order_to_a_certificate_through_agent_verifier_and_ca(clie
     assert ana.get(QUEUE).status_code == 403
     queue = vera.get(QUEUE)
     assert f"{validation.pk}/revisar/" in queue.text and order.holder_name in queue.text
+    assert "início antecipado" in queue.text  # started at 09:50 for 10:00: approved with a note
     with on_commit():
-        decided = vera.post(f"{QUEUE}{validation.pk}/revisar/", {"outcome": "verified"})
+        decided = vera.post(
+            f"{QUEUE}{validation.pk}/revisar/",
+            {"outcome": "verified", "warnings_note": "A cliente entrou antes; a gravação mostra a conferência toda."},
+        )
     assert decided.status_code == 302
 
     # Verified → handed to the local CA → released → the customer issues with the password.
@@ -160,6 +164,7 @@ def test_a_returned_dossier_goes_back_to_its_agent_who_confirms_it_for_a_second_
     ana, vera = staff(team["ana"]), staff(team["vera"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
     gather_evidence(ana, booking)
+    clock(2026, 11, 23, 10, 20)  # an appointment of normal length: no warning for the verifier
     ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST)
     first = Validation.objects.get()
 

@@ -108,6 +108,7 @@ def test_once_verified_the_agent_no_longer_opens_the_documents(client, clock, on
     ana, vera = staff(team["ana"]), staff(team["vera"])
     ana.post(f"/admin/scheduling/booking/{booking.pk}/iniciar/")
     gather_evidence(ana, booking)
+    clock(2026, 11, 23, 10, 20)  # an appointment of normal length: no warning for the verifier
     ana.post(f"/admin/scheduling/booking/{booking.pk}/dossie/", FULL_CHECKLIST)
     validation = order.validations.get()
     with on_commit():

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders.catalog import catalog_load
-from orders.demo import demo_lines, demo_orders
+from orders.demo import DEMO_PASSWORDS, demo_lines, demo_orders
 from orders.models import Partner, ReferralLink
 from orders.payments.gateways.sandbox import sandbox_allowed
 
@@ -90,9 +90,40 @@ class Command(BaseCommand):
         extra = [
             line for config in apps.get_app_configs() if hasattr(config, "load_demo") for line in config.load_demo()
         ]
+        urls = [
+            pair for config in apps.get_app_configs() if hasattr(config, "demo_urls") for pair in config.demo_urls()
+        ]
 
-        # Printed after commit, so it comes after the demo e-mails the console backend prints.
+        # Printed after commit, so it comes after the demo e-mails the console backend prints; the box last of all.
         transaction.on_commit(lambda: self._summary(products, partner, users, extra))
+        transaction.on_commit(lambda: self._box(users, urls))
+
+    def _box(self, users: dict[str, str], urls: list[tuple[str, str]]) -> None:
+        """The few lines a newcomer needs, in a box at the very end of `make run`'s set-up (README: "Try the
+        journey")."""
+        base = settings.SITE_URL
+        passkey_origin = base.replace("127.0.0.1", "localhost")
+        rows = [
+            "TecnoSign demo: ready",
+            "",
+            f"Buy (a partner's link)     {base}/l/{COMMISSION_CODE}/",
+            f"Buy with a discount        {base}/l/{DISCOUNT_CODE}/",
+            f"Back office (agent etc.)   {base}/admin/",
+            f"Partner area               {base}/parceiros/",
+            *(f"{label:<26} {url}" for label, url in urls),
+            "",
+            *(f"{username:<26} password {password}" for username, password in users.items()),
+            f"{'demo orders':<26} issuance password {DEMO_PASSWORDS['issuance_password']}",
+            "",
+            "Back office: the first sign-in sets up a second factor (an",
+            f"authenticator app, or a passkey at {passkey_origin}/admin/).",
+            'The ten-minute walk: README.md, "Try the journey".',
+        ]
+        width = max(len(row) for row in rows)
+        self.stdout.write("┌" + "─" * (width + 2) + "┐")
+        for row in rows:
+            self.stdout.write(f"│ {row:<{width}} │")
+        self.stdout.write("└" + "─" * (width + 2) + "┘")
 
     def _summary(self, products, partner, users, extra) -> None:
         base = settings.SITE_URL
@@ -101,7 +132,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Link with discount:    {base}/l/{DISCOUNT_CODE}/")
         self.stdout.write(
             f"  Back office:           {base}/admin/ (the first sign-in sets up a second factor: an authenticator "
-            "app, or a passkey at http://localhost:8000)"
+            f"app, or a passkey at {base.replace('127.0.0.1', 'localhost')})"
         )
         self.stdout.write(f"  Partner area:          {base}/parceiros/")
         for username, password in users.items():

@@ -133,6 +133,8 @@ def test_the_agents_day_face_biometrics_term_dossier_negative_match_and_negative
     verifying.locator("#result_list tbody tr", has_text=maria.number).get_by_role("link", name="Revisar").click()
     assert "Positivo" in verifying.inner_text("#resultado-biometria")
     verifying.check("input[name=outcome][value=verified]")
+    # A call of a minute or so: the centre flags it, and the approval says why it is sound.
+    verifying.fill("#id_warnings_note", "Conferência completa; documento e rosto claros no vídeo.")
     verifying.get_by_role("button", name="Registrar decisão").click()
     verifying.wait_for_selector(f"text=Dossiê do pedido {maria.number}: decisão registrada.")
     assert Order.objects.get(pk=maria.pk).status == Order.Status.RELEASED
@@ -192,6 +194,8 @@ def test_the_agents_day_face_biometrics_term_dossier_negative_match_and_negative
     verifying.get_by_role("link", name="Central de verificação").first.click()
     verifying.locator("#result_list tbody tr", has_text=lia.number).get_by_role("link", name="Revisar").click()
     verifying.check("input[name=outcome][value=verified]")
+    # A call of a minute or so: the centre flags it, and the approval says why it is sound.
+    verifying.fill("#id_warnings_note", "Conferência completa; documento e rosto claros no vídeo.")
     verifying.get_by_role("button", name="Registrar decisão").click()
     verifying.wait_for_selector(f"text=Dossiê do pedido {lia.number}: decisão registrada.")
 

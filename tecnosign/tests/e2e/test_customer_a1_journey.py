@@ -202,6 +202,8 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(
     verifying.wait_for_selector(f"h1:has-text('Verificação do pedido {order.number}')")
     verifying.check("input[name=outcome][value=verified]")
     shoot_both(verifying, "admin-verification-review")
+    # A call of a minute or so: the centre flags it, and the approval says why it is sound.
+    verifying.fill("#id_warnings_note", "Conferência completa; documento e rosto claros no vídeo.")
     verifying.get_by_role("button", name="Registrar decisão").click()
     verifying.wait_for_selector(f"text=Dossiê do pedido {order.number}: decisão registrada.")
     order.refresh_from_db()
