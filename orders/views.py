@@ -116,10 +116,16 @@ def order_lookup_view(request):
 
 @customer_order_view
 def order_detail(request, order: Order):
+    return order_detail_page(request, order)
+
+
+def order_detail_page(request, order: Order, *, status: int = 200, **extra):
+    """The order page; `extra` carries a section's bound form with its errors (the documents' upload)."""
     events = order_status_events(order)
     context = {
         "order": order,
         "timeline": order_timeline(order, events, order_deadlines(order)),
         "history": order_history(order, events),
+        **extra,
     }
-    return allow_card_checkout(render(request, "orders/detail.html", context))
+    return allow_card_checkout(render(request, "orders/detail.html", context, status=status))
