@@ -22,7 +22,7 @@ def boleto_pdf(order: Order, payment: Payment) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     pdf.setTitle(f"Boleto do pedido {order.number}")
     pdf.setAuthor(BENEFICIARY)
-    width, height = A4
+    height = A4[1]
     left, top = 18 * mm, height - 20 * mm
 
     pdf.setFont("Helvetica-Bold", 14)
@@ -69,7 +69,9 @@ def boleto_pdf(order: Order, payment: Payment) -> bytes:
     pdf.setFont("Helvetica", 9)
     pdf.drawString(left, y, "Pague no aplicativo do seu banco, no caixa eletrônico ou em uma casa lotérica.")
     y -= 5 * mm
-    pdf.drawString(left, y, "A compensação leva até 2 dias úteis; você recebe um e-mail quando o pagamento for confirmado.")
+    pdf.drawString(
+        left, y, "A compensação leva até 2 dias úteis; você recebe um e-mail quando o pagamento for confirmado."
+    )
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -17,7 +17,13 @@ from .decorators import customer_order_view
 from .forms_payment import DocumentUploadForm
 from .models import Document, Order
 from .selectors import staff_may_view_documents
-from .services.documents import DocumentRefused, accepted_kinds, document_attach, document_open_for_staff
+from .services.documents import (
+    UPLOAD_STATES,
+    DocumentRefused,
+    accepted_kinds,
+    document_attach,
+    document_open_for_staff,
+)
 from .views import order_detail_page
 
 
@@ -71,13 +77,14 @@ def documents_upload(request, order: Order):
 
 def _refused(request, order: Order, form: DocumentUploadForm):
     """The order page again, the refusal next to the file field and the chosen document type kept (a redirect to a
-    banner at the top would lose both). A replacement's refusal (hidden fields only) stays a banner."""
-    if form.data.get("replaces"):
+    banner at the top would lose both). A replacement's refusal (hidden fields only), or one where the page has no
+    upload form (an unpaid order), stays a banner."""
+    order.refresh_from_db()
+    if form.data.get("replaces") or order.status not in UPLOAD_STATES:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return _back(order)
-    order.refresh_from_db()
     return order_detail_page(request, order, status=400, document_form=form)
 
 

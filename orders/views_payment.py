@@ -184,9 +184,12 @@ def withdraw(request, order: Order):
 @customer_order_view
 def boleto_pdf_view(request, order: Order):
     """The live boleto, printable: its digitable line and its Interleaved 2 of 5 barcode."""
-    payment = order.payments.filter(
-        method=Payment.Method.BOLETO, status=Payment.Status.PENDING
-    ).exclude(boleto_barcode="").order_by("-id").first()
+    payment = (
+        order.payments.filter(method=Payment.Method.BOLETO, status=Payment.Status.PENDING)
+        .exclude(boleto_barcode="")
+        .order_by("-id")
+        .first()
+    )
     if payment is None or order.status not in Order.PAYABLE:
         raise Http404
     response = HttpResponse(boleto_pdf(order, payment), content_type="application/pdf")
