@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from issuance.models import Certificate
 from issuance.tests.helpers import a1_issue_as_customer
 from orders.catalog import catalog_load
-from orders.models import Document, Order, Payment, Product
+from orders.models import Document, Order, Product
 from orders.payments.boleto import barcode_from_line
 from orders.services.payments import payment_start
 from orders.tests.factories import DiscountLinkFactory, LinkFactory, OrderFactory
@@ -151,7 +151,7 @@ def test_the_boleto_line_is_grouped_whole_at_390_px_copied_and_printable_with_it
     for box in page.locator("#boleto-linha .nowrap").evaluate_all(
         "spans => spans.map(s => { const r = s.getBoundingClientRect(); return [r.left, r.right, r.height]; })"
     ):
-        assert 0 <= box[0] and box[1] <= 390 and box[2] < 40, box  # inside the screen, on one line
+        assert box[0] >= 0 and box[1] <= 390 and box[2] < 40, box  # inside the screen, on one line
 
     page.get_by_role("button", name="Copiar código").click()
     page.locator("#pagamento .copy-status").filter(has_text="Linha digitável copiada.").wait_for()
