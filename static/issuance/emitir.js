@@ -167,6 +167,7 @@
     $("a1-fim").textContent = certificate.not_after;
     $("a1-arquivo").textContent = filename;
     $("a1-secao-emitir").hidden = true;
+    $("a1-intro").hidden = true;  // what is about to happen: done now
     $("a1-pronto").hidden = false;
     $("h-a1-pronto").focus();
   }
