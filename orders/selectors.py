@@ -34,6 +34,18 @@ HOLDER_JOURNEY: list[tuple[str, str]] = [
     (S.AWAITING_PAYMENT, "Dados confirmados pelo titular"),
     *JOURNEY[1:],
 ]
+# How a milestone reads while it is still ahead (current or to do): "Pagamento confirmado" in bold while nothing was
+# paid would say the opposite of the truth.
+PENDING_LABELS: dict[str, str] = {
+    S.AWAITING_PAYMENT: "Confirmação dos dados pelo titular",  # the partner's order (HOLDER_JOURNEY) only
+    S.PAID: "Pagamento",
+    S.DOCUMENTS_RECEIVED: "Envio do documento",
+    S.SCHEDULED: "Agendamento da videoconferência",
+    S.VALIDATED: "Validação da identidade",
+    S.VERIFIED: "Central de verificação",
+    S.RELEASED: "Liberação para emissão",
+    S.ISSUED: "Emissão do certificado",
+}
 # The last milestone a branch state has reached, for drawing progress.
 _BRANCH_POSITION = {
     S.PAYMENT_EXPIRED: S.AWAITING_PAYMENT,
@@ -69,12 +81,17 @@ class HistoryEntry:
     note: str
 
 
+# A videoconference moved to another time (scheduling.services.booking.booking_reschedule): no change of status,
+# but the order's history says it, with the new time.
+ORDER_RESCHEDULED = "order.rescheduled"
+
+
 def order_status_events(order: Order) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(
             object_type=order._meta.label_lower,
             object_id=str(order.pk),
-            action__in=["order.created", "order.status"],
+            action__in=["order.created", "order.status", ORDER_RESCHEDULED],
         ).order_by("id")
     )
 
@@ -159,7 +176,8 @@ def order_timeline(
     events = order_status_events(order) if events is None else events
     reached: dict[str, datetime] = {}
     for event in events:
-        reached[event.after.get("status")] = event.created_at
+        if event.action != ORDER_RESCHEDULED:
+            reached[event.after.get("status")] = event.created_at
     journey = HOLDER_JOURNEY if S.AWAITING_HOLDER in reached or order.status == S.AWAITING_HOLDER else JOURNEY
     index_of = {status: index for index, (status, _) in enumerate(journey)}
     stopped = order.status in (S.CANCELLED, S.BLOCKED)  # no next step: the journey shows how far it got
@@ -176,17 +194,20 @@ def order_timeline(
         else:
             state = "todo"
         when = reached.get(status) if state == "done" else None
+        label = label if state == "done" else PENDING_LABELS.get(status, label)
         steps.append(TimelineStep(status, label, state, when, tuple(d for d in deadlines or () if d.step == status)))
     return steps
 
 
 def order_history(order: Order, events: list[AuditEvent] | None = None) -> list[HistoryEntry]:
     events = order_status_events(order) if events is None else events
-    return [
-        HistoryEntry(at=event.created_at, label=S(event.after["status"]).label, note=event.note)
-        for event in events
-        if event.after.get("status") in S.values
-    ]
+    entries = []
+    for event in events:
+        if event.action == ORDER_RESCHEDULED:
+            entries.append(HistoryEntry(at=event.created_at, label="Videoconferência remarcada", note=event.note))
+        elif event.after.get("status") in S.values:
+            entries.append(HistoryEntry(at=event.created_at, label=S(event.after["status"]).label, note=event.note))
+    return entries
 
 
 _ORDER_NUMBER = re.compile(f"TS[{ORDER_NUMBER_ALPHABET}]{{8}}")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("pedido/<str:number>/pagamento/", views_payment.payment_choose, name="pay"),
     path("pedido/<str:number>/pagamento/cartao/", views_payment.payment_card, name="pay-card"),
     path("pedido/<str:number>/pagamento/simular/", views_payment.payment_simulate, name="pay-simulate"),
+    path("pedido/<str:number>/boleto.pdf", views_payment.boleto_pdf_view, name="boleto-pdf"),
     path("pedido/<str:number>/desistir/", views_payment.withdraw, name="withdraw"),
     path("pedido/<str:number>/documentos/", views_documents.documents_upload, name="documents"),
     path("pedido/<str:number>/termo.pdf", views_terms.term_pdf, name="term-pdf"),

@@ -32,6 +32,9 @@ def _link_unavailable(request, error: LinkUnavailable):
 
 
 def link_page(request, code: str):
+    """The link's products chosen as the big stores do, on one page and without JavaScript (plain GET links): who the
+    certificate is for (e-CPF / e-CNPJ), then A1 or A3, then the medium and validity. A step with one answer only is
+    taken for the customer."""
     try:
         link = link_resolve(code)
     except LinkUnavailable as error:
@@ -45,7 +48,64 @@ def link_page(request, code: str):
         }
         for product in link_products(link)
     ]
-    return render(request, "orders/link.html", {"link": link, "offers": offers})
+    holders = _choices(offers, "holder_type", HOLDER_CHOICES)
+    holder = _chosen(request.GET.get("para"), holders)
+    kinds = _choices([o for o in offers if o["product"].holder_type == holder], "certificate_type", KIND_CHOICES)
+    kind = _chosen(request.GET.get("tipo"), kinds) if holder else None
+    shown = [o for o in offers if o["product"].holder_type == holder and o["product"].certificate_type == kind]
+    context = {
+        "link": link,
+        "offers": offers,
+        "holders": holders,
+        "holder": holder,
+        "kinds": kinds,
+        "kind": kind,
+        "shown": shown,
+        "discount": max((o["pricing"].discount for o in offers), default=0),
+    }
+    return render(request, "orders/link.html", context)
+
+
+# The link page's first two steps: (value, title, one line that helps choose).
+HOLDER_CHOICES = {
+    "cpf": ("Para você", "e-CPF, pessoa física: assinar documentos, Receita Federal, gov.br."),
+    "cnpj": ("Para a sua empresa", "e-CNPJ, pessoa jurídica: notas fiscais, eSocial, Receita Federal da empresa."),
+}
+KIND_CHOICES = {
+    "A1": ("A1 — arquivo no computador", "Instalado no computador, vale 12 meses, emitido on-line: o mais prático."),
+    "A3": (
+        "A3 — token ou cartão",
+        "Fica numa mídia que você leva consigo, vale até 24 meses: para usar em vários computadores.",
+    ),
+    "SE-S": ("Selo eletrônico (software)", "Para sistemas que assinam em nome da empresa."),
+    "SE-H": ("Selo eletrônico (hardware)", "Para sistemas que assinam em nome da empresa, em hardware."),
+}
+
+
+def _choices(offers: list[dict], attribute: str, labels: dict) -> list[dict]:
+    """The values of `attribute` among the offers, in the catalogue's order, each with its lowest price."""
+    lowest: dict[str, object] = {}
+    for offer in offers:
+        value = getattr(offer["product"], attribute)
+        price = offer["pricing"].price
+        if value not in lowest or price < lowest[value]:
+            lowest[value] = price
+    return [
+        {
+            "value": value,
+            "title": labels.get(value, (value, ""))[0],
+            "hint": labels.get(value, (value, ""))[1],
+            "from_price": price,
+        }
+        for value, price in lowest.items()
+    ]
+
+
+def _chosen(asked: str | None, choices: list[dict]) -> str | None:
+    values = [choice["value"] for choice in choices]
+    if len(values) == 1:
+        return values[0]
+    return asked if asked in values else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,10 +176,16 @@ def order_lookup_view(request):
 
 @customer_order_view
 def order_detail(request, order: Order):
+    return order_detail_page(request, order)
+
+
+def order_detail_page(request, order: Order, *, status: int = 200, **extra):
+    """The order page; `extra` carries a section's bound form with its errors (the documents' upload)."""
     events = order_status_events(order)
     context = {
         "order": order,
         "timeline": order_timeline(order, events, order_deadlines(order)),
         "history": order_history(order, events),
+        **extra,
     }
-    return allow_card_checkout(render(request, "orders/detail.html", context))
+    return allow_card_checkout(render(request, "orders/detail.html", context, status=status))

@@ -17,7 +17,14 @@ from .decorators import customer_order_view
 from .forms_payment import DocumentUploadForm
 from .models import Document, Order
 from .selectors import staff_may_view_documents
-from .services.documents import DocumentRefused, accepted_kinds, document_attach, document_open_for_staff
+from .services.documents import (
+    UPLOAD_STATES,
+    DocumentRefused,
+    accepted_kinds,
+    document_attach,
+    document_open_for_staff,
+)
+from .views import order_detail_page
 
 
 def _back(order: Order):
@@ -32,10 +39,7 @@ def _back(order: Order):
 def documents_upload(request, order: Order):
     form = DocumentUploadForm(request.POST, request.FILES, kinds=accepted_kinds(order))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return _back(order)
+        return _refused(request, order, form)
     replaces = None
     if form.cleaned_data.get("replaces"):
         replaces = order.documents.filter(pk=form.cleaned_data["replaces"]).first()
@@ -43,7 +47,7 @@ def documents_upload(request, order: Order):
             messages.error(request, "Escolha um único arquivo para substituir o anterior.")
             return _back(order)
     actor = Actor.from_request(request, label="cliente")
-    saved = []
+    saved, refused = [], []
     for uploaded in form.cleaned_data["files"]:
         try:
             document = document_attach(
@@ -55,12 +59,33 @@ def documents_upload(request, order: Order):
                 replaces=replaces,
             )
         except DocumentRefused as error:
-            messages.error(request, error.message)
+            refused.append(error.message)
         else:
             saved.append(document.original_name)
     if saved:
         messages.success(request, "Recebemos: " + ", ".join(saved) + ".")
+    if refused:
+        if replaces is not None:  # the replacement form is a small one inside the list: its refusal stays a banner
+            for message in refused:
+                messages.error(request, message)
+            return _back(order)
+        for message in refused:
+            form.add_error("files", message)
+        return _refused(request, order, form)
     return _back(order)
+
+
+def _refused(request, order: Order, form: DocumentUploadForm):
+    """The order page again, the refusal next to the file field and the chosen document type kept (a redirect to a
+    banner at the top would lose both). A replacement's refusal (hidden fields only), or one where the page has no
+    upload form (an unpaid order), stays a banner."""
+    order.refresh_from_db()
+    if form.data.get("replaces") or order.status not in UPLOAD_STATES:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(order)
+    return order_detail_page(request, order, status=400, document_form=form)
 
 
 @xframe_options_sameorigin  # the dossier previews PDFs inline (an <object>)

@@ -5,7 +5,7 @@ import io
 
 import qrcode
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from tecnosign.audit.services import Actor
 
+from .boleto_pdf import boleto_pdf
 from .decorators import customer_order_view
 from .forms_payment import CardForm
 from .models import Order, Payment
@@ -177,3 +178,21 @@ def withdraw(request, order: Order):
         return _back(order, "desistencia")
     messages.success(request, "Pedido cancelado. A devolução do valor pago foi solicitada e você receberá um e-mail.")
     return _back(order, "desistencia")
+
+
+@never_cache
+@customer_order_view
+def boleto_pdf_view(request, order: Order):
+    """The live boleto, printable: its digitable line and its Interleaved 2 of 5 barcode."""
+    payment = (
+        order.payments.filter(method=Payment.Method.BOLETO, status=Payment.Status.PENDING)
+        .exclude(boleto_barcode="")
+        .order_by("-id")
+        .first()
+    )
+    if payment is None or order.status not in Order.PAYABLE:
+        raise Http404
+    response = HttpResponse(boleto_pdf(order, payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="boleto-{order.number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

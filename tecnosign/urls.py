@@ -15,6 +15,7 @@ admin.site.index_title = "Operação"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("csp-report/", csp_report, name="csp-report"),  # the browsers' Content-Security-Policy violation reports
     path("admin/", admin.site.urls),
     path("conta/", include("tecnosign.accounts.urls")),  # the second factor: set up, verify, recovery codes

@@ -1,6 +1,9 @@
 import sys
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 
 from .outage import DATABASE_OUTAGE, database_unavailable
 
@@ -19,3 +22,12 @@ def server_error(request):
     if isinstance(exception, DATABASE_OUTAGE):
         return database_unavailable(request, exception)
     return render(request, "500.html", status=500)
+
+
+FAVICON = settings.BASE_DIR / "static" / "favicon.ico"
+
+
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site: the portal's icon, not a 404 in every log."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")

@@ -83,7 +83,7 @@ def order_create(
             holder=holder,
             pricing=pricing,
             actor=actor,
-            note=f"Pedido pelo link {link.code}",
+            note=f"Pedido pelo link de venda de {link.partner.name}",
             issuance_hash=issuance_hash,
             revocation_hash=revocation_hash,
             consent_at=timezone.now(),
@@ -107,7 +107,7 @@ def order_create_for_holder(*, link: ReferralLink, product_code: str, holder: Ho
             holder=holder,
             pricing=pricing,
             actor=actor,
-            note=f"Pedido do parceiro pelo link {link.code}, aguardando o titular",
+            note=f"Pedido feito por {link.partner.name}, aguardando o titular",
             status=Order.Status.AWAITING_HOLDER,
         )
         holder_confirmation_send(order=order, actor=actor, note="Link de confirmação enviado ao titular")

@@ -29,3 +29,19 @@ def phone(value: str) -> str:
         return format_mobile(value)
     except phonenumbers.NumberParseException:
         return value
+
+
+@register.filter
+def boleto_groups(line: str) -> list[str]:
+    """A 47-digit digitable line in the groups banks print ("00190.00009 01234.567890 … 1 23450000012345"): each
+    group is kept whole on a narrow screen, the line breaks only between them."""
+    digits = "".join(ch for ch in (line or "") if ch.isdigit())
+    if len(digits) != 47:
+        return [line] if line else []
+    return [
+        f"{digits[0:5]}.{digits[5:10]}",
+        f"{digits[10:15]}.{digits[15:21]}",
+        f"{digits[21:26]}.{digits[26:32]}",
+        digits[32],
+        digits[33:47],
+    ]

@@ -52,7 +52,7 @@ def documents_section(context, order: Order) -> dict:
         "documents": list(current_documents(order)),
         "missing": [Document.Kind(kind).label for kind in missing_kinds(order)],
         "waiver": identity_document_waiver(order),
-        "form": DocumentUploadForm(kinds=kinds),
+        "form": context.get("document_form") or DocumentUploadForm(kinds=kinds),
     }
 
 

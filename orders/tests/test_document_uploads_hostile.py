@@ -73,7 +73,9 @@ def test_a_decompression_bomb_png_is_refused_in_portuguese(customer, private_sto
 
     response = upload(customer(order), order, SimpleUploadedFile("rg.png", bomb, "image/png"))
 
-    assert response.redirect_chain[0][1] == 302 and response.status_code == 200
+    # The order page again, the refusal next to the file field (not a banner after a redirect).
+    assert response.status_code == 400 and not response.redirect_chain
+    assert 'aria-invalid="true"' in response.text and 'id="id_files_error"' in response.text
     assert f"A imagem “rg.png” é grande demais ({megapixels} megapixels). Envie uma foto de até 70 MP" in response.text
     assert_nothing_saved(order, private_storage, before)
 

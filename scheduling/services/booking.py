@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from orders.eligibility import Eligibility, videoconference_eligibility
 from orders.models import Order
+from orders.selectors import ORDER_RESCHEDULED
 from orders.services.transitions import order_transition
 from orders.validators import format_mobile, normalize_mobile
 from tecnosign.audit.services import Actor, audit_record
@@ -301,6 +302,15 @@ def booking_reschedule(
             before=_snapshot(old),
             after=_snapshot(new),
             note=f"Pedido {order.number}: de {_local(old.starts_at)} para {_local(new.starts_at)}",
+        )
+        # The order's own history (the customer's page, the agent's dossier) says the new time.
+        audit_record(
+            action=ORDER_RESCHEDULED,
+            obj=order,
+            actor=actor,
+            before={"starts_at": old.starts_at.isoformat()},
+            after={"starts_at": new.starts_at.isoformat()},
+            note=f"Videoconferência em {_local(new.starts_at)} (antes: {_local(old.starts_at)})",
         )
         timers_cancel(old, now=now)
         timers_create(new, now=now)

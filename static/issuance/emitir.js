@@ -153,13 +153,23 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
   }
 
+  var downloads = 0;
+
+  function countDownload() {
+    downloads += 1;
+    $("a1-vezes").textContent = downloads === 1 ? "uma vez" : downloads + " vezes";
+  }
+
   function showIssued(certificate, filename) {
+    clearErrors();  // no earlier refusal (a wrong issuance password) stays on the page of a success
     $("a1-serie").textContent = certificate.serial;
     $("a1-inicio").textContent = certificate.not_before;
     $("a1-fim").textContent = certificate.not_after;
     $("a1-arquivo").textContent = filename;
     $("a1-secao-emitir").hidden = true;
+    $("a1-intro").hidden = true;  // what is about to happen: done now
     $("a1-pronto").hidden = false;
+    $("h-a1-pronto").focus();
   }
 
   // -- issuance -----------------------------------------------------------------------------------------------
@@ -204,10 +214,10 @@
       });
       saved = { bytes: bytes, filename: delivery.filename };
       save();
+      countDownload();
       window.removeEventListener("beforeunload", keepPageOpen);
       showIssued(certificate, delivery.filename);
-      say("Certificado emitido. O arquivo " + delivery.filename + " foi salvo: guarde-o com uma cópia de segurança.",
-        "success");
+      say("", null);  // the success section says it all, and no earlier error stays above it
     } finally {
       keys = null;  // the only references to the key pair: from here the garbage collector has it
     }
@@ -241,7 +251,7 @@
     });
   });
 
-  $("a1-salvar-de-novo").addEventListener("click", function () { if (saved) { save(); } });
+  $("a1-salvar-de-novo").addEventListener("click", function () { if (saved) { save(); countDownload(); } });
 
   if (!window.TecnoSignA1Pki || !TecnoSignA1Pki.available()) {
     form.hidden = true;

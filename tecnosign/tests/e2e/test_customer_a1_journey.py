@@ -99,6 +99,8 @@ def test_the_customer_buys_validates_issues_and_revokes_an_a1_certificate(
     # The partner's link: the products it sells, with the price; the customer picks the e-CPF A1.
     customer.goto(f"/l/{link.code}/")
     assert "Contabilidade Horizonte Ltda" in customer.inner_text("main")
+    customer.get_by_role("link", name=re.compile("^Para você")).click()
+    customer.get_by_role("link", name=re.compile("^A1 — arquivo no computador")).click()
     customer.get_by_role("link", name="Comprar e-CPF A1 — 12 meses").click()
     customer.wait_for_selector("h1:has-text('e-CPF A1 — 12 meses')")
 

@@ -115,6 +115,7 @@ def _today(hour: int, minute: int = 0):
 def _help_articles() -> None:
     """The help centre's articles come from a data migration, which the live server's flushed database lost."""
     importlib.import_module("tecnosign.helpcenter.migrations.0002_seed_articles").create_articles(apps, None)
+    importlib.import_module("tecnosign.helpcenter.migrations.0004_seed_a1_install_article").create_article(apps, None)
 
 
 def _checkout_with_errors(code: str):
@@ -162,7 +163,13 @@ def home(settings):
 
 def link_page(settings):
     link = LinkFactory()
-    return Scene(_goto(f"/l/{link.code}/"), "main a.button")
+    return Scene(_goto(f"/l/{link.code}/"), "main a.choice")
+
+
+def link_page_products(settings):
+    """The link page after its two steps (who, A1 or A3): the products with their medium and validity."""
+    link = LinkFactory()
+    return Scene(_goto(f"/l/{link.code}/?para=cpf&tipo=A3"), "main a.button")
 
 
 def checkout_with_errors(settings):
@@ -347,6 +354,11 @@ def help_article(settings):
     return Scene(_goto("/ajuda/artigos/garantias/"), "main a[href^='/ajuda/']")
 
 
+def help_article_install_a1(settings):
+    _help_articles()
+    return Scene(_goto("/ajuda/artigos/instalar-certificado-a1/"), "main a[href^='/ajuda/']")
+
+
 def partner_login(settings):
     return Scene(_goto("/parceiros/entrar/"), "button:has-text('Entrar')")
 
@@ -443,6 +455,7 @@ def second_factor_verification(settings):
 PAGES = [
     home,
     link_page,
+    link_page_products,
     checkout_with_errors,
     order_lookup,
     holder_confirmation,
@@ -469,6 +482,7 @@ PAGES = [
     urgent_revocation,
     help_centre,
     help_article,
+    help_article_install_a1,
     privacy_notice,
     privacy_rights_with_errors,
     privacy_deletion_answer,

@@ -278,6 +278,7 @@ TARGETS: dict[str, Target] = {
     # customers
     "home": Target(lambda s: "/", who="anyone", form=False),
     "healthz": Target(lambda s: "/healthz", who="anyone", form=False),
+    "favicon": Target(lambda s: "/favicon.ico", who="anyone", form=False),
     # Browsers' CSP violation reports: any JSON, or none, from anyone.
     "csp-report": Target(lambda s: "/csp-report/", who="anyone", kind="json", fields={"csp-report": ""}),
     "orders:link": Target(lambda s: f"/l/{s.link_code}/", who="anyone", form=False),
@@ -342,6 +343,8 @@ TARGETS: dict[str, Target] = {
     # The customer's withdrawal (CDC art. 49): junk, a missing confirmation or no paid charge never cancels anything.
     "orders:withdraw": Target(lambda s: f"/pedido/{o('paid')(s)}/desistir/", form=False),
     "orders:term-pdf": Target(lambda s: f"/pedido/{o('paid')(s)}/termo.pdf", form=False),
+    # The printable boleto of the live charge (none on this order: 404 whatever is sent).
+    "orders:boleto-pdf": Target(lambda s: f"/pedido/{o('awaiting')(s)}/boleto.pdf", form=False),
     "orders:term-accept": Target(
         lambda s: f"/pedido/{o('paid')(s)}/termo/",
         page=lambda s: f"/pedido/{o('paid')(s)}/",
