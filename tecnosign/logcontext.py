@@ -67,6 +67,15 @@ def accepted_request_id(value: str | None) -> str:
     return value if value and _ACCEPTED_ID.fullmatch(value) else new_request_id()
 
 
+def _loggable_path(path: str, match) -> str:
+    """The path with the one-time tokens of links (order access, holder confirmation…) replaced: a log reader must
+    not be able to open them."""
+    for name, value in match.kwargs.items() if match else ():
+        if "token" in name and isinstance(value, str) and value:
+            path = path.replace(value, "[token]")
+    return path
+
+
 class RequestContextMiddleware:
     """Early in MIDDLEWARE: the request id for everything after it; the staff user and order once the view is known."""
 
@@ -82,14 +91,15 @@ class RequestContextMiddleware:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
             match = getattr(request, "resolver_match", None)
+            path = _loggable_path(request.path, match)
             request_logger.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                path,
                 response.status_code,
                 extra={
                     "http_method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "view": match.view_name if match else "",
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),

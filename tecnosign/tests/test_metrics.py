@@ -135,3 +135,21 @@ def test_staff_need_the_permission_and_a_second_factor():
     unverified.force_login(staff)
     assert unverified.get("/metrics").status_code == 401
     assert value(scrape(staff_login(None, staff), token=None), "tecnosign_orders", state="paid") == 0
+
+
+def test_a_scrape_costs_the_same_queries_whatever_the_data():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.tests.factories import OrderFactory
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            scrape()
+        return len(captured)
+
+    OrderFactory(status=Order.Status.PAID)
+    few = queries()
+    for status in (Order.Status.PAID, Order.Status.ISSUED, Order.Status.AWAITING_PAYMENT):
+        OrderFactory.create_batch(3, status=status)
+    assert queries() == few

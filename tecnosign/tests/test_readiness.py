@@ -33,6 +33,7 @@ def readiness() -> tuple[int, dict]:
 @pytest.mark.django_db(transaction=True)
 def test_ready_once_a_worker_has_taken_the_heartbeat_from_the_queue(broker, celery_worker):
     # Before any worker beat, the portal is not ready: nobody would run its tasks
+    broker.delete(HEARTBEAT_KEY)
     status, body = readiness()
     assert (status, body["status"], body["checks"]["workers"]) == (503, "not_ready", "stale")
 

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.test import Client
 
 from orders.models import Order
+from orders.services.access import order_access_token
 from orders.tests.factories import LinkFactory, OrderFactory, ProductFactory, UserFactory
 from orders.tests.test_checkout_journey import VALID_CPF_FORM
 from tecnosign.logcontext import REQUEST_ID_HEADER
@@ -124,3 +125,19 @@ def test_personal_data_is_masked_in_the_message_the_extra_fields_and_the_traceba
     assert line["holder"] == {"cpf": "[CPF]", "emails": ["[e-mail]"]} and line["cnpj"] == "[CNPJ]"
     assert "ValueError: no holder [CPF]" in line["exc_info"]
     assert line["level"] == "ERROR" and line["request_id"] is None
+
+
+def test_a_one_time_link_s_token_never_reaches_the_log():
+    # Given the "open your order" link an e-mail carries
+    order = OrderFactory(status=Order.Status.AWAITING_PAYMENT)
+    token = order_access_token(order)
+    with json_log() as lines:
+        # When the holder opens it (the page, then the button)
+        page = Client().get(f"/pedido/acesso/{token}/")
+        opened = Client().post(f"/pedido/acesso/{token}/")
+    assert (page.status_code, opened.status_code) == (200, 302)
+    # Then the request lines say which view and which order, and the token is nowhere
+    request_lines = [line for line in lines() if line["logger"] == "tecnosign.request"]
+    assert [line["path"] for line in request_lines] == ["/pedido/acesso/[token]/"] * 2
+    assert {line["view"] for line in request_lines} == {"orders:access"}
+    assert token not in json.dumps(lines())
