@@ -56,6 +56,11 @@ def first_heartbeat(**kwargs) -> None:
     from django.conf import settings
 
     if settings.REDIS_URL:
+        import redis
+
         from .observability.heartbeat import heartbeat_write
 
-        heartbeat_write()
+        try:
+            heartbeat_write()
+        except redis.RedisError as error:  # the broker is away: beat's next heartbeat will do
+            logging.getLogger(__name__).warning("first heartbeat not written: %s", error)
