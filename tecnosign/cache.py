@@ -15,6 +15,8 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
+from .metrics import observe_cache
+
 logger = logging.getLogger(__name__)
 RETRY_AFTER = 2.0
 
@@ -26,14 +28,19 @@ def _degrades_to(fallback):
         @wraps(method)
         def wrapper(self, *args, **kwargs):
             if time.monotonic() < self._down_until:
+                observe_cache(method.__name__, "skipped", 0.0)
                 return fallback(*args, **kwargs)
+            started = time.perf_counter()
             try:
-                return method(self, *args, **kwargs)
+                result = method(self, *args, **kwargs)
             except RedisError as exc:
+                observe_cache(method.__name__, "error", time.perf_counter() - started)
                 with self._lock:
                     self._down_until = time.monotonic() + RETRY_AFTER
                 logger.warning("cache unavailable, %s skipped: %s", method.__name__, exc)
                 return fallback(*args, **kwargs)
+            observe_cache(method.__name__, "ok", time.perf_counter() - started)
+            return result
 
         return wrapper
 

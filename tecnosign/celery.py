@@ -12,6 +12,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _observe() -> None:
+    """Request ids through the task headers into the workers' logs; task counts and timings into the metrics."""
+    from . import logcontext, metrics
+
+    logcontext.connect_celery_signals()
+    metrics.connect_celery_signals()
+
+
+_observe()
+
+
 @signals.setup_logging.connect
 def use_the_portal_logging(loglevel=None, **kwargs) -> None:
     """The worker and beat log through `settings.LOGGING` (CPF, CNPJ and e-mail masked), not Celery's own handlers:
@@ -37,3 +48,19 @@ def refuse_unsafe_start(**kwargs) -> None:
         # signal handler raises but SystemExit: so the real stderr, then exit.
         print(error, file=sys.__stderr__, flush=True)
         raise SystemExit(1) from error
+
+
+@signals.worker_ready.connect
+def first_heartbeat(**kwargs) -> None:
+    """A worker that has just started is alive: /readyz need not wait for the next beat."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        from .observability.heartbeat import heartbeat_write
+
+        try:
+            heartbeat_write()
+        except redis.RedisError as error:  # the broker is away: beat's next heartbeat will do
+            logging.getLogger(__name__).warning("first heartbeat not written: %s", error)

@@ -18,6 +18,8 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
+from .logcontext import bind, current_context, unbind
+
 logger = logging.getLogger(__name__)
 _discovery = threading.Lock()
 
@@ -43,7 +45,9 @@ def registered_task(name: str):
     return tasks[name]
 
 
-def _publish(name: str, args: tuple, kwargs: dict) -> None:
+def _publish(name: str, args: tuple, kwargs: dict, context: dict) -> None:
+    # The context of the code that asked (its request id goes into the message's headers), whenever the commit is.
+    tokens = bind(**context)
     try:
         registered_task(name).apply_async(args=args, kwargs=kwargs, retry=False)
     except (OperationalError, RedisError, ConnectionError) as exc:
@@ -53,6 +57,8 @@ def _publish(name: str, args: tuple, kwargs: dict) -> None:
             _argument_kinds(args, kwargs),
             exc,  # the connection error says which broker address failed, nothing of the message
         )
+    finally:
+        unbind(tokens)
 
 
 def enqueue_task_on_commit(name: str, *args, **kwargs) -> None:
@@ -61,4 +67,4 @@ def enqueue_task_on_commit(name: str, *args, **kwargs) -> None:
     An unknown name raises here, inside the caller's transaction, rather than after the commit where nobody sees it.
     """
     registered_task(name)
-    transaction.on_commit(partial(_publish, name, args, kwargs))
+    transaction.on_commit(partial(_publish, name, args, kwargs, current_context()))

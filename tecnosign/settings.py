@@ -93,9 +93,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
     "tecnosign.helpcenter",
     "privacy",  # the holders' LGPD rights and the privacy notice: reads every app, so after them all
+    "tecnosign.observability",  # /metrics, /readyz and the workers' heartbeat: reads every app too
 ]
 
 MIDDLEWARE = [
+    "tecnosign.logcontext.RequestContextMiddleware",  # X-Request-ID in and out; request id, order, staff user in logs
+    "tecnosign.metrics.RequestMetricsMiddleware",  # requests, latency and errors per view (Prometheus)
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below), nonces per request
     "tecnosign.security_headers.SecurityHeadersMiddleware",  # Permissions-Policy
@@ -345,16 +348,29 @@ if not DEBUG:
 
 # CPF, CNPJ and e-mail never in a log line or an error report in clear: every handler masks them (tecnosign.logmask).
 # Django's own `django` logger is given the masking handlers too (its defaults would print and mail unmasked).
+# LOG_FORMAT: "json" (one object per line, with the request id, order number and staff user id: tecnosign.logcontext)
+# is production's default; "plain" is DEBUG's (`make run`), for a person reading a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "personal_data": {"()": "tecnosign.logmask.PersonalDataFilter"},
+        "request_context": {"()": "tecnosign.logcontext.RequestContextFilter"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tecnosign.logcontext.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["personal_data"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["personal_data", "request_context"],
+        },
         "mail_admins": {
             "class": "tecnosign.logmask.MaskingAdminEmailHandler",
             "level": "ERROR",
@@ -365,8 +381,37 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # One line per request and per task (start and end): the events the request id ties together.
+        "tecnosign.request": {"level": env_str("LOG_REQUESTS_LEVEL", "INFO")},
+        "tecnosign.task": {"level": env_str("LOG_REQUESTS_LEVEL", "INFO")},
     },
 }
+
+# Observability (tecnosign.metrics, tecnosign.observability, README "Observability") ------------------------------
+# /metrics answers a scraper sending `Authorization: Bearer <METRICS_TOKEN>`, or staff with the permission
+# observability.view_metrics (second factor verified); anyone else gets a 401. Empty: staff only.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+# A Celery worker serves its own metrics on this port from `worker_ready` (0: none). With a prefork pool set
+# PROMETHEUS_MULTIPROC_DIR (read by prometheus-client itself) so the children's counts reach it.
+CELERY_WORKER_METRICS_PORT = env_int("CELERY_WORKER_METRICS_PORT", 0)
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+# The workers' heartbeat (a beat task a worker runs) and the age past which /readyz calls them stale.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 60)
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 180)
+# Error reports to Sentry when SENTRY_DSN is set (tecnosign.sentry): personal data masked before sending.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT")
+SENTRY_RELEASE = env_str("SENTRY_RELEASE")
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0"))
+if SENTRY_DSN:
+    from tecnosign.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        release=SENTRY_RELEASE,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+    )
 
 # ---------------------------------------------------------------------------------------------------
 # Orders (orders/): product rules, the order page's access, payments, documents. Values marked configurable in
@@ -696,4 +741,10 @@ CELERY_BEAT_SCHEDULE = {
     "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},
     "reissue-handoffs": {"task": "revocation.reissue_handoffs_due", "schedule": 60.0},
     "token-jobs-sweep": {"task": "tokens.jobs_sweep", "schedule": 300.0},
+    # A heartbeat nobody takes is useless later: it expires rather than piling up while the workers are away.
+    "worker-heartbeat": {
+        "task": "observability.worker_heartbeat",
+        "schedule": float(WORKER_HEARTBEAT_SECONDS),
+        "options": {"expires": float(WORKER_HEARTBEAT_SECONDS)},
+    },
 }

@@ -6,6 +6,7 @@ from tecnosign.accounts.urls import webauthn_urlpatterns
 
 from . import views
 from .health import healthz
+from .observability.views import metrics, readyz
 from .security_headers import csp_report
 
 admin.site.site_header = "TecnoSign — retaguarda"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("readyz", readyz, name="readyz"),  # readiness: also the workers' heartbeat and the CA
+    path("metrics", metrics, name="metrics"),  # Prometheus; a bearer token or staff with the permission
     path("csp-report/", csp_report, name="csp-report"),  # the browsers' Content-Security-Policy violation reports
     path("admin/", admin.site.urls),
     path("conta/", include("tecnosign.accounts.urls")),  # the second factor: set up, verify, recovery codes

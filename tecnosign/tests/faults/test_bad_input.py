@@ -279,6 +279,9 @@ TARGETS: dict[str, Target] = {
     "home": Target(lambda s: "/", who="anyone", form=False),
     "healthz": Target(lambda s: "/healthz", who="anyone", form=False),
     "favicon": Target(lambda s: "/favicon.ico", who="anyone", form=False),
+    "readyz": Target(lambda s: "/readyz", who="anyone", form=False),
+    # Prometheus: refused (401) without the bearer token, whatever is sent.
+    "metrics": Target(lambda s: "/metrics", who="anyone", form=False),
     # Browsers' CSP violation reports: any JSON, or none, from anyone.
     "csp-report": Target(lambda s: "/csp-report/", who="anyone", kind="json", fields={"csp-report": ""}),
     "orders:link": Target(lambda s: f"/l/{s.link_code}/", who="anyone", form=False),
