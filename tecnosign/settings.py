@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "issuance",
     "revocation",
     "tokens",
+    "renewal",  # expiry reminders and renewal orders: above issuance and scheduling, below partners
     "partners",
     "rest_framework",
     "django_filters",
@@ -658,4 +659,5 @@ CELERY_BEAT_SCHEDULE = {
     "issuance-crl": {"task": "issuance.publish_crl_if_due", "schedule": 600.0},
     "reissue-handoffs": {"task": "revocation.reissue_handoffs_due", "schedule": 60.0},
     "token-jobs-sweep": {"task": "tokens.jobs_sweep", "schedule": 300.0},
+    "renewal-reminders": {"task": "renewal.reminders_due", "schedule": 60 * 60.0},
 }
