@@ -1,16 +1,28 @@
 """The renewal page: from a reminder's link, a partner's link or the order page."""
 
+import base64
+import json
+
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from orders.decorators import customer_order_api, customer_order_view
 from orders.services.access import grant_access
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
+from tecnosign.http import json_error
 
 from .forms import RenewalForm
 from .services.links import RenewalLinkInvalid, renewal_link_open
+from .services.online import (
+    OnlineRenewalRefused,
+    online_renewal_eligibility,
+    online_renewal_request,
+    online_renewal_submit,
+)
 from .services.orders import RenewalRefused, renewal_check, renewal_offers, renewal_order_create
 
 
@@ -52,3 +64,43 @@ def start(request, token: str):
         "lgpd_version": settings.LGPD_CONSENT_VERSION,
     }
     return render(request, "renewal/start.html", context, status=400 if form.errors else 200)
+
+
+@customer_order_view(ask="Para renovar on-line, informe o número e o CPF/CNPJ do titular.")
+def online(request, order):
+    eligibility = online_renewal_eligibility(order)
+    context = {"order": order, "eligibility": eligibility, "agent_default_url": settings.TOKENS_AGENT_DEFAULT_URL}
+    if eligibility.allowed:
+        token, text = online_renewal_request(order)
+        context |= {
+            "request_token": token,
+            "request_text": text,
+            "request_b64": base64.b64encode(text.encode()).decode(),
+        }
+    return render(request, "renewal/online.html", context)
+
+
+@require_POST
+@customer_order_api
+def online_sign(request, order):
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in FIELDS):
+        return json_error("invalid_body", "Requisição inválida.", status=400)
+    try:
+        online_renewal_submit(
+            order=order,
+            request_token=body["request"],
+            signature=body["signature"],
+            certificate_pem=body["certificate"],
+            actor=Actor.from_request(request, label=order.holder_document),
+        )
+    except OnlineRenewalRefused as error:
+        return json_error(error.code, error.message, status=400)
+    return JsonResponse({"message": SIGNED})
+
+
+FIELDS = ("request", "signature", "certificate")
+SIGNED = "Renovação assinada e conferida: o pedido seguiu para a central de verificação, sem videoconferência."

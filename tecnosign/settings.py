@@ -346,6 +346,9 @@ ICP_CHAIN_END = date.fromisoformat(env_str("ICP_CHAIN_END", "2029-03-02"))
 # Who may be validated by videoconference: "seed" = 12-month products or biometrics on file;
 # "biometrics" = only holders with biometrics on file (PSBio or CNH from 2016).
 VIDEOCONFERENCE_ELIGIBILITY_RULE = env_str("VIDEOCONFERENCE_ELIGIBILITY_RULE", "seed")
+# Online renewal (renewal/) signed with the current certificate: ICP-BRASIL.md says A3 or higher; a CA whose DPC also
+# accepts A1 (signed from the customer's own PKCS#12 through the agent) turns this on.
+RENEWAL_ONLINE_ALLOW_A1 = env_bool("RENEWAL_ONLINE_ALLOW_A1", False)
 
 # Failed order look-ups allowed per client IP in the window before the form is locked.
 ORDER_LOOKUP_MAX_FAILURES = env_int("ORDER_LOOKUP_MAX_FAILURES", 10)

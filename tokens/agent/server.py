@@ -161,6 +161,13 @@ class AgentApp:
             ),
             _route(
                 "POST",
+                f"/v1/tokens/{SERIAL}/sign",
+                lambda body, serial: d.sign_with_certificate(
+                    serial, pin=_require(body, "pin"), key_id=_require(body, "key_id"), data=_require(body, "data")
+                ),
+            ),
+            _route(
+                "POST",
                 f"/v1/tokens/{SERIAL}/certificates",
                 lambda body, serial: d.import_certificate(
                     serial,
