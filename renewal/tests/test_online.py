@@ -22,6 +22,7 @@ from renewal.services.online import online_renewal_decide, online_renewal_reques
 from revocation.tests.helpers import hand_off
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
+from tecnosign.tests.auth import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +183,33 @@ def test_an_a1_certificate_is_not_enough_by_default(on_commit, customer, setting
         page = customer(renewal).get(f"/pedido/{renewal.number}/").content.decode()
 
     assert re.search(r"exige um certificado A3", page)
+
+
+def test_the_verification_centre_decides_in_the_admin(on_commit, customer):
+    _, key, current = issue(on_commit, day(1))
+    renewal = renewal_of(current)
+    support = UserFactory(username="suporte", is_staff=True)
+    support.user_permissions.add(Permission.objects.get(codename="view_onlinerenewal"))
+    verifier = UserFactory(username="central", is_staff=True)
+    verifier.user_permissions.add(
+        Permission.objects.get(codename="verify_dossier"), Permission.objects.get(codename="view_onlinerenewal")
+    )
+
+    with time_machine.travel(NOW, tick=False):
+        sign_and_send(customer, renewal, key, current)
+        evidence = OnlineRenewal.objects.get(order=renewal)
+        url = f"/admin/renewal/onlinerenewal/{evidence.pk}/"
+        page = staff_login(None, verifier).get(f"{url}change/").content.decode()
+        refused = staff_login(None, support).post(f"{url}decidir/", {"decision": "approve"})
+        evidence.refresh_from_db()
+        assert evidence.status == OnlineRenewal.Status.PENDING
+        with on_commit():
+            approved = staff_login(None, verifier).post(f"{url}decidir/", {"decision": "approve"})
+
+    assert "Aprovar" in page and renewal.number in page
+    assert refused.status_code == 302
+    assert approved.status_code == 302
+    evidence.refresh_from_db()
+    renewal.refresh_from_db()
+    assert evidence.status == OnlineRenewal.Status.VERIFIED and evidence.decided_by == verifier
+    assert IssuanceRequest.objects.filter(order=renewal).exists()
