@@ -3,6 +3,7 @@
 import base64
 import json
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
@@ -66,6 +67,11 @@ def start(request, token: str):
     return render(request, "renewal/start.html", context, status=400 if form.errors else 200)
 
 
+# The page talks to the local agent on this computer (as the token pages do: tokens.views.local_agent_connections).
+local_agent_connections = csp_update({"connect-src": ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]})
+
+
+@local_agent_connections
 @customer_order_view(ask="Para renovar on-line, informe o número e o CPF/CNPJ do titular.")
 def online(request, order):
     eligibility = online_renewal_eligibility(order)
