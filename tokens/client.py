@@ -135,6 +135,15 @@ class AgentClient:
         payload = {"pin": pin, "key_id": key_id, "data": base64.b64encode(data).decode()}
         return self.request("POST", f"{_token_path(serial)}/sign", payload)
 
+    def sign_with_pkcs12(self, *, pkcs12: bytes, password: str, data: bytes) -> dict:
+        """`data` signed with the key of a PKCS#12 file opened by the agent (A1 online renewal)."""
+        payload = {
+            "pkcs12": base64.b64encode(pkcs12).decode(),
+            "password": password,
+            "data": base64.b64encode(data).decode(),
+        }
+        return self.request("POST", "/v1/a1/sign", payload)
+
     def create_csr(
         self, serial: str, *, pin: str, key_id: str, subject: list[list[str]], subject_alt_name: dict | None = None
     ) -> str:

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from cryptography.hazmat.primitives import hashes
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.serialization import pkcs12
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
@@ -22,7 +24,9 @@ from renewal.services.online import online_renewal_decide, online_renewal_reques
 from revocation.tests.helpers import hand_off
 from tecnosign.audit.models import AuditEvent
 from tecnosign.audit.services import Actor
+from tecnosign.errors import DomainError
 from tecnosign.tests.auth import staff_login
+from tokens.tests.harness import start_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +217,41 @@ def test_the_verification_centre_decides_in_the_admin(on_commit, customer):
     renewal.refresh_from_db()
     assert evidence.status == OnlineRenewal.Status.VERIFIED and evidence.decided_by == verifier
     assert IssuanceRequest.objects.filter(order=renewal).exists()
+
+
+@pytest.fixture
+def a1_agent(tmp_path):
+    running = start_agent(None, tmp_path / "agent" / "agent.json", "--a1-dir", str(tmp_path / "a1"))
+    yield running
+    running.stop()
+
+
+def test_an_a1_renewal_is_signed_by_the_agent_from_the_customers_own_file(on_commit, customer, a1_agent):
+    # given the customer's A1 file (it never leaves this computer) and a paid renewal
+    _, key, current = issue(on_commit, day(1))
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"maria",
+        key,
+        x509.load_pem_x509_certificate(current.certificate_pem.encode()),
+        None,
+        serialization.BestAvailableEncryption(b"Arquivo#2026"),
+    )
+    renewal = renewal_of(current)
+    agent = a1_agent.client()
+
+    with time_machine.travel(NOW, tick=False):
+        token, text = online_renewal_request(renewal)
+    # the agent runs on the real clock (it checks each request's freshness)
+    with pytest.raises(DomainError, match="senha errada"):
+        agent.sign_with_pkcs12(pkcs12=bundle, password="Errada#2026", data=text.encode())
+    signed = agent.sign_with_pkcs12(pkcs12=bundle, password="Arquivo#2026", data=text.encode())
+    with time_machine.travel(NOW, tick=False):
+        response = customer(renewal).post(
+            f"/pedido/{renewal.number}/renovacao-online/assinar/",
+            {"request": token, "signature": signed["signature"], "certificate": signed["certificate"]},
+            content_type="application/json",
+        )
+
+    assert response.status_code == 200, response.content
+    renewal.refresh_from_db()
+    assert renewal.status == Order.Status.VALIDATED

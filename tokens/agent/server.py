@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from . import protocol
 from .device import TokenDevice
 from .errors import AgentError
-from .software import SoftwareKeys, default_folder
+from .software import SoftwareKeys, default_folder, sign_with_pkcs12
 
 logger = logging.getLogger("tecnosign.agent")
 
@@ -106,6 +106,14 @@ class AgentApp:
                     friendly_name=_require(body, "friendly_name"),
                     filename=_require(body, "filename"),
                     kdf_rounds=_require(body, "kdf_rounds"),
+                ),
+            ),
+            # A1 online renewal: the customer's own PKCS#12 opened here, never sent to the portal.
+            _route(
+                "POST",
+                "/v1/a1/sign",
+                lambda body: sign_with_pkcs12(
+                    pkcs12=_require(body, "pkcs12"), password=_require(body, "password"), data=_require(body, "data")
                 ),
             ),
             _route("GET", "/v1/status", lambda body: self.status()),
