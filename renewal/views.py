@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.decorators import customer_order_api, customer_order_view
+from orders.models import Product
 from orders.services.access import grant_access
 from tecnosign.audit.services import Actor
 from tecnosign.errors import DomainError
@@ -75,7 +76,12 @@ local_agent_connections = csp_update({"connect-src": ["http://127.0.0.1:*", "htt
 @customer_order_view(ask="Para renovar on-line, informe o número e o CPF/CNPJ do titular.")
 def online(request, order):
     eligibility = online_renewal_eligibility(order)
-    context = {"order": order, "eligibility": eligibility, "agent_default_url": settings.TOKENS_AGENT_DEFAULT_URL}
+    context = {
+        "order": order,
+        "eligibility": eligibility,
+        "agent_default_url": settings.TOKENS_AGENT_DEFAULT_URL,
+        "a1": order.renews is not None and order.renews.order.product.certificate_type == Product.CertificateType.A1,
+    }
     if eligibility.allowed:
         token, text = online_renewal_request(order)
         context |= {

@@ -10,9 +10,11 @@
   var data = root.dataset;
   var csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
 
+  var a1 = !!$("secao-assinar-a1");
   var agent = TecnoSignAgent.setup({
-    onChoose: function () { $("secao-assinar").hidden = false; },
-    onNone: function () { $("secao-assinar").hidden = true; }
+    onConnect: function () { if (a1) { $("secao-assinar-a1").hidden = false; } },
+    onChoose: function () { if (!a1) { $("secao-assinar").hidden = false; } },
+    onNone: function () { $("secao-assinar").hidden = true; if (a1) { $("secao-assinar-a1").hidden = true; } }
   });
   if (!agent) { return; }
 
@@ -26,17 +28,8 @@
     return mine[0] || null;
   }
 
-  $("form-assinar").addEventListener("submit", agent.guarded(async function () {
-    var pin = $("assinar-pin").value;
-    var listed = await agent.call("POST", agent.tokenPath("/objects"), { pin: pin });
-    var certificate = holderCertificate(listed.objects || []);
-    if (!certificate) {
-      agent.say("Não há nesta mídia um certificado deste titular. Conecte a mídia com o seu certificado atual.", "error");
-      return;
-    }
-    var signed = await agent.call("POST", agent.tokenPath("/sign"), {
-      pin: pin, key_id: certificate.id, data: data.requestB64
-    });
+  /* The signed request to the portal; the page says what it answered. */
+  async function send(signed) {
     var response = await fetch(data.signUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
@@ -50,7 +43,39 @@
       return;
     }
     $("secao-assinar").hidden = true;
+    if (a1) { $("secao-assinar-a1").hidden = true; }
     agent.say(answer.message, "success", { href: data.orderUrl, text: "Ver o pedido" });
+  }
+
+  function base64Of(buffer) {
+    var bytes = new Uint8Array(buffer), text = "";
+    for (var i = 0; i < bytes.length; i += 1) { text += String.fromCharCode(bytes[i]); }
+    return btoa(text);
+  }
+
+  if (a1) {
+    $("form-assinar-a1").addEventListener("submit", agent.guarded(async function () {
+      var file = $("assinar-arquivo").files[0];
+      if (!file) { agent.say("Escolha o arquivo do seu certificado A1.", "error"); return; }
+      var signed = await agent.call("POST", "/v1/a1/sign", {
+        pkcs12: base64Of(await file.arrayBuffer()), password: $("assinar-senha-arquivo").value, data: data.requestB64
+      });
+      await send(signed);
+    }));
+  }
+
+  $("form-assinar").addEventListener("submit", agent.guarded(async function () {
+    var pin = $("assinar-pin").value;
+    var listed = await agent.call("POST", agent.tokenPath("/objects"), { pin: pin });
+    var certificate = holderCertificate(listed.objects || []);
+    if (!certificate) {
+      agent.say("Não há nesta mídia um certificado deste titular. Conecte a mídia com o seu certificado atual.", "error");
+      return;
+    }
+    var signed = await agent.call("POST", agent.tokenPath("/sign"), {
+      pin: pin, key_id: certificate.id, data: data.requestB64
+    });
+    await send(signed);
   }));
   agent.reconnect();
 })();
