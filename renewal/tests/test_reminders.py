@@ -138,6 +138,7 @@ def test_the_partner_sees_the_client_in_the_30_day_list_and_sends_the_link(on_co
     with before_end(certificate, 20):
         client.force_login(partner.user)
         page = client.get("/parceiros/renovacoes/?dias=30").content.decode()
+        dashboard = client.get("/parceiros/").content.decode()
         in_60 = client.get("/parceiros/renovacoes/?dias=60").content.decode()
         with on_commit():
             response = client.post(f"/parceiros/renovacoes/{certificate.pk}/enviar-link/", {"dias": "30"})
@@ -145,6 +146,7 @@ def test_the_partner_sees_the_client_in_the_30_day_list_and_sends_the_link(on_co
 
     assert "Maria da Silva" in page and order.number in page
     assert "Outro Cliente" not in page
+    assert "1 certificado dos seus clientes vence nos próximos 30 dias" in " ".join(dashboard.split())
     assert order.number in in_60
     assert response.status_code == 302
     sent = OutboxMessage.objects.filter(kind="renewal_link")
