@@ -196,9 +196,15 @@ def online_renewal_submit(*, order: Order, request_token: str, signature: str, c
     if status != ocsp.OCSPCertStatus.GOOD:
         raise _refuse("O certificado usado para assinar não é conhecido por esta Autoridade Certificadora.", "unknown")
     fingerprint = cert.fingerprint(hashes.SHA256()).hex()
-    signer = Certificate.objects.filter(fingerprint_sha256=fingerprint, status=Certificate.Status.VALID).first()
+    signer = (
+        Certificate.objects.select_related("order__product")
+        .filter(fingerprint_sha256=fingerprint, status=Certificate.Status.VALID)
+        .first()
+    )
     if signer is None:
         raise _refuse("O certificado usado para assinar não é conhecido por esta Autoridade Certificadora.", "unknown")
+    if signer.order.product.certificate_type == Product.CertificateType.A1 and not settings.RENEWAL_ONLINE_ALLOW_A1:
+        raise _refuse("A renovação on-line deve ser assinada com um certificado A3 (token ou cartão).", "not_a3")
     checks = {
         "signature": "sha256WithRSAEncryption ok",
         "chain": [cert.issuer.rfc4514_string(), issuing.issuer.rfc4514_string()],
