@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views, views_commissions, views_links, views_tokens
+from . import views, views_commissions, views_links, views_renewals, views_tokens
 from .views_auth import PartnerLoginView, PartnerPasswordResetView
 
 app_name = "partners"
@@ -25,6 +25,8 @@ urlpatterns = [
     path("links/<str:code>/pausar/", views_links.link_toggle, {"active": False}, name="link-pause"),
     path("links/<str:code>/retomar/", views_links.link_toggle, {"active": True}, name="link-resume"),
     path("links/<str:code>/qrcode.png", views_links.link_qrcode, name="link-qrcode"),
+    path("renovacoes/", views_renewals.renewals, name="renewals"),
+    path("renovacoes/<int:pk>/enviar-link/", views_renewals.renewal_send, name="renewal-send"),
     path("comissoes/", views_commissions.statement, name="commissions"),
     path("comissoes/<str:month>.csv", views_commissions.statement_csv, name="commissions-csv"),
     path("api/", views_tokens.tokens, name="tokens"),

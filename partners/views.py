@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from orders.selectors import order_deadlines, order_history, order_status_events, order_timeline
 from orders.services.holder_confirmation import HolderLinkResendRefused, order_holder_link_resend
 from orders.services.partners import RegistrationConflict, partner_register, partner_update_profile
+from renewal.selectors import partner_certificates_ending
 from tecnosign.audit.services import Actor
 
 from .csv_export import csv_response
@@ -73,6 +74,7 @@ def dashboard(request, partner):
         "query": query.urlencode(),
         "filtered": any(vars(filters).values()),
         "full_export_form": FullExportForm(),
+        "expiring_30": partner_certificates_ending(partner, within_days=30).count(),
     }
     return render(request, "partners/dashboard.html", context)
 

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "issuance",
     "revocation",
     "tokens",
+    "renewal",  # expiry reminders and renewal orders: above issuance and scheduling, below partners
     "partners",
     "rest_framework",
     "django_filters",
@@ -424,6 +425,9 @@ ICP_CHAIN_END = date.fromisoformat(env_str("ICP_CHAIN_END", "2029-03-02"))
 # Who may be validated by videoconference: "seed" = 12-month products or biometrics on file;
 # "biometrics" = only holders with biometrics on file (PSBio or CNH from 2016).
 VIDEOCONFERENCE_ELIGIBILITY_RULE = env_str("VIDEOCONFERENCE_ELIGIBILITY_RULE", "seed")
+# Online renewal (renewal/) signed with the current certificate: ICP-BRASIL.md says A3 or higher; a CA whose DPC also
+# accepts A1 (signed from the customer's own PKCS#12 through the agent) turns this on.
+RENEWAL_ONLINE_ALLOW_A1 = env_bool("RENEWAL_ONLINE_ALLOW_A1", False)
 
 # Failed order look-ups allowed per client IP in the window before the form is locked.
 ORDER_LOOKUP_MAX_FAILURES = env_int("ORDER_LOOKUP_MAX_FAILURES", 10)
@@ -747,4 +751,5 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(WORKER_HEARTBEAT_SECONDS),
         "options": {"expires": float(WORKER_HEARTBEAT_SECONDS)},
     },
+    "renewal-reminders": {"task": "renewal.reminders_due", "schedule": 60 * 60.0},
 }

@@ -30,7 +30,8 @@ urlpatterns = [
     *auth_urlpatterns,
     path("", include("issuance.urls")),
     path("", include("scheduling.urls")),
-    path("", include("revocation.urls")),  # /revogar/: self-service revocation, guarantees, the letter path
+    path("", include("revocation.urls")),
+    path("", include("renewal.urls")),  # /renovar/: renewing a certificate (reminders, partners, online renewal)
     path("", include("privacy.urls")),  # /privacidade/ (the notice) and the holder's LGPD rights
     path("", include("orders.urls")),
 ]

@@ -4,6 +4,7 @@ answer, and turns the agent's structured errors into DomainErrors with the agent
 These are the building blocks for workstation jobs and for A3 issuance (key pair, CSR, certificate).
 """
 
+import base64
 import json
 import time
 import urllib.error
@@ -128,6 +129,20 @@ class AgentClient:
             {"pin": pin, "label": label},
             timeout=max(self.timeout, KEYGEN_TIMEOUT),
         )
+
+    def sign(self, serial: str, *, pin: str, key_id: str, data: bytes) -> dict:
+        """`data` signed on the token with the key `key_id` (SHA-256, RSA PKCS#1 v1.5), and the certificate by it."""
+        payload = {"pin": pin, "key_id": key_id, "data": base64.b64encode(data).decode()}
+        return self.request("POST", f"{_token_path(serial)}/sign", payload)
+
+    def sign_with_pkcs12(self, *, pkcs12: bytes, password: str, data: bytes) -> dict:
+        """`data` signed with the key of a PKCS#12 file opened by the agent (A1 online renewal)."""
+        payload = {
+            "pkcs12": base64.b64encode(pkcs12).decode(),
+            "password": password,
+            "data": base64.b64encode(data).decode(),
+        }
+        return self.request("POST", "/v1/a1/sign", payload)
 
     def create_csr(
         self, serial: str, *, pin: str, key_id: str, subject: list[list[str]], subject_alt_name: dict | None = None

@@ -97,6 +97,15 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="replaced_by",
     )
+    # A renewal (renewal/) points at the certificate it renews: the same holder buying the next one.
+    renews = models.ForeignKey(
+        "issuance.Certificate",
+        verbose_name="renovação do certificado",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_orders",
+    )
 
     class Meta:
         verbose_name = "pedido"

@@ -141,6 +141,7 @@ def _insert_order(
     consent_version: str | None = None,
     partner=None,
     replaces=None,
+    renews=None,
 ) -> Order:
     if consent_version is None:  # a new consent is given to the terms in force
         consent_version = settings.LGPD_CONSENT_VERSION if consent_at else ""
@@ -159,6 +160,7 @@ def _insert_order(
         lgpd_consent_at=consent_at,
         lgpd_consent_version=consent_version,
         replaces=replaces,
+        renews=renews,
     )
 
 

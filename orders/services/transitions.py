@@ -17,7 +17,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.PAYMENT_EXPIRED, S.CANCELLED}),
     S.PAYMENT_EXPIRED: frozenset({S.AWAITING_PAYMENT, S.PAID, S.CANCELLED}),
     # PAID → VERIFIED: a guarantee reissue for the same holder reuses the original's validation (revocation/).
-    S.PAID: frozenset({S.DOCUMENTS_RECEIVED, S.VERIFIED, S.CANCELLED}),
+    # PAID → VALIDATED: an online renewal signed with the holder's current certificate (renewal/) needs neither
+    # documents nor videoconference; the verification centre reviews its evidence.
+    S.PAID: frozenset({S.DOCUMENTS_RECEIVED, S.VALIDATED, S.VERIFIED, S.CANCELLED}),
     S.DOCUMENTS_RECEIVED: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.DOCUMENTS_RECEIVED, S.NO_SHOW, S.VALIDATED, S.REJECTED, S.CANCELLED, S.BLOCKED}),
     S.NO_SHOW: frozenset({S.SCHEDULED, S.CANCELLED}),

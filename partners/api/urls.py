@@ -3,11 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import renewals, views
 
 router = SimpleRouter(trailing_slash=True)
 router.register("links", views.LinkViewSet, basename="link")
 router.register("orders", views.OrderViewSet, basename="order")
+router.register("renewals", renewals.RenewalViewSet, basename="renewal")
 
 v1 = [
     *router.urls,

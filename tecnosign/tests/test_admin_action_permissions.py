@@ -48,6 +48,7 @@ from orders.tests.factories import (
 from partners.models import CommissionPayout, LinkLimits
 from partners.services.tokens import api_token_create
 from privacy.models import PrivacyRequest
+from renewal.models import ExpiryReminder, OnlineRenewal
 from revocation.models import PasswordThrottle, ReissueConfirmation, RevocationRequest
 from scheduling.models import (
     AGENTS_GROUP,
@@ -149,6 +150,8 @@ INTENDED: dict[tuple[str, str], frozenset[str]] = {
     ("issuance.revocationlist", "delete_selected"): NOBODY,
     ("revocation.revocationrequest", "delete_selected"): NOBODY,
     ("revocation.passwordthrottle", "delete_selected"): NOBODY,
+    ("renewal.expiryreminder", "delete_selected"): NOBODY,
+    ("renewal.onlinerenewal", "delete_selected"): NOBODY,
     ("revocation.reissueconfirmation", "delete_selected"): NOBODY,
     ("privacy.privacyrequest", "delete_selected"): NOBODY,
     # Sign-in locks: support and the management lift them (audited); factors are reset by a superuser (audited).
@@ -255,6 +258,13 @@ class World:
     def certificate(self):
         request = self.handed_off()
         return a1_issue_as_customer(request.order)[1].certificate
+
+    def online_renewal(self) -> OnlineRenewal:
+        certificate = self.certificate()
+        order = OrderFactory(link=certificate.order.link, renews=certificate, status=Order.Status.VALIDATED)
+        return OnlineRenewal.objects.create(
+            order=order, signer_certificate=certificate, signed_request="x", signature="x", signer_certificate_pem="x"
+        )
 
     def revocation_request(self) -> RevocationRequest:
         certificate = self.certificate()
@@ -435,6 +445,8 @@ TARGETS: dict[tuple[str, str] | str, Builder] = {
     "privacy.privacyrequest": lambda w, u: PrivacyRequest.objects.create(
         order=ready_order(), kind=PrivacyRequest.Kind.EXPORT
     ),
+    "renewal.expiryreminder": lambda w, u: ExpiryReminder.objects.create(certificate=w.certificate(), days_before=30),
+    "renewal.onlinerenewal": lambda w, u: w.online_renewal(),
     "revocation.passwordthrottle": lambda w, u: PasswordThrottle.objects.create(scope="ip", key=f"10.0.0.{w.n()}"),
     "accounts.loginthrottle": lambda w, u: LoginThrottle.objects.create(
         scope="ip",

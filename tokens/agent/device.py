@@ -10,6 +10,7 @@ Rules this module keeps, learnt from python-pkcs11 and SoftHSM2:
 PINs and PUKs are arguments only: never logged, stored or put in an answer.
 """
 
+import base64
 import contextlib
 import functools
 import hashlib
@@ -307,6 +308,34 @@ class TokenDevice:
         return {"key_id": key_id, "csr": pem}
 
     @_operation
+    def sign_with_certificate(self, serial: str, *, pin: str, key_id: str, data) -> dict:
+        """Sign `data` (base64, at most 4 KiB: a renewal request the portal wrote) with the private key under `key_id`,
+        SHA-256 with RSA PKCS#1 v1.5; return the signature and the certificate stored next to that key."""
+        token = self._token(serial)
+        pin = _current_secret(pin, field="pin", what="PIN")
+        key_id_bytes = _key_id(key_id)
+        message = _signable(data)
+        raw_rsa_only = Mechanism.SHA256_RSA_PKCS not in token.slot.get_mechanisms()
+        with self._session(token, pin=pin) as session:
+            private = self._key(session, ObjectClass.PRIVATE_KEY, key_id_bytes)
+            certificates = list(
+                session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.ID: key_id_bytes})
+            )
+            if not certificates:
+                raise AgentError(
+                    "certificate_not_found", "Não há certificado ao lado desta chave na mídia.", status=404
+                )
+            if raw_rsa_only:
+                signature = private.sign(
+                    SHA256_DIGEST_INFO + hashlib.sha256(message).digest(), mechanism=Mechanism.RSA_PKCS
+                )
+            else:
+                signature = private.sign(message, mechanism=Mechanism.SHA256_RSA_PKCS)
+            der = certificates[0][Attribute.VALUE]
+        certificate = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM).decode()
+        return {"signature": base64.b64encode(signature).decode(), "certificate": certificate}
+
+    @_operation
     def import_certificate(
         self, serial: str, *, pin: str, certificate: str, label: str | None = None, chain: list | None = None
     ) -> dict:
@@ -480,6 +509,16 @@ class TokenDevice:
                 "key_not_found", f"Não há chave {kind} com o identificador {key_id.hex()} nesta mídia.", status=404
             )
         return found[0]
+
+
+def _signable(value) -> bytes:
+    try:
+        message = base64.b64decode(value, validate=True) if isinstance(value, str) else b""
+    except ValueError:
+        message = b""
+    if not 1 <= len(message) <= 4096:
+        raise bad_field("data", "Dados a assinar inválidos (base64, até 4 KiB).")
+    return message
 
 
 def _key_id(value) -> bytes:

@@ -20,7 +20,7 @@ from urllib.parse import unquote
 from . import protocol
 from .device import TokenDevice
 from .errors import AgentError
-from .software import SoftwareKeys, default_folder
+from .software import SoftwareKeys, default_folder, sign_with_pkcs12
 
 logger = logging.getLogger("tecnosign.agent")
 
@@ -108,6 +108,14 @@ class AgentApp:
                     kdf_rounds=_require(body, "kdf_rounds"),
                 ),
             ),
+            # A1 online renewal: the customer's own PKCS#12 opened here, never sent to the portal.
+            _route(
+                "POST",
+                "/v1/a1/sign",
+                lambda body: sign_with_pkcs12(
+                    pkcs12=_require(body, "pkcs12"), password=_require(body, "password"), data=_require(body, "data")
+                ),
+            ),
             _route("GET", "/v1/status", lambda body: self.status()),
             _route("GET", "/v1/tokens", lambda body: {"tokens": d.list_tokens()}),
             _route(
@@ -157,6 +165,13 @@ class AgentApp:
                     key_id=_require(body, "key_id"),
                     subject=_require(body, "subject"),
                     subject_alt_name=body.get("subject_alt_name"),
+                ),
+            ),
+            _route(
+                "POST",
+                f"/v1/tokens/{SERIAL}/sign",
+                lambda body, serial: d.sign_with_certificate(
+                    serial, pin=_require(body, "pin"), key_id=_require(body, "key_id"), data=_require(body, "data")
                 ),
             ),
             _route(

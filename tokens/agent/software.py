@@ -10,6 +10,7 @@ customer's computer, never at the portal.
 No key is ever written in clear, logged or answered; the password is an argument only.
 """
 
+import base64
 import hashlib
 import os
 import re
@@ -20,7 +21,8 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12 as pkcs12_format
 
 from . import csr as csr_builder
 from .certificates import parse_certificate, parse_chain
@@ -163,6 +165,38 @@ class SoftwareKeys:
                 ) from exc
             return path
         raise AgentError("file_unwritable", f"Há arquivos demais com o nome {name} em {self.folder}.", status=507)
+
+
+def sign_with_pkcs12(*, pkcs12, password, data) -> dict:
+    """Sign `data` (base64) with the key of the customer's own PKCS#12 (base64 of the .pfx the page read on this
+    computer), SHA-256 with RSA PKCS#1 v1.5: the online renewal of an A1. The file and its password stay here; the
+    answer is the signature and the public certificate."""
+    try:
+        bundle = base64.b64decode(pkcs12, validate=True) if isinstance(pkcs12, str) else b""
+        message = base64.b64decode(data, validate=True) if isinstance(data, str) else b""
+    except ValueError:
+        bundle, message = b"", b""
+    if not bundle:
+        raise bad_field("pkcs12", "Escolha o arquivo do certificado A1 (.pfx ou .p12).")
+    if not 1 <= len(message) <= 4096:
+        raise bad_field("data", "Dados a assinar inválidos (base64, até 4 KiB).")
+    if not isinstance(password, str) or len(password) > MAX_PASSWORD:
+        raise bad_field("password", "Informe a senha do arquivo do certificado.")
+    try:
+        key, certificate, _ = pkcs12_format.load_key_and_certificates(bundle, password.encode())
+    except ValueError:
+        raise AgentError(
+            "pkcs12_unreadable",
+            "Não foi possível abrir o arquivo: senha errada ou arquivo danificado.",
+            field="password",
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey) or certificate is None:
+        raise AgentError("pkcs12_unreadable", "O arquivo não tem uma chave RSA com o seu certificado.", field="pkcs12")
+    signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    return {
+        "signature": base64.b64encode(signature).decode(),
+        "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode(),
+    }
 
 
 def _key_id(public_key: rsa.RSAPublicKey) -> str:

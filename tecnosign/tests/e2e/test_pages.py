@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from orders.services.checkout import HolderData, order_create_for_holder
 from orders.services.payments import payment_start
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory
 from privacy.services import privacy_request_open
+from renewal.services.links import renewal_token
 from revocation.services.details import Details
 from revocation.services.revoke import revoke_with_password
 from revocation.services.urgent import urgent_revocation_request
@@ -91,7 +93,8 @@ def _then(first, *more):
 
 
 def _order(**fields) -> Order:
-    return OrderFactory(product=Product.objects.get(code=E_CPF_A1), link=LinkFactory(), **fields)
+    fields.setdefault("link", LinkFactory())
+    return OrderFactory(product=Product.objects.get(code=E_CPF_A1), **fields)
 
 
 def _issued() -> Order:
@@ -427,6 +430,21 @@ def partner_commissions(settings):
     return Scene(_as_partner("/parceiros/comissoes/"), "button:has-text('Ver')")
 
 
+def renewal_order(settings):
+    certificate = _issued().certificates.get()
+    return Scene(
+        _goto(f"/renovar/{renewal_token(certificate)}/"), "button:has-text('Renovar e seguir para o pagamento')"
+    )
+
+
+def partner_renewals(settings):
+    partner = PartnerFactory(name="Contabilidade Horizonte Ltda", user__username="paula@horizonte.com.br")
+    with time_machine.travel(timezone.now() - timedelta(days=345), tick=False):  # it ends in about 20 days
+        order = hand_off(_order(status=Order.Status.VERIFIED, link=LinkFactory(partner=partner)), nullcontext)
+        a1_issue_as_customer(order, password=ISSUANCE_PASSWORD, actor=CUSTOMER)
+    return Scene(_as_partner("/parceiros/renovacoes/?dias=30"), "button:has-text('Enviar link de renovação')")
+
+
 def _partner_signs_in(wait: str):
     def open_page(page):
         page.goto("/parceiros/entrar/")
@@ -492,6 +510,8 @@ PAGES = [
     partner_links,
     partner_new_link_with_errors,
     partner_commissions,
+    renewal_order,
+    partner_renewals,
     second_factor_setup,
     second_factor_verification,
 ]
