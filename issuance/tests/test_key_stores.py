@@ -257,3 +257,30 @@ def test_ca_init_makes_the_keys_on_the_token_and_everything_is_signed_there(
     with pytest.raises(CaNotReady, match="cannot log in"):
         signing_material(rows[1])
     assert os.environ["SOFTHSM2_CONF"] == str(ca_token.conf)
+
+
+@pytest.mark.softhsm
+def test_a_forked_process_signs_on_the_token_through_its_own_session(ca_token):
+    """gunicorn and Celery's prefork pool fork after the parent may have logged in: PKCS#11 handles do not survive
+    a fork, so the child opens its own session."""
+    from cryptography.hazmat.primitives import hashes
+
+    key, stored = keystore.generate_on_token("fork-test", 2048)
+    pkcs1, sha256 = padding.PKCS1v15(), hashes.SHA256()
+    key.public_key().verify(key.sign(b"pai", pkcs1, sha256), b"pai", pkcs1, sha256)  # the parent logs in first
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no pytest machinery, only the signature on the pipe
+        try:
+            child_key = keystore.load_token_key(keystore.parse_reference(stored))
+            os.write(write_end, child_key.sign(b"filho", padding.PKCS1v15(), hashes.SHA256()))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        signature = pipe.read()
+    os.waitpid(pid, 0)
+
+    key.public_key().verify(signature, b"filho", padding.PKCS1v15(), hashes.SHA256())
+    after = key.sign(b"pai de novo", padding.PKCS1v15(), hashes.SHA256())  # the parent's session still works
+    key.public_key().verify(after, b"pai de novo", padding.PKCS1v15(), hashes.SHA256())
