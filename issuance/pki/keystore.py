@@ -33,6 +33,10 @@ STORES = ("database", "secret", "pkcs11")
 REFERENCE_FORMAT = "tecnosign-ca-key-ref"
 
 
+class CaNotReady(ImproperlyConfigured):
+    """The local CA cannot sign: a deployment fault (no `ca_init`, a wrong passphrase, no token), staff's to fix."""
+
+
 class KeyUnavailable(ValueError):
     """The key is not where its store says (no file in CA_KEYS_DIR, no object on the token)."""
 
@@ -119,7 +123,7 @@ def _session():
         token = lib.get_token(token_label=settings.CA_PKCS11_TOKEN_LABEL)
         session = token.open(user_pin=_pin(), rw=True)
     except (pkcs11.PKCS11Error, pkcs11.NoSuchToken) as exc:
-        raise ImproperlyConfigured(
+        raise CaNotReady(
             f"cannot log in to PKCS#11 token {settings.CA_PKCS11_TOKEN_LABEL!r}: {type(exc).__name__}"
         ) from exc
     _token_state.update(pid=os.getpid(), session=session, lib=lib)
@@ -148,13 +152,19 @@ class TokenRsaPrivateKey(RSAPrivateKey):
         mechanism = _HASH_MECHANISMS.get(algorithm.name)
         if mechanism is None:
             raise UnsupportedAlgorithm(f"the token does not sign with {algorithm.name}")
-        with _token_lock:
-            session = _session()
-            try:
-                key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, id=self.key_id)
-            except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned) as exc:
-                raise KeyUnavailable(f"no single private key with id {self.key_id.hex()} on the token") from exc
-            return key.sign(data, mechanism=getattr(Mechanism, mechanism))
+        for attempt in (1, 2):
+            with _token_lock:
+                session = _session()
+                try:
+                    key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, id=self.key_id)
+                    return key.sign(data, mechanism=getattr(Mechanism, mechanism))
+                except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned) as exc:
+                    raise CaNotReady(f"no single private key with id {self.key_id.hex()} on the token") from exc
+                except pkcs11.PKCS11Error as exc:  # a session the HSM dropped (restart, fail-over): log in again once
+                    _token_state["session"] = None
+                    if attempt == 2:
+                        raise CaNotReady(f"the HSM token did not sign: {type(exc).__name__}") from exc
+        raise AssertionError("unreachable")
 
     @property
     def key_size(self) -> int:

@@ -21,6 +21,7 @@ from tecnosign.audit.services import SYSTEM, Actor, audit_record
 from ..models import CertificateAuthority
 from ..pki import keystore
 from ..pki.keys import decrypt_private_key, encrypt_private_key, key_needs_rewrap, key_protection
+from ..pki.keystore import CaNotReady
 from ..pki.profile import PublicationUrls, ca_certificate, ca_name, ocsp_responder_certificate
 
 Role = CertificateAuthority.Role
@@ -36,10 +37,6 @@ OCSP_RESPONDER_LIFETIME = timedelta(days=365)
 OCSP_RESPONDER_RENEW_BEFORE = timedelta(days=30)
 
 KeySource = Callable[[Role, int], RSAPrivateKey]
-
-
-class CaNotReady(ImproperlyConfigured):
-    pass
 
 
 @dataclass(frozen=True)
