@@ -569,6 +569,18 @@ CA_KEY_PASSPHRASE = env_str("CA_KEY_PASSPHRASE") or ("dev-only-ca-passphrase" if
 CA_KEY_KDF_MEMORY_KIB = env_int("CA_KEY_KDF_MEMORY_KIB", 64 * 1024)
 CA_KEY_KDF_TIME_COST = env_int("CA_KEY_KDF_TIME_COST", 3)
 CA_KEY_SIZE = env_int("CA_KEY_SIZE", 4096)
+# Where the local CA's private keys live (issuance/pki/keystore.py): "database" (sealed in CertificateAuthority rows,
+# the default), "secret" (sealed files in CA_KEYS_DIR, a read-only Kubernetes Secret volume; `manage.py ca_init
+# --export-keys DIR` writes them) or "pkcs11" (made on an HSM token by `ca_init`, non-extractable; signed on the token).
+CA_KEY_STORE = env_str("CA_KEY_STORE", "database").lower()
+CA_KEYS_DIR = env_str("CA_KEYS_DIR")
+CA_PKCS11_MODULE = env_str("CA_PKCS11_MODULE")
+CA_PKCS11_TOKEN_LABEL = env_str("CA_PKCS11_TOKEN_LABEL")
+CA_PKCS11_PIN = (
+    Path(env_str("CA_PKCS11_PIN_FILE")).read_text(encoding="utf-8").strip()
+    if env_str("CA_PKCS11_PIN_FILE")
+    else env_str("CA_PKCS11_PIN")
+)
 # The local CA releases a submitted request after this many seconds (0: at once).
 LOCAL_CA_RELEASE_DELAY_SECONDS = env_int("LOCAL_CA_RELEASE_DELAY_SECONDS", 0)
 EXTERNAL_CA_URL = env_str("EXTERNAL_CA_URL").rstrip("/")

@@ -4,6 +4,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -18,7 +19,9 @@ from django.utils import timezone
 from tecnosign.audit.services import SYSTEM, Actor, audit_record
 
 from ..models import CertificateAuthority
+from ..pki import keystore
 from ..pki.keys import decrypt_private_key, encrypt_private_key, key_needs_rewrap, key_protection
+from ..pki.keystore import CaNotReady
 from ..pki.profile import PublicationUrls, ca_certificate, ca_name, ocsp_responder_certificate
 
 Role = CertificateAuthority.Role
@@ -34,10 +37,6 @@ OCSP_RESPONDER_LIFETIME = timedelta(days=365)
 OCSP_RESPONDER_RENEW_BEFORE = timedelta(days=30)
 
 KeySource = Callable[[Role, int], RSAPrivateKey]
-
-
-class CaNotReady(ImproperlyConfigured):
-    pass
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,28 @@ def _fingerprint(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def _store(*, role: Role, slug: str, name: str, cert: x509.Certificate, key: RSAPrivateKey, actor: Actor, parent=None):
+def _make_key(role: Role, size: int, slug: str, key_source: KeySource) -> tuple[RSAPrivateKey, str]:
+    """A new CA key and what its row stores (CA_KEY_STORE): the sealed key, or a reference to the file or token."""
+    store = keystore.store_name()
+    if store == "pkcs11":  # made on the token, never in this process's memory
+        return keystore.generate_on_token(slug, size)
+    key = key_source(role, size)
+    if store == "secret":
+        return key, keystore.reference("secret", file=keystore.secret_file_name(slug))
+    return key, encrypt_private_key(key)
+
+
+def _store(
+    *,
+    role: Role,
+    slug: str,
+    name: str,
+    cert: x509.Certificate,
+    key: RSAPrivateKey,
+    stored: str,
+    actor: Actor,
+    parent=None,
+):
     authority = CertificateAuthority.objects.create(
         slug=slug,
         role=role,
@@ -72,7 +92,7 @@ def _store(*, role: Role, slug: str, name: str, cert: x509.Certificate, key: RSA
         subject=cert.subject.rfc4514_string(),
         parent=parent,
         certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        private_key_pem=encrypt_private_key(key),
+        private_key_pem=stored,
         serial=format(cert.serial_number, "X"),
         fingerprint_sha256=_fingerprint(cert),
         not_before=cert.not_valid_before_utc,
@@ -97,21 +117,40 @@ class CaInitResult:
     created: list[str]
 
 
-def ca_init(*, key_size: int | None = None, key_source: KeySource = _new_key, actor: Actor = SYSTEM) -> CaInitResult:
-    """Make whatever of root, issuing CA and OCSP responder is missing (idempotent); check what exists opens."""
+def ca_init(
+    *,
+    key_size: int | None = None,
+    key_source: KeySource = _new_key,
+    export_to: Path | None = None,
+    actor: Actor = SYSTEM,
+) -> CaInitResult:
+    """Make whatever of root, issuing CA and OCSP responder is missing (idempotent); check what exists opens.
+
+    `export_to`: write the active authorities' keys there, sealed, as the files of the CA_KEYS_DIR Secret. With
+    CA_KEY_STORE=secret a new key can only be made with it (the mounted Secret is read-only); a token's keys never
+    leave it, so CA_KEY_STORE=pkcs11 refuses it.
+    """
     key_size = key_size or settings.CA_KEY_SIZE
     now = timezone.now().replace(microsecond=0)
     end = chain_end()
     if end <= now:
         raise CaNotReady(f"ICP_CHAIN_END ({settings.ICP_CHAIN_END}) has passed: the local chain cannot be made.")
+    store = keystore.store_name()
+    if export_to is not None and store == "pkcs11":
+        raise CaNotReady("CA_KEY_STORE=pkcs11: the keys are non-extractable and cannot be exported.")
     created: list[str] = []
     with transaction.atomic():
         active = {
             ca.role: ca for ca in CertificateAuthority.objects.select_for_update().filter(active=True).order_by("pk")
         }
+        if store == "secret" and export_to is None and _needs_new_key(active, now):
+            raise CaNotReady(
+                "CA_KEY_STORE=secret: a new CA key is due but the mounted Secret is read-only; run "
+                "`manage.py ca_init --export-keys DIR` and put DIR's files into the CA key Secret."
+            )
         root = active.get(Role.ROOT)
         if root is None:
-            key = key_source(Role.ROOT, key_size)
+            key, stored = _make_key(Role.ROOT, key_size, SLUGS[Role.ROOT], key_source)
             subject = ca_name(ROOT_NAME, unit=ROOT_UNIT)
             cert = ca_certificate(
                 subject=subject,
@@ -122,12 +161,14 @@ def ca_init(*, key_size: int | None = None, key_source: KeySource = _new_key, ac
                 not_after=end,
                 path_length=1,
             )
-            root = _store(role=Role.ROOT, slug=SLUGS[Role.ROOT], name=ROOT_NAME, cert=cert, key=key, actor=actor)
+            root = _store(
+                role=Role.ROOT, slug=SLUGS[Role.ROOT], name=ROOT_NAME, cert=cert, key=key, stored=stored, actor=actor
+            )
             created.append("root")
         issuing = active.get(Role.ISSUING)
         if issuing is None:
             root_material = signing_material(root)
-            key = key_source(Role.ISSUING, key_size)
+            key, stored = _make_key(Role.ISSUING, key_size, SLUGS[Role.ISSUING], key_source)
             cert = ca_certificate(
                 subject=ca_name(ISSUING_NAME, unit=ROOT_NAME),
                 public_key=key.public_key(),
@@ -143,6 +184,7 @@ def ca_init(*, key_size: int | None = None, key_source: KeySource = _new_key, ac
                 name=ISSUING_NAME,
                 cert=cert,
                 key=key,
+                stored=stored,
                 actor=actor,
                 parent=root,
             )
@@ -157,7 +199,8 @@ def ca_init(*, key_size: int | None = None, key_source: KeySource = _new_key, ac
                 responder.active = False
                 responder.save(update_fields=["active"])
             issuing_material = signing_material(issuing)
-            key = key_source(Role.OCSP, 2048)
+            slug = f"ocsp-{now:%Y%m%d%H%M%S}"
+            key, stored = _make_key(Role.OCSP, 2048, slug, key_source)
             cert = ocsp_responder_certificate(
                 subject=ca_name(OCSP_NAME, unit=ISSUING_NAME),
                 public_key=key.public_key(),
@@ -168,30 +211,60 @@ def ca_init(*, key_size: int | None = None, key_source: KeySource = _new_key, ac
             )
             responder = _store(
                 role=Role.OCSP,
-                slug=f"ocsp-{now:%Y%m%d%H%M%S}",
+                slug=slug,
                 name=OCSP_NAME,
                 cert=cert,
                 key=key,
+                stored=stored,
                 actor=actor,
                 parent=issuing,
             )
             created.append("ocsp")
+    if export_to is not None:
+        for authority in (root, issuing, responder):
+            keystore.write_secret_file(export_to, authority.slug, signing_material(authority).key)
     for authority in (root, issuing, responder):
-        signing_material(authority)  # proves CA_KEY_PASSPHRASE opens every key
+        signing_material(authority)  # proves every key opens (passphrase, mounted Secret, token)
     return CaInitResult(root=root, issuing=issuing, ocsp=responder, created=created)
 
 
+def _needs_new_key(active: dict, now: datetime) -> bool:
+    responder = active.get(Role.OCSP)
+    return (
+        Role.ROOT not in active
+        or Role.ISSUING not in active
+        or responder is None
+        or responder.parent_id != active[Role.ISSUING].pk
+        or responder.not_after - now < OCSP_RESPONDER_RENEW_BEFORE
+    )
+
+
+def _load_key(authority: CertificateAuthority) -> RSAPrivateKey:
+    """The row's reference decides (a token key is on the token whatever the setting); a sealed row is read from
+    CA_KEYS_DIR when CA_KEY_STORE=secret (after `--export-keys`), from the row otherwise."""
+    record = keystore.parse_reference(authority.private_key_pem)
+    if record is not None and record["store"] == "pkcs11":
+        return keystore.load_token_key(record)
+    if record is not None or keystore.store_name() == "secret":
+        return keystore.load_secret_key(authority.slug)
+    return decrypt_private_key(authority.private_key_pem)
+
+
 def signing_material(authority: CertificateAuthority) -> SigningMaterial:
-    """The certificate and decrypted key of `authority`."""
+    """The certificate and key of `authority` (decrypted, or a handle on the token)."""
     material = _material_cache.get(authority.fingerprint_sha256)
     if material is None:
         try:
-            key = decrypt_private_key(authority.private_key_pem)
-        except ImproperlyConfigured as exc:  # no passphrase, or one too weak for production
+            key = _load_key(authority)
+        except ImproperlyConfigured as exc:  # no passphrase, or one too weak for production; no token
             raise CaNotReady(str(exc)) from exc
+        except keystore.KeyUnavailable as exc:
+            raise CaNotReady(f"The key of {authority.name} is unavailable: {exc}.") from exc
         except (ValueError, TypeError) as exc:
             raise CaNotReady(f"CA_KEY_PASSPHRASE does not open the key of {authority.name}.") from exc
         certificate = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
+        if key.public_key() != certificate.public_key():
+            raise CaNotReady(f"The key found for {authority.name} does not match its certificate.")
         material = SigningMaterial(authority_id=authority.pk, certificate=certificate, key=key)
         _material_cache[authority.fingerprint_sha256] = material
     return material
@@ -208,7 +281,7 @@ def ca_keys_rewrap(*, actor: Actor = SYSTEM) -> list[CertificateAuthority]:
     with transaction.atomic():
         for authority in CertificateAuthority.objects.select_for_update().order_by("pk"):
             stored = authority.private_key_pem
-            if not key_needs_rewrap(stored):
+            if keystore.parse_reference(stored) is not None or not key_needs_rewrap(stored):
                 continue
             try:
                 key = decrypt_private_key(stored)
