@@ -325,6 +325,7 @@ def _get_ok(url: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+RETRIED = re.compile(r' \d+/\d+/\d+/\d+/(\+?[1-9]\d*) \d+/\d+ "(\w+ \S+)')  # HAProxy's log: retries
 SLOT = re.compile(r'name="slot" value="([^"]+)"')
 
 
@@ -556,6 +557,8 @@ def test_a_cluster_loses_nothing_when_a_web_node_a_worker_and_the_beat_are_kille
     for line in cluster.lb.log.read_text().splitlines():
         if line.startswith("Server web/"):
             say("HAProxy: " + line)
+    retried = RETRIED.findall(cluster.lb.log.read_text())
+    say(f"HAProxy retried (+: on the other node) {len(retried)} requests: {retried}")
     say(f"{len(documents)} documents read back through {survivor.name}")
 
     # Each e-mail owed was delivered exactly once (the workers, the survivor finishing what the dead one held)
