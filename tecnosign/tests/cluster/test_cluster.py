@@ -586,6 +586,7 @@ def test_a_cluster_loses_nothing_when_a_web_node_a_worker_and_the_beat_are_kille
     assert len(times) >= 5, times
     assert min(gaps) > PROBE_PERIOD / 2, gaps  # never twice in a period
     assert max(gaps) < 2 * PROBE_PERIOD, gaps  # never a period missed, the take-over included
+    assert all(json.loads(raw)["stamped"] for _, raw in runs)  # the times are the beats' own
     origins = [json.loads(raw)["origin"] for _, raw in runs]
     assert len({o for o in origins if o}) == 2, origins  # both beats sent, one after the other
 
