@@ -28,9 +28,18 @@ def _service_missing(marker: str) -> str | None:
         shutil.which("node") and (Path(settings.BASE_DIR) / "node_modules/.bin/prism").exists()
     ):
         return "node and Prism (npm ci installs @stoplight/prism-cli)"
+    if marker == "cluster" and (missing := [tool for tool in CLUSTER_TOOLS if not _system_tool(tool)]):
+        return ", ".join(missing) + " (Debian packages, installed by scripts/system-deps.sh)"
     if marker == "softhsm" and not _softhsm_present():
         return "SoftHSM2 (Debian package softhsm2, installed by scripts/system-deps.sh)"
     return None
+
+
+CLUSTER_TOOLS = ("haproxy", "pgbouncer", "redis-server")
+
+
+def _system_tool(name: str) -> str | None:
+    return shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()), None)
 
 
 def _softhsm_present() -> bool:
@@ -46,7 +55,7 @@ def _softhsm_present() -> bool:
 @pytest.fixture(autouse=True)
 def _services_required(request):
     """Locally a test that needs a missing service is skipped; in CI it fails instead."""
-    for marker in ("postgres", "redis", "worker", "softhsm", "browser", "prism"):
+    for marker in ("postgres", "redis", "worker", "softhsm", "browser", "prism", "cluster"):
         if request.node.get_closest_marker(marker) and (missing := _service_missing(marker)):
             message = f"this test needs {missing}"
             if IN_CI:
