@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI / ReDoc assets served from our static files, no CDN
     "tecnosign.helpcenter",
     "privacy",  # the holders' LGPD rights and the privacy notice: reads every app, so after them all
+    "dashboard",  # the management dashboard: reads every app (read-only)
 ]
 
 MIDDLEWARE = [

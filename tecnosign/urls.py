@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dashboard.views import dashboard
 from partners.urls import auth_urlpatterns
 from tecnosign.accounts.urls import webauthn_urlpatterns
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp-report"),  # the browsers' Content-Security-Policy violation reports
+    # The management dashboard: an admin page (the staff session, its second factor) that reads every app.
+    path("admin/painel/", admin.site.admin_view(dashboard), name="management_dashboard"),
     path("admin/", admin.site.urls),
     path("conta/", include("tecnosign.accounts.urls")),  # the second factor: set up, verify, recovery codes
     path("conta/webauthn/", include(webauthn_urlpatterns)),
