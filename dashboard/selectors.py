@@ -246,7 +246,7 @@ def handoff(filters: Filters) -> Handoff:
         f"b{low}": Count("id", filter=released & Q(took__gte=timedelta(hours=low), took__lt=timedelta(hours=high)))
         for low, high in HANDOFF_BUCKETS
     }
-    figures = requests.alias(
+    figures = requests.annotate(
         took=ExpressionWrapper(F("released_at") - F("submitted_at"), output_field=DurationField())
     ).aggregate(
         submitted=Count("id"),
