@@ -27,6 +27,8 @@ class FiltersForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
+        if any(day and not 2000 <= day.year <= 2100 for day in (start, end)):
+            raise forms.ValidationError("Escolha datas entre 2000 e 2100.")
         if start and end and start > end:
             raise forms.ValidationError("O início do período vem depois do fim.")
         if start and end and (end - start).days > 3 * 366:
