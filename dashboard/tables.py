@@ -108,7 +108,7 @@ def build(filters: selectors.Filters) -> list[Table]:
     funnel.chart = bar_chart(funnel.key, funnel.title, [s.label for s in steps], [("", [s.count for s in steps])])
     tables.append(funnel)
 
-    months = selectors.revenue_by_month(filters)
+    months, top = selectors.money(filters)
     revenue = Table(
         "receita",
         "Receita e comissões dos parceiros por mês",
@@ -128,12 +128,11 @@ def build(filters: selectors.Filters) -> list[Table]:
     )
     tables.append(revenue)
 
-    top = selectors.top_partners(filters)
     partners = Table(
         "parceiros",
         "Parceiros que mais venderam",
-        ["Parceiro", "Pedidos pagos", "Recebido", "Comissões"],
-        [[p.name, integer(p.orders), money(p.revenue), money(p.commissions)] for p in top],
+        ["Parceiro", "Pagamentos", "Recebido", "Comissões"],
+        [[p.name, integer(p.payments), money(p.revenue), money(p.commissions)] for p in top],
     )
     partners.chart = bar_chart(
         partners.key, partners.title, [p.name for p in top], [("Recebido (R$)", [float(p.revenue) for p in top])]
