@@ -4,10 +4,11 @@ everyone but the management and superusers."""
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +17,7 @@ from orders.tests.factories import UserFactory
 from scheduling.roles import MANAGERS_GROUP, SUPPORT_GROUP
 from tecnosign.tests.auth import staff_login
 
-from .seed import grow, seed
+from .seed import BRASILIA, grow, seed
 
 pytestmark = pytest.mark.django_db
 URL = "/admin/painel/"
@@ -174,6 +175,12 @@ def test_the_period_filter(data, manager_client):
     response = manager_client.get(URL, {"start": "2026-10-01", "end": "2026-09-01"})
     assert response.status_code == 200
     assert "O início do período vem depois do fim." in response.content.decode()
+    # A partner that is not one is refused with the field's error; the page shows the default view (every partner,
+    # this month and the five before: on 4 December, August's order too).
+    with time_machine.travel(datetime(2026, 12, 4, 12, tzinfo=BRASILIA), tick=False):
+        response = manager_client.get(URL, {"partner": "999999", **PERIOD})
+    assert 'id="id_partner-errors"' in response.content.decode()
+    assert rows(Tables(response.content.decode()), "funil")["Pedidos"] == ["13", "8,7 %"]
 
 
 def test_each_csv_matches_its_table(data, manager_client):

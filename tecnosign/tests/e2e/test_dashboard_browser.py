@@ -19,7 +19,7 @@ from .steps import admin_login
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_manager_reads_the_dashboard(open_browser, axe_ready):
+def test_the_manager_reads_the_dashboard(clock, open_browser, axe_ready):
     data = seed()
     ensure_roles()
     manager = UserFactory(username="gerente@exemplo.com.br", first_name="Gina", is_staff=True)
@@ -49,5 +49,5 @@ def test_the_manager_reads_the_dashboard(open_browser, axe_ready):
     with page.expect_download() as download:
         page.get_by_role("link", name="Exportar “Parceiros que mais venderam” em CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")
-    # The default period (this month and the five before) takes in August's order too.
+    # The default period (this month and the five before; the clock says 1 December) takes in August's order too.
     assert list(csv.reader(io.StringIO(text), delimiter=";"))[1] == ["Alfa Contabilidade", "6", "R$ 959,40", "R$ 79,95"]
