@@ -93,9 +93,8 @@ def month_label(month) -> str:
     return f"{MONTHS[month.month - 1]}/{month.year}"
 
 
-def build(filters: selectors.Filters) -> list[Table]:
+def _funnel(filters: selectors.Filters) -> list[Table]:
     tables = []
-
     steps = selectors.funnel(filters)
     funnel = Table(
         "funil",
@@ -107,7 +106,11 @@ def build(filters: selectors.Filters) -> list[Table]:
     )
     funnel.chart = bar_chart(funnel.key, funnel.title, [s.label for s in steps], [("", [s.count for s in steps])])
     tables.append(funnel)
+    return tables
 
+
+def _money(filters: selectors.Filters) -> list[Table]:
+    tables = []
     months, top = selectors.money(filters)
     revenue = Table(
         "receita",
@@ -138,7 +141,11 @@ def build(filters: selectors.Filters) -> list[Table]:
         partners.key, partners.title, [p.name for p in top], [("Recebido (R$)", [float(p.revenue) for p in top])]
     )
     tables.append(partners)
+    return tables
 
+
+def _handoff(filters: selectors.Filters) -> list[Table]:
+    tables = []
     h = selectors.handoff(filters)
     handoff = Table(
         "ac",
@@ -166,7 +173,11 @@ def build(filters: selectors.Filters) -> list[Table]:
         [("", [n for _, n in h.buckets])],
     )
     tables.append(handoff)
+    return tables
 
+
+def _agents(filters: selectors.Filters) -> list[Table]:
+    tables = []
     people = selectors.agents(filters)
     agents = Table(
         "agentes",
@@ -204,7 +215,11 @@ def build(filters: selectors.Filters) -> list[Table]:
         [("Videoconferências", [a.bookings for a in people]), ("Validações", [a.validations for a in people])],
     )
     tables.append(agents)
+    return tables
 
+
+def _payments(filters: selectors.Filters) -> list[Table]:
+    tables = []
     methods = selectors.payments_by_method(filters)
     payments = Table(
         "pagamentos",
@@ -234,3 +249,19 @@ def build(filters: selectors.Filters) -> list[Table]:
     )
     tables.append(payments)
     return tables
+
+
+# Each section's builder, by the keys of the tables it makes (money makes two from one pair of queries).
+SECTIONS = [
+    (("funil",), _funnel),
+    (("receita", "parceiros"), _money),
+    (("ac",), _handoff),
+    (("agentes",), _agents),
+    (("pagamentos",), _payments),
+]
+KEYS = [key for keys, _ in SECTIONS for key in keys]
+
+
+def build(filters: selectors.Filters, only: str | None = None) -> list[Table]:
+    """Every table of the page, in order; with `only`, just what that table needs (a CSV export)."""
+    return [table for keys, make in SECTIONS if only is None or only in keys for table in make(filters)]

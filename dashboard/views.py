@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from . import selectors
 from .access import may_view_dashboard
-from .tables import build
+from .tables import KEYS, build
 
 
 class FiltersForm(forms.Form):
@@ -57,15 +57,15 @@ def dashboard(request):
         end = form.cleaned_data.get("end") or end
         partner_id = form.cleaned_data.get("partner")
     filters = selectors.Filters(start=start, end=end, partner_id=partner_id)
-    tables = build(filters)
     wanted = request.GET.get("csv")
     if wanted:
-        table = next((t for t in tables if t.key == wanted), None)
-        if table is None:
+        if wanted not in KEYS:
             raise Http404
+        table = next(t for t in build(filters, only=wanted) if t.key == wanted)
         response = HttpResponse("\ufeff" + table.csv(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="painel-{table.key}-{start}-{end}.csv"'
         return response
+    tables = build(filters)
     query = data.copy()
     query["start"], query["end"] = start.isoformat(), end.isoformat()
     context = {
