@@ -16,8 +16,12 @@ from .tables import KEYS, build
 
 
 class FiltersForm(forms.Form):
-    start = forms.DateField(label="De", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Até", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="De", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label="Até", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     partner = forms.TypedChoiceField(label="Parceiro", required=False, coerce=int, empty_value=None)
 
     def __init__(self, *args, partners, **kwargs):

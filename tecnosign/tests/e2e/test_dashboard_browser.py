@@ -29,6 +29,8 @@ def test_the_manager_reads_the_dashboard(clock, open_browser, axe_ready):
     page.get_by_role("link", name="Painel da gerência").click()
     page.wait_for_selector("h1:has-text('Painel da gerência')")
     url = page.url
+    # The default period is in the date fields (1 December: this month and the five before).
+    assert (page.input_value("#id_start"), page.input_value("#id_end")) == ("2026-07-01", "2026-12-01")
     for key in ("funil", "receita", "parceiros", "ac", "agentes", "pagamentos"):
         assert page.locator(f"#{key} svg[role=img] title").count() == 1
         assert page.locator(f"#table-{key}").is_visible()
