@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "tecnosign.helpcenter",
     "privacy",  # the holders' LGPD rights and the privacy notice: reads every app, so after them all
     "tecnosign.observability",  # /metrics, /readyz and the workers' heartbeat: reads every app too
+    "dashboard",  # the management dashboard: reads every app (read-only)
 ]
 
 MIDDLEWARE = [

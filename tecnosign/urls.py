@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dashboard.views import dashboard
 from partners.urls import auth_urlpatterns
 from tecnosign.accounts.urls import webauthn_urlpatterns
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),  # readiness: also the workers' heartbeat and the CA
     path("metrics", metrics, name="metrics"),  # Prometheus; a bearer token or staff with the permission
     path("csp-report/", csp_report, name="csp-report"),  # the browsers' Content-Security-Policy violation reports
+    # The management dashboard: an admin page (the staff session, its second factor) that reads every app.
+    path("admin/painel/", admin.site.admin_view(dashboard), name="management_dashboard"),
     path("admin/", admin.site.urls),
     path("conta/", include("tecnosign.accounts.urls")),  # the second factor: set up, verify, recovery codes
     path("conta/webauthn/", include(webauthn_urlpatterns)),

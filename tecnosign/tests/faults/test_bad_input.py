@@ -527,6 +527,8 @@ TARGETS: dict[str, Target] = {
     ),
     "partner-password-reset-complete": Target(lambda s: "/parceiros/senha/concluida/", who="anyone", form=False),
     "partners:dashboard": Target(lambda s: "/parceiros/", who="partner", kind="get"),
+    # The management dashboard: its filters are a GET form (a superuser sees it).
+    "management_dashboard": Target(lambda s: "/admin/painel/", who="staff", kind="get"),
     "partners:profile": Target(
         lambda s: "/parceiros/perfil/", who="partner", fields={"phone": "(11) 98765-4321"}, accepts=True
     ),
