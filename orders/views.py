@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from tecnosign.audit.services import Actor
 from tecnosign.http import client_ip
+from tecnosign.page_cache import public_page
 
 from .decorators import customer_order_view
 from .eligibility import videoconference_eligibility
@@ -14,13 +15,13 @@ from .models import Order
 from .selectors import order_deadlines, order_history, order_status_events, order_timeline
 from .services.access import LookupFailed, LookupLocked, grant_access, order_lookup
 from .services.checkout import CheckoutError, order_create
+from .services.link_visits import link_register_visit
 from .services.links import (
     LinkUnavailable,
     ProductNotAllowed,
     link_pricing,
     link_product,
     link_products,
-    link_register_visit,
     link_resolve,
 )
 from .validity import certificate_validity
@@ -37,15 +38,21 @@ def link_page(request, code: str):
     except LinkUnavailable as error:
         return _link_unavailable(request, error)
     link_register_visit(link)
-    offers = [
-        {
-            "product": product,
-            "pricing": link_pricing(link, product),
-            "validity": certificate_validity(product.validity_months),
-        }
-        for product in link_products(link)
-    ]
-    return render(request, "orders/link.html", {"link": link, "offers": offers})
+
+    def build():
+        offers = [
+            {
+                "product": product,
+                "pricing": link_pricing(link, product),
+                "validity": certificate_validity(product.validity_months),
+            }
+            for product in link_products(link)
+        ]
+        return render(request, "orders/link.html", {"link": link, "offers": offers})
+
+    # Availability and the visit are checked and counted above at every request; only the HTML is shared.
+    # no-cache: a browser or proxy may keep it but asks again, so every visit reaches the counter.
+    return public_page(request, f"link:{link.pk}", build, no_cache=True)
 
 
 @require_http_methods(["GET", "POST"])

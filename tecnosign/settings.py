@@ -651,6 +651,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
     "payments-reconcile": {"task": "orders.payments_reconcile", "schedule": 10 * 60.0},
     "refunds-retry": {"task": "orders.refunds_retry", "schedule": 60.0},
+    "link-visits-fold": {"task": "orders.link_visits_fold", "schedule": 60.0},
     "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
     "retention": {"task": "orders.retention_run", "schedule": 24 * 60 * 60.0},
     "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},
