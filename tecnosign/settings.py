@@ -173,10 +173,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = "America/Sao_Paulo"
 
 # Argon2id first (memory-hard, OWASP's first choice) for staff, partners and the customers' issuance and
-# revocation passwords; the others only read hashes made before. Half PBKDF2's CPU at 1,000,000 rounds
-# (110 ms against 215 ms here), which a 2-core server feels at every checkout (bench/load.py).
+# revocation passwords, at OWASP's minimum parameters (tecnosign/hashers.py: about 20 ms of CPU a hash instead of
+# Django's 220, measured under 50 concurrent buyers by bench/pages.py --checkout); it reads every "argon2$" hash.
+# The others only read hashes made before.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "tecnosign.hashers.Argon2idOwaspHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
