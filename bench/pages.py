@@ -19,7 +19,8 @@ p99 < 50 ms, session pages ≥ 35 %), and one summary line:
 form, then the POST with two passwords to hash) while wrk reads the link page, and prints the checkouts' rate
 and latency and the link page's p99 meanwhile; BENCH_PASSWORD_HASHER picks the hasher the server uses (for
 example django.contrib.auth.hashers.Argon2PasswordHasher, Django's own parameters) to compare.
-`--smoke` runs everything for one second with 5 connections and checks only that each page answered.
+`--checkout-only` skips the pages. `--smoke` runs everything for one second with 5 connections and checks only
+that each page answered.
 """
 
 import argparse
@@ -246,6 +247,7 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread)")
     parser.add_argument("--checkout", action="store_true", help="then 50 concurrent buyers through the checkout")
+    parser.add_argument("--checkout-only", action="store_true", help="the checkout storm without the pages")
     parser.add_argument("--smoke", action="store_true", help="1 s a page, 5 connections: does it all run")
     parser.add_argument("--keep-db", action="store_true", help="keep tecnosign_pages afterwards")
     args = parser.parse_args()
@@ -261,14 +263,15 @@ def main() -> None:
     server = start_gunicorn(port, args)
     base = f"http://127.0.0.1:{port}"
     try:
-        results = pages(base, data, customer_cookie(base, data["bookable"][0]), args)
-        summary = report(results, args)
-        if args.smoke:
-            unanswered = [name for name, row in results.items() if not row["requests"] or row["errors"]]
-            if unanswered:
-                raise SystemExit(f"pages with errors or no answer: {unanswered}")
-        lines = [summary]
-        if args.checkout:
+        lines = []
+        if not args.checkout_only:
+            results = pages(base, data, customer_cookie(base, data["bookable"][0]), args)
+            lines.append(report(results, args))
+            if args.smoke:
+                unanswered = [name for name, row in results.items() if not row["requests"] or row["errors"]]
+                if unanswered:
+                    raise SystemExit(f"pages with errors or no answer: {unanswered}")
+        if args.checkout or args.checkout_only:
             lines.append(checkout_storm(base, data, args))
     finally:
         server.send_signal(signal.SIGTERM)
