@@ -208,7 +208,10 @@ def checkout_storm(base: str, data: dict, args) -> str:
                 "lgpd_consent": "on",
             }
             started = time.perf_counter()
-            status, _ = post_form(base, path, form)
+            try:
+                status, _ = post_form(base, path, form)
+            except OSError:  # no answer within the client's timeout (30 s the form, 60 s the POST)
+                status = 0
             with lock:
                 latencies.append(1000 * (time.perf_counter() - started))
                 statuses.append(status)

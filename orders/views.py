@@ -40,15 +40,19 @@ def link_page(request, code: str):
     link_register_visit(link)
 
     def build():
+        try:
+            fresh = link_resolve(code)  # read after the page cache's version: never older than the version
+        except LinkUnavailable as error:  # changed in between
+            return _link_unavailable(request, error)
         offers = [
             {
                 "product": product,
-                "pricing": link_pricing(link, product),
+                "pricing": link_pricing(fresh, product),
                 "validity": certificate_validity(product.validity_months),
             }
-            for product in link_products(link)
+            for product in link_products(fresh)
         ]
-        return render(request, "orders/link.html", {"link": link, "offers": offers})
+        return render(request, "orders/link.html", {"link": fresh, "offers": offers})
 
     # Availability and the visit are checked and counted above at every request; only the HTML is shared.
     # no-cache: a browser or proxy may keep it but asks again, so every visit reaches the counter.
