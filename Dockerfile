@@ -29,4 +29,4 @@ RUN DEBUG=0 SECRET_KEY=build-only-collectstatic python manage.py collectstatic -
 
 USER 10001:10001
 EXPOSE 8000
-CMD ["gunicorn", "tecnosign.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-", "--logger-class", "tecnosign.gunicorn_logging.MaskingLogger"]
+CMD ["gunicorn", "tecnosign.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--worker-class", "gthread", "--threads", "4", "--access-logfile", "-", "--logger-class", "tecnosign.gunicorn_logging.MaskingLogger"]

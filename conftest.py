@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -93,6 +94,24 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _clean_link_visit_counters():
+    """The link pages' visit counters live in Redis (not the test cache): each test starts without any."""
+    url = settings.REDIS_URL
+    _forget_link_visits(url)
+    yield
+    _forget_link_visits(url)
+
+
+def _forget_link_visits(url: str) -> None:
+    if url:
+        from orders.services.link_visits import KEY_PREFIX
+
+        client = redis.Redis.from_url(url)
+        if keys := list(client.scan_iter(match=f"{KEY_PREFIX}*")):
+            client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

@@ -65,6 +65,8 @@ def bench_env() -> dict[str, str]:
         "CA_KEY_PASSPHRASE": "bench-only-ca-passphrase-0123456789",
         "PRIVATE_STORAGE_MASTER_KEYS": "YmVuY2gtb25seS1wcml2YXRlLXN0b3JhZ2Uta2V5ISE=",  # 32 bytes, bench only
         "PRIVATE_STORAGE_ROOT": str(WORK / "private"),
+        "AUDIT_CHECKPOINT_SIGNING_KEY": "YmVuY2gtb25seS1hdWRpdC1jaGVja3BvaW50LWtleSE=",  # 32 bytes, bench only
+        "AUDIT_CHECKPOINT_SINK": str(WORK / "audit-checkpoints"),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "bench.load_settings",
     }

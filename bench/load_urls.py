@@ -1,8 +1,12 @@
-"""The portal's URLs plus /bench/bare/: a view that does nothing, through the same middleware and gunicorn.
+"""The portal's URLs plus two bench-only views, through the same middleware and gunicorn:
 
-It is the ceiling the load bench compares every page with.
+- /bench/bare/: does nothing, the ceiling bench/load.py compares every page with;
+- /bench/one-query/: runs one query and answers a few bytes, the ceiling bench/pages.py compares with.
+
+Only bench/load_settings.py routes them: the portal's own URLconf never does.
 """
 
+from django.db import connection
 from django.http import HttpResponse
 from django.urls import path
 
@@ -16,4 +20,11 @@ def bare(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-urlpatterns = [path("bench/bare/", bare), *portal_urlpatterns]
+def one_query(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM orders_product WHERE active")
+        (count,) = cursor.fetchone()
+    return HttpResponse(f"{count}", content_type="text/plain")
+
+
+urlpatterns = [path("bench/bare/", bare), path("bench/one-query/", one_query), *portal_urlpatterns]

@@ -6,6 +6,7 @@ from django.conf import settings
 from .payments.gateways import WebhookRejected
 from .payments.gateways.sandbox import SIGNATURE_HEADER, sign
 from .services.holder_confirmation import holder_confirmations_expire
+from .services.link_visits import link_visits_fold
 from .services.payments import payments_expire, payments_reconcile_recent, webhook_receive
 from .services.refunds import refund_send, refunds_retry
 from .services.retention import retention_run
@@ -58,3 +59,9 @@ def send_refund(refund_pk: int) -> str:
 def retry_refunds() -> int:
     """Every minute: failed refunds due for another attempt, sent ones due for a read-back."""
     return refunds_retry()
+
+
+@shared_task(name="orders.link_visits_fold", acks_late=True, soft_time_limit=50, time_limit=60)
+def fold_link_visits() -> int:
+    """The link pages' Redis visit counters into the partners' statistics (idempotent: a double beat adds nothing)."""
+    return link_visits_fold()

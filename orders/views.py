@@ -6,6 +6,7 @@ from django.views.decorators.http import require_http_methods
 
 from tecnosign.audit.services import Actor
 from tecnosign.http import client_ip
+from tecnosign.page_cache import public_page
 
 from .decorators import customer_order_view
 from .eligibility import videoconference_eligibility
@@ -14,13 +15,13 @@ from .models import Order
 from .selectors import order_deadlines, order_history, order_status_events, order_timeline
 from .services.access import LookupFailed, LookupLocked, grant_access, order_lookup
 from .services.checkout import CheckoutError, order_create
+from .services.link_visits import link_register_visit
 from .services.links import (
     LinkUnavailable,
     ProductNotAllowed,
     link_pricing,
     link_product,
     link_products,
-    link_register_visit,
     link_resolve,
 )
 from .validity import certificate_validity
@@ -40,30 +41,41 @@ def link_page(request, code: str):
     except LinkUnavailable as error:
         return _link_unavailable(request, error)
     link_register_visit(link)
-    offers = [
-        {
-            "product": product,
-            "pricing": link_pricing(link, product),
-            "validity": certificate_validity(product.validity_months),
+
+    def build():
+        try:
+            fresh = link_resolve(code)  # read after the page cache's version: never older than the version
+        except LinkUnavailable as error:  # changed in between
+            return _link_unavailable(request, error)
+        offers = [
+            {
+                "product": product,
+                "pricing": link_pricing(fresh, product),
+                "validity": certificate_validity(product.validity_months),
+            }
+            for product in link_products(fresh)
+        ]
+        holders = _choices(offers, "holder_type", HOLDER_CHOICES)
+        holder = _chosen(request.GET.get("para"), holders)
+        kinds = _choices([o for o in offers if o["product"].holder_type == holder], "certificate_type", KIND_CHOICES)
+        kind = _chosen(request.GET.get("tipo"), kinds) if holder else None
+        shown = [o for o in offers if o["product"].holder_type == holder and o["product"].certificate_type == kind]
+        context = {
+            "link": fresh,
+            "offers": offers,
+            "holders": holders,
+            "holder": holder,
+            "kinds": kinds,
+            "kind": kind,
+            "shown": shown,
+            "discount": max((o["pricing"].discount for o in offers), default=0),
         }
-        for product in link_products(link)
-    ]
-    holders = _choices(offers, "holder_type", HOLDER_CHOICES)
-    holder = _chosen(request.GET.get("para"), holders)
-    kinds = _choices([o for o in offers if o["product"].holder_type == holder], "certificate_type", KIND_CHOICES)
-    kind = _chosen(request.GET.get("tipo"), kinds) if holder else None
-    shown = [o for o in offers if o["product"].holder_type == holder and o["product"].certificate_type == kind]
-    context = {
-        "link": link,
-        "offers": offers,
-        "holders": holders,
-        "holder": holder,
-        "kinds": kinds,
-        "kind": kind,
-        "shown": shown,
-        "discount": max((o["pricing"].discount for o in offers), default=0),
-    }
-    return render(request, "orders/link.html", context)
+        return render(request, "orders/link.html", context)
+
+    # Availability and the visit are checked and counted above at every request; only the HTML is shared (the page
+    # without a query string: a step chosen through ?para=/&tipo= is rendered for its request).
+    # no-cache: a browser or proxy may keep it but asks again, so every visit reaches the counter.
+    return public_page(request, f"link:{link.pk}", build, no_cache=True)
 
 
 # The link page's first two steps: (value, title, one line that helps choose).

@@ -3,7 +3,7 @@
 # (`make run` asks for npm alone: the A1 issuance page's PKI.js bundle is built with it).
 set -euo pipefail
 
-if [ $# -gt 0 ]; then wanted=("$@"); else wanted=(openssl softhsm2 chromium npm pgbouncer haproxy); fi
+if [ $# -gt 0 ]; then wanted=("$@"); else wanted=(openssl softhsm2 chromium npm pgbouncer haproxy wrk); fi
 missing=()
 for pkg in "${wanted[@]}"; do
   if [ "$pkg" = npm ]; then

@@ -206,10 +206,11 @@ CELERY_REDBEAT_LOCK_TIMEOUT = env_int("BEAT_LOCK_TIMEOUT", 150)
 CELERY_BEAT_MAX_LOOP_INTERVAL = max(1, CELERY_REDBEAT_LOCK_TIMEOUT // 5)
 
 # Argon2id first (memory-hard, OWASP's first choice) for staff, partners and the customers' issuance and
-# revocation passwords; the others only read hashes made before. Half PBKDF2's CPU at 1,000,000 rounds
-# (110 ms against 215 ms here), which a 2-core server feels at every checkout (bench/load.py).
+# revocation passwords, at OWASP's minimum parameters (tecnosign/hashers.py: about 20 ms of CPU a hash instead of
+# Django's 220, measured under 50 concurrent buyers by bench/pages.py --checkout); it reads every "argon2$" hash.
+# The others only read hashes made before.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "tecnosign.hashers.Argon2idOwaspHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -751,6 +752,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-expire": {"task": "orders.payments_expire", "schedule": 15 * 60.0},
     "payments-reconcile": {"task": "orders.payments_reconcile", "schedule": 10 * 60.0},
     "refunds-retry": {"task": "orders.refunds_retry", "schedule": 60.0},
+    "link-visits-fold": {"task": "orders.link_visits_fold", "schedule": 60.0},
     "holder-confirmations-expire": {"task": "orders.holder_confirmations_expire", "schedule": 15 * 60.0},
     "retention": {"task": "orders.retention_run", "schedule": 24 * 60 * 60.0},
     "booking-timers": {"task": "scheduling.timers_due", "schedule": 60.0},

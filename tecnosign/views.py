@@ -6,10 +6,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
 from .outage import DATABASE_OUTAGE, database_unavailable
+from .page_cache import PUBLIC_MAX_AGE, public_page
 
 
 def home(request):
-    return render(request, "home.html")
+    return public_page(request, "home", lambda: render(request, "home.html"), public=True, max_age=PUBLIC_MAX_AGE)
 
 
 def not_found(request, exception=None):

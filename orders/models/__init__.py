@@ -4,7 +4,7 @@ from .documents import Document
 from .holder_links import HolderLink
 from .holders import HolderBiometrics
 from .order import Order
-from .partners import Partner, ReferralLink
+from .partners import LinkVisitDay, Partner, ReferralLink
 from .payments import Payment, PaymentEvent, Refund, SandboxCharge, SandboxRefund
 from .terms import HolderTerm
 
@@ -14,6 +14,7 @@ __all__ = [
     "HolderBiometrics",
     "HolderLink",
     "HolderTerm",
+    "LinkVisitDay",
     "Order",
     "Partner",
     "Payment",

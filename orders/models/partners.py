@@ -137,3 +137,23 @@ class ReferralLink(models.Model):
         else:
             discount = self.discount_amount
         return min(discount, price - CENTS)
+
+
+class LinkVisitDay(models.Model):
+    """A link's visits on one day (Brasília), as last folded from the Redis counter of that day.
+
+    The link page counts in Redis (no row lock on the hot path); the fold writes the day's total here and adds
+    only the difference to `ReferralLink.visits`, so folding the same counter twice changes nothing.
+    """
+
+    link = models.ForeignKey(ReferralLink, on_delete=models.CASCADE, related_name="visit_days")
+    day = models.DateField("dia")
+    visits = models.PositiveIntegerField("visitas", default=0)
+
+    class Meta:
+        verbose_name = "visitas do dia"
+        verbose_name_plural = "visitas por dia"
+        constraints = [models.UniqueConstraint(fields=["link", "day"], name="link_visit_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.day}: {self.visits}"

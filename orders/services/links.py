@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone
 
@@ -51,17 +50,6 @@ def link_check(link: ReferralLink | None, *, now=None) -> ReferralLink:
 def link_resolve(code: str) -> ReferralLink:
     link = ReferralLink.objects.select_related("partner", "product").filter(code=code.strip().lower()).first()
     return link_check(link)
-
-
-def link_register_visit(link: ReferralLink) -> None:
-    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block  # never an enclosing one's
-    with transaction.atomic():
-        if relaxed:
-            # A statistic: the page need not wait for the WAL flush (a crash may lose the last few visits, never
-            # an order). Every visit to a link updates its one row, so this is on the link page's hot path.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        ReferralLink.objects.filter(pk=link.pk).update(visits=F("visits") + 1)
 
 
 def link_products(link: ReferralLink) -> list[Product]:

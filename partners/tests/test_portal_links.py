@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from orders.models import Order, Payment, ReferralLink
+from orders.tasks import fold_link_visits
 from orders.tests.factories import LinkFactory, OrderFactory
 from orders.tests.test_checkout_journey import VALID_CPF_FORM
 from partners.models import LinkLimits
@@ -134,6 +135,7 @@ def test_link_numbers_visits_orders_paid_and_conversion(partner_client, client, 
     Payment.objects.create(order=paid, method="pix", gateway="sandbox", amount=paid.price, status="paid")
     OrderFactory(link=link)
     ReferralLink.objects.filter(pk=link.pk).update(orders_count=2)
+    fold_link_visits()  # the beat task: the page counted the visits in Redis
 
     row = partner_client.get("/parceiros/links/").context["rows"][0]
 

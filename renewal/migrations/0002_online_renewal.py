@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('issuance', '0004_negative_list'),
-        ('orders', '0017_order_renews'),
+        ('orders', '0018_order_renews'),
         ('renewal', '0001_expiry_reminders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

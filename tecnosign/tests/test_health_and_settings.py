@@ -121,16 +121,18 @@ def test_embedded_defaults_and_brazilian_locale(settings):
 
 
 def test_production_hashes_passwords_with_argon2id_and_still_reads_pbkdf2():
-    # The suite hashes with MD5 for speed; the deployed settings must hash with Argon2id (library installed)
-    # and still accept secrets hashed before with PBKDF2.
+    # The suite hashes with MD5 for speed; the deployed settings must hash with Argon2id (library installed) at
+    # OWASP's minimum parameters, and still accept secrets hashed before with PBKDF2 or Django's Argon2 defaults.
     code = (
         "from django.contrib.auth.hashers import check_password, make_password;"
-        "from django.contrib.auth.hashers import PBKDF2PasswordHasher as P;"
+        "from django.contrib.auth.hashers import Argon2PasswordHasher as A, PBKDF2PasswordHasher as P;"
         "encoded = make_password('Emissao#2026');"
         "old = P().encode('Revoga#2026x', P().salt(), iterations=1000);"
-        "print(encoded.split('$')[0], check_password('Emissao#2026', encoded), check_password('Revoga#2026x', old))"
+        "older = A().encode('Antiga#2025', A().salt());"
+        "print(encoded.split('$')[0], check_password('Emissao#2026', encoded), check_password('Revoga#2026x', old),"
+        " encoded.split('$')[1], encoded.split('$')[3], check_password('Antiga#2025', older))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tecnosign.settings"}
     result = _manage("shell", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1].split() == ["argon2", "True", "True"]
+    assert result.stdout.splitlines()[-1].split() == ["argon2", "True", "True", "argon2id", "m=19456,t=2,p=1", "True"]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('issuance', '0004_negative_list'),
-        ('orders', '0016_refund'),
+        ('orders', '0017_link_visit_days'),
     ]
 
     operations = [
