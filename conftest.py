@@ -107,10 +107,10 @@ def _clean_link_visit_counters():
 
 def _forget_link_visits(url: str) -> None:
     if url:
-        from orders.services.link_visits import KEY_PREFIX
+        from orders.services.link_visits import key_prefix
 
         client = redis.Redis.from_url(url)
-        if keys := list(client.scan_iter(match=f"{KEY_PREFIX}*")):
+        if keys := list(client.scan_iter(match=f"{key_prefix()}*")):
             client.delete(*keys)
 
 

@@ -162,6 +162,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis carries work (Celery) and the shared cache; the database stays the source of truth.
 REDIS_URL = env_str("REDIS_URL")
+# The link pages' visit counters in Redis (orders.services.link_visits), folded into the statistics every minute.
+LINK_VISITS_KEY_PREFIX = "tecnosign:link-visits:"
 
 if REDIS_URL:
     CACHES = {

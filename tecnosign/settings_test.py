@@ -1,5 +1,6 @@
 """Test settings: the production module, with only what tests need overridden."""
 
+import os
 import tempfile
 
 from .settings import *  # noqa: F403
@@ -28,3 +29,6 @@ CA_KEY_KDF_MEMORY_KIB = 256
 CA_KEY_KDF_TIME_COST = 1
 # The suite books with production's lead time (`make run`'s short one is for the demo).
 BOOKING_LEAD_MINUTES = env_int("BOOKING_LEAD_MINUTES", 60)  # noqa: F405
+
+# pytest-xdist's workers share the test Redis: each keeps its own visit counters (their link ids overlap).
+LINK_VISITS_KEY_PREFIX = f"tecnosign-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:link-visits:"

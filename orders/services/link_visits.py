@@ -30,7 +30,13 @@ from ..models import LinkVisitDay, ReferralLink
 
 logger = logging.getLogger(__name__)
 
-KEY_PREFIX = "tecnosign:link-visits:"
+
+def key_prefix() -> str:
+    """Where the counters live in Redis (settings.LINK_VISITS_KEY_PREFIX: deployments or test runs that share one
+    Redis keep apart)."""
+    return settings.LINK_VISITS_KEY_PREFIX
+
+
 KEY_TTL = 7 * 24 * 60 * 60  # a week: a fold missed for days still finds the counters
 RETRY_AFTER = 2.0
 
@@ -50,7 +56,7 @@ def _redis() -> redis.Redis | None:
 
 
 def _key(link_id: int, day: date) -> str:
-    return f"{KEY_PREFIX}{day.isoformat()}:{link_id}"
+    return f"{key_prefix()}{day.isoformat()}:{link_id}"
 
 
 def link_register_visit(link: ReferralLink) -> None:
@@ -78,9 +84,10 @@ def link_visits_fold() -> int:
     if client is None:
         return 0
     added = 0
-    for raw_key in client.scan_iter(match=f"{KEY_PREFIX}*", count=500):
+    prefix = key_prefix()
+    for raw_key in client.scan_iter(match=f"{prefix}*", count=500):
         key = raw_key.decode()
-        day, link_id = key.removeprefix(KEY_PREFIX).split(":")
+        day, link_id = key.removeprefix(prefix).split(":")
         added += _fold_counter(client, key, link_id=int(link_id), day=date.fromisoformat(day))
     return added
 

@@ -65,7 +65,7 @@ def test_a_partner_changing_the_link_shows_at_once(client, shop, on_commit):
         assert client.post(f"/parceiros/links/{shop.code}/", NEW_TERMS).status_code == 302
 
     page = visitor.get(f"/l/{shop.code}/").text
-    assert "R$\u00a0143,91" in page and "já têm o desconto do parceiro" in page
+    assert "R$\u00a0143,91" in page and "já têm o desconto aplicado" in page
 
 
 def test_staff_changing_an_article_or_the_catalog_shows_at_once(admin_client, shop, on_commit):
