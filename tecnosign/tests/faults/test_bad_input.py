@@ -39,6 +39,7 @@ from orders.payments.gateways.sandbox import SIGNATURE_HEADER, event_body, sign
 from orders.services.access import SESSION_KEY
 from orders.services.checkout import HolderData, order_create_for_holder
 from orders.tests.factories import LinkFactory, OrderFactory, PartnerFactory, UserFactory, valid_cpf
+from renewal.services.links import renewal_token
 from revocation.tests.helpers import (
     CPF,
     ISSUANCE_PASSWORD,
@@ -527,6 +528,20 @@ TARGETS: dict[str, Target] = {
     ),
     "partner-password-reset-complete": Target(lambda s: "/parceiros/senha/concluida/", who="anyone", form=False),
     "partners:dashboard": Target(lambda s: "/parceiros/", who="partner", kind="get"),
+    # Renewal: the partner's list of clients' certificates ending (its window chosen by links) and the one-click link.
+    "partners:renewals": Target(lambda s: "/parceiros/renovacoes/?dias=%3Cx%3E", who="partner", form=False),
+    "partners:renewal-send": Target(
+        lambda s: f"/parceiros/renovacoes/{s.certificate.pk}/enviar-link/", who="partner", form=False
+    ),
+    # The holder's renewal from the e-mailed link (the issued certificate's own token), and online renewal: its page
+    # and the signed request the agent posts (JSON) — junk signs nothing and orders nothing.
+    "renewal:start": Target(lambda s: f"/renovar/{renewal_token(s.certificate)}/", who="anyone"),
+    "renewal:online": Target(lambda s: f"/pedido/{o('paid')(s)}/renovacao-online/", form=False),
+    "renewal:online-sign": Target(
+        lambda s: f"/pedido/{o('paid')(s)}/renovacao-online/assinar/",
+        kind="json",
+        fields={"request": "", "signature": "", "certificate": ""},
+    ),
     # The management dashboard: its filters are a GET form (a superuser sees it).
     "management_dashboard": Target(lambda s: "/admin/painel/", who="staff", kind="get"),
     "partners:profile": Target(
