@@ -40,7 +40,8 @@ def link_page(request, code: str):
         link = link_resolve(code)
     except LinkUnavailable as error:
         return _link_unavailable(request, error)
-    link_register_visit(link)
+    if not ({"para", "tipo"} & request.GET.keys()):
+        link_register_visit(link)  # the landing; a step chosen on the page (?para=, &tipo=) is the same visit
 
     def build():
         try:
