@@ -125,6 +125,7 @@ def test_the_pix_code_is_copied_with_an_announced_confirmation(open_browser, cat
     open_order(page, order.number, order.holder_document)
 
     button = page.get_by_role("button", name="Copiar código")
+    button.wait_for()  # shown by the page's script once it has run (hidden without JavaScript)
     assert button.count() == 1
     button.click()
     status = page.locator("#pagamento .copy-status")
