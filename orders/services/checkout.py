@@ -65,8 +65,11 @@ def order_create(
     revocation_password: str,
     lgpd_consent: bool,
     actor: Actor,
+    note: str = "",
+    renews=None,
 ) -> Order:
-    """Create an order in `awaiting_payment`. The price comes from the catalog and the link, never the client."""
+    """Create an order in `awaiting_payment`. The price comes from the catalog and the link, never the client.
+    `renews`: the certificate a renewal order renews (orders.services.renewal), `note` its audit note."""
     product = _check_order(link, product_code, holder)
     if problem := holder_secrets_problem(issuance_password, revocation_password, lgpd_consent=lgpd_consent):
         field, message = problem
@@ -83,10 +86,11 @@ def order_create(
             holder=holder,
             pricing=pricing,
             actor=actor,
-            note=f"Pedido pelo link de venda de {link.partner.name}",
+            note=note or f"Pedido pelo link de venda de {link.partner.name}",
             issuance_hash=issuance_hash,
             revocation_hash=revocation_hash,
             consent_at=timezone.now(),
+            renews=renews,
         )
         order_created_notify(order)
     return order

@@ -1,15 +1,9 @@
 """The renewal order: the same holder buys the next certificate through the same partner's link and conditions."""
 
-from django.db import transaction
-from django.utils import timezone
-
 from tecnosign.audit.services import Actor
 
 from ..models import Order, ReferralLink
-from .access import order_created_notify
-from .checkout import CheckoutError, HolderData, _check_order, _order_insert_through
-from .links import link_pricing
-from .passwords import hash_secret, holder_secrets_problem
+from .checkout import CheckoutError, HolderData, order_create
 
 
 def renewal_link_of(original: Order) -> ReferralLink | None:
@@ -50,24 +44,14 @@ def order_create_renewal(
         company_name=original.company_name,
         cnpj=original.cnpj,
     )
-    product = _check_order(link, product_code, holder)
-    if problem := holder_secrets_problem(issuance_password, revocation_password, lgpd_consent=lgpd_consent):
-        field, message = problem
-        raise CheckoutError(message, field=field)
-    pricing = link_pricing(link, product)
-    issuance_hash, revocation_hash = hash_secret(issuance_password), hash_secret(revocation_password)
-    with transaction.atomic():
-        order = _order_insert_through(
-            link,
-            product=product,
-            holder=holder,
-            pricing=pricing,
-            actor=actor,
-            note=f"Renovação do pedido {original.number} pelo link {link.code}",
-            issuance_hash=issuance_hash,
-            revocation_hash=revocation_hash,
-            consent_at=timezone.now(),
-            renews=renews,
-        )
-        order_created_notify(order)
-    return order
+    return order_create(
+        link=link,
+        product_code=product_code,
+        holder=holder,
+        issuance_password=issuance_password,
+        revocation_password=revocation_password,
+        lgpd_consent=lgpd_consent,
+        actor=actor,
+        note=f"Renovação do pedido {original.number} pelo link {link.code}",
+        renews=renews,
+    )
