@@ -1,9 +1,11 @@
+from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 
 from tecnosign.http import json_error
+from tecnosign.page_cache import session_page
 
 from .models import Order
 from .services.access import has_access
@@ -40,6 +42,30 @@ def _order_access_refused(request):
         "do titular.",
         status=403,
     )
+
+
+def customer_order_page(view=None, *, page: str, data_version: Callable[[str], str | None], ask: str = ASK_FOR_ACCESS):
+    """`customer_order_view` for a page kept per session while the rows it shows are unchanged
+    (tecnosign.page_cache.session_page): after the access check, `data_version(number)` is asked first and the
+    order is read only when the page has to be built. Other methods than GET pass straight to the view."""
+
+    def decorate(view):
+        checked = customer_order_view(view, ask=ask)
+
+        @wraps(view)
+        def wrapper(request, number: str, *args, **kwargs):
+            if request.method not in ("GET", "HEAD") or not has_access(request.session, number):
+                return checked(request, number, *args, **kwargs)
+            return session_page(
+                request,
+                f"{page}:{number}",
+                lambda: data_version(number),
+                lambda: checked(request, number, *args, **kwargs),
+            )
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 # customer_order_view for a page script's calls: a JSON 403 instead of a redirect to the look-up page.

@@ -3,15 +3,18 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import cache
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from tecnosign.audit.models import AuditEvent
+from tecnosign.row_versions import RowsVersion
 
-from .models import Order, Payment
+from .models import HolderBiometrics, Order, Payment
 from .models.order import ORDER_NUMBER_ALPHABET
 from .validators import compact_identifier, normalize_cnpj, normalize_cpf
 
@@ -227,3 +230,50 @@ def order_exact_match(term: str) -> Q | None:
     except ValidationError:
         pass
     return None
+
+
+@cache
+def _order_relations() -> tuple[tuple[type, str, tuple[tuple[type, str], ...]], ...]:
+    """Every table that points at an order (from any app), each with the tables that point at its rows: what an
+    order's page may show. Found from the models, so a new model is covered without being named here."""
+    found = []
+    for relation in Order._meta.related_objects:
+        if relation.many_to_many:
+            continue
+        model = relation.related_model
+        below = ()
+        if model is not Order:  # a replacement order's own rows are its page's business
+            below = tuple(
+                (inner.related_model, inner.field.name)
+                for inner in model._meta.related_objects
+                if not inner.many_to_many
+            )
+        found.append((model, relation.field.name, below))
+    return tuple(found)
+
+
+def order_page_rows(number: str) -> list[QuerySet]:
+    """Every row about the order `number`: the order, the rows of any app pointing at it and those pointing at them,
+    its audit trail, and the holder's biometrics on file (read by CPF, they decide whether a videoconference is
+    possible). By number: a page kept per order is served without reading the order first."""
+    order = Order._base_manager.filter(number=number)
+    order_id = order.values("pk")
+    rows = [order]
+    for model, field, below in _order_relations():
+        pointing = model._base_manager.filter(**{f"{field}__in": order_id})
+        rows.append(pointing)
+        pointing_ids = pointing.values("pk")
+        rows.extend(inner._base_manager.filter(**{f"{inner_field}__in": pointing_ids}) for inner, inner_field in below)
+    as_text = order.annotate(object_id=Cast("pk", CharField())).values("object_id")
+    rows.append(AuditEvent.objects.filter(object_type=Order._meta.label_lower, object_id__in=as_text))
+    rows.append(HolderBiometrics.objects.filter(cpf__in=order.values("person_cpf")))
+    return rows
+
+
+# The stand-in is a value no order number takes (tecnosign.row_versions).
+ORDER_PAGE_ROWS = RowsVersion("order_page", order_page_rows, number="stand-in:number")
+
+
+def order_page_version(number: str) -> str | None:
+    """A digest of every row about the order `number` that changes with any write to them; None on SQLite."""
+    return ORDER_PAGE_ROWS.version(number=number)

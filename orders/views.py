@@ -6,19 +6,20 @@ from django.views.decorators.http import require_http_methods
 
 from tecnosign.audit.services import Actor
 from tecnosign.http import client_ip
-from tecnosign.page_cache import public_page
+from tecnosign.page_cache import catalog_cached, public_form_page, public_page
 
-from .decorators import customer_order_view
+from .decorators import customer_order_page
 from .eligibility import videoconference_eligibility
 from .forms import AccessLinkForm, CnpjCheckoutForm, CpfCheckoutForm, OrderLookupForm
 from .models import Order
-from .selectors import order_deadlines, order_history, order_status_events, order_timeline
+from .selectors import order_deadlines, order_history, order_page_version, order_status_events, order_timeline
 from .services.access import LookupFailed, LookupLocked, grant_access, order_lookup
 from .services.checkout import CheckoutError, order_create
 from .services.link_visits import link_register_visit
 from .services.links import (
     LinkUnavailable,
     ProductNotAllowed,
+    link_check,
     link_pricing,
     link_product,
     link_products,
@@ -36,8 +37,11 @@ def link_page(request, code: str):
     """The link's products chosen as the big stores do, on one page and without JavaScript (plain GET links): who the
     certificate is for (e-CPF / e-CNPJ), then A1 or A3, then the medium and validity. A step with one answer only is
     taken for the customer."""
+    page_key = f"link:{code.strip().lower()}"
     try:
-        link = link_resolve(code)
+        # The link as of the catalog version (any change to a link, its partner or a product moves it), checked
+        # again now: an expiry date passes without any change.
+        link = link_check(catalog_cached(request, f"link:{page_key}", lambda: link_resolve(code), page=page_key))
     except LinkUnavailable as error:
         return _link_unavailable(request, error)
     if not ({"para", "tipo"} & request.GET.keys()):
@@ -76,7 +80,7 @@ def link_page(request, code: str):
     # Availability and the visit are checked and counted above at every request; only the HTML is shared (the page
     # without a query string: a step chosen through ?para=/&tipo= is rendered for its request).
     # no-cache: a browser or proxy may keep it but asks again, so every visit reaches the counter.
-    return public_page(request, f"link:{link.pk}", build, no_cache=True)
+    return public_page(request, page_key, build, no_cache=True)
 
 
 # The link page's first two steps: (value, title, one line that helps choose).
@@ -165,7 +169,11 @@ def checkout(request, code: str, product_code: str):
 
 @require_http_methods(["GET", "POST"])
 def order_lookup_view(request):
-    form = OrderLookupForm(request.POST or None)
+    if request.method == "GET":  # the empty form: the same page for every visitor (tecnosign.page_cache)
+        return public_form_page(
+            request, "order-lookup", lambda context: _lookup_page(request, OrderLookupForm(), context)
+        )
+    form = OrderLookupForm(request.POST)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
@@ -181,13 +189,17 @@ def order_lookup_view(request):
         else:
             grant_access(request.session, order)
             return redirect("orders:detail", number=order.number)
+    return _lookup_page(request, form, status=status)
+
+
+def _lookup_page(request, form: OrderLookupForm, extra: dict | None = None, *, status: int = 200):
     # Locked out by failures (maybe someone else's): the link to the e-mail on file still gets the holder in.
     link_form = AccessLinkForm(initial={"number": form.cleaned_data["number"]} if status == 429 else None)
-    context = {"form": form, "link_form": link_form, "locked": status == 429}
+    context = {"form": form, "link_form": link_form, "locked": status == 429, **(extra or {})}
     return render(request, "orders/lookup.html", context, status=status)
 
 
-@customer_order_view
+@customer_order_page(page="order", data_version=order_page_version)
 def order_detail(request, order: Order):
     return order_detail_page(request, order)
 

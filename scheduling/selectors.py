@@ -10,13 +10,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from orders.models import Order
-from orders.selectors import Deadline
+from orders.selectors import Deadline, order_page_rows
+from tecnosign.row_versions import RowsVersion
 
-from .models import AGENTS_GROUP, AvailabilityException, AvailabilityRule, Booking, Validation
+from .models import AGENTS_GROUP, AgentProfile, AvailabilityException, AvailabilityRule, Booking, Validation
 from .slots import BRASILIA, AgentCalendar, Slot, free_agents_by_slot, holiday_name
 from .video import agents_need_fixed_links
 
@@ -97,6 +98,47 @@ def availability(
     )
     return free_agents_by_slot(
         calendars, days, length=slot_length(), earliest=earliest_start(now), attendee_busy=attendee_busy
+    )
+
+
+def _booking_page_rows(
+    number: str, first: date, last: date, range_start: datetime, range_end: datetime
+) -> list[QuerySet]:
+    User = get_user_model()
+    return [
+        *order_page_rows(number),
+        User.groups.through.objects.filter(group__name=AGENTS_GROUP),
+        User._base_manager.filter(groups__name=AGENTS_GROUP),
+        AgentProfile.objects.filter(user__groups__name=AGENTS_GROUP),
+        AvailabilityRule.objects.all(),
+        AvailabilityException.objects.filter(date__range=(first, last)),
+        Booking.objects.filter(starts_at__lt=range_end, ends_at__gt=range_start),
+    ]
+
+
+# What the booking page shows: the order's rows, and every row the free slots of the booking window are computed
+# from — the agents (group, account, profile), their weekly hours, the exceptions and the bookings in the window.
+BOOKING_PAGE_ROWS = RowsVersion(
+    "booking_page",
+    _booking_page_rows,
+    number="stand-in:number",
+    first=date(1901, 2, 3),
+    last=date(1901, 2, 4),
+    range_start=datetime(1901, 2, 5, tzinfo=BRASILIA),
+    range_end=datetime(1901, 2, 6, tzinfo=BRASILIA),
+)
+
+
+def booking_page_version(number: str, now: datetime) -> str | None:
+    """A digest of the rows the booking page of order `number` is made of (tecnosign.row_versions); None on SQLite."""
+    days = booking_days(now)
+    range_start, range_end = _day_bounds(days[0], days[-1])
+    return BOOKING_PAGE_ROWS.version(
+        number=number,
+        first=days[0],
+        last=days[-1],
+        range_start=range_start,
+        range_end=range_end,
     )
 
 

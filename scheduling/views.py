@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.decorators import customer_order_view
+from orders.decorators import customer_order_page, customer_order_view
 from orders.models import Order, Partner
 from orders.views_access import holder_access
 from tecnosign.accounts.decorators import factor_verified
@@ -23,7 +23,7 @@ from .errors import InvalidSlot, MobileNotConfirmed, SlotTaken
 from .forms import PartnerSlotForm, SlotForm
 from .ics import FILENAME, MIMETYPE, booking_invite
 from .models import Booking
-from .selectors import active_booking, booking_calendar, can_change, free_slots, latest_booking
+from .selectors import active_booking, booking_calendar, booking_page_version, can_change, free_slots, latest_booking
 from .services import booking_cancel, booking_create, booking_eligibility, booking_reschedule
 from .services.booking import cutoff_message
 from .services.messages import checklist_for
@@ -78,7 +78,8 @@ def _partner_order(request, number: str) -> Order:
 
 
 # The order page's access check, in the booking's words.
-customer_booking_view = customer_order_view(ask="Para agendar, informe o número do pedido e o CPF/CNPJ do titular.")
+ASK_TO_BOOK = "Para agendar, informe o número do pedido e o CPF/CNPJ do titular."
+customer_booking_view = customer_order_view(ask=ASK_TO_BOOK)
 
 
 def _book(request, order: Order, audience: Audience):
@@ -177,7 +178,12 @@ def _cancel(request, order: Order, audience: Audience):
 
 
 @require_http_methods(["GET", "POST"])
-@customer_booking_view
+@customer_order_page(
+    page="book",
+    # The minute's `now`: the lead time moves the first free slot (session_page keys its pages by the minute too).
+    data_version=lambda number: booking_page_version(number, timezone.now()),
+    ask=ASK_TO_BOOK,
+)
 def book(request, order: Order):
     return _book(request, order, _customer(order))
 

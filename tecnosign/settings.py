@@ -149,6 +149,8 @@ if not env_str("DATABASE_URL"):
 # the server connections, so each request's connection to it is closed at the end (DB_CONN_MAX_AGE then defaults
 # to 0). Run `manage.py migrate` against PostgreSQL itself (README, "Running at scale").
 DB_PGBOUNCER = env_bool("DB_PGBOUNCER", False)
+# tecnosign.row_versions PREPAREs its statements on each connection (not behind PgBouncer, which cannot keep them).
+ROW_VERSIONS_PREPARE = env_bool("ROW_VERSIONS_PREPARE", True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
@@ -310,6 +312,11 @@ LOGOUT_REDIRECT_URL = "home"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
+# Sessions read from the cache (Redis) and written through to the database: a customer's page no longer costs a
+# query for its session, and a Redis outage falls back to the table (tecnosign.cache degrades to misses).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The order and booking pages kept per session while the rows they show are unchanged (tecnosign.page_cache).
+SESSION_PAGE_CACHE = env_bool("SESSION_PAGE_CACHE", True)
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy on every answer (django-csp). Scripts and <style> elements only from the portal's own

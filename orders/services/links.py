@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 
 from tecnosign.errors import DomainError
+from tecnosign.page_cache import public_pages_changed
 
 from ..models import Partner, Product, ReferralLink
 
@@ -83,3 +84,5 @@ def link_claim_use(link: ReferralLink) -> None:
     ).update(orders_count=F("orders_count") + 1)
     if not claimed:
         raise LinkUnavailable("Este link de compra já atingiu o limite de pedidos.", status=410)
+    if link.max_uses is not None:  # the link page keeps the link with the catalog version: it may now be used up
+        public_pages_changed()

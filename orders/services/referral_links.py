@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tecnosign.audit.services import Actor, audit_record
 from tecnosign.errors import DomainError
+from tecnosign.page_cache import public_pages_changed
 
 from ..models import Partner, Product, ReferralLink
 
@@ -171,6 +172,7 @@ def referral_link_set_active(*, link: ReferralLink, active: bool, actor: Actor) 
     with transaction.atomic():
         changed = ReferralLink.objects.filter(pk=link.pk, active=not active).update(active=active)
         if changed:
+            public_pages_changed()  # update() sends no post_save: the link page must not be served paused/resumed
             audit_record(
                 action="link.resumed" if active else "link.paused",
                 obj=link,

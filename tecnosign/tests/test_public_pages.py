@@ -1,12 +1,20 @@
 """Public pages: no cookie for an anonymous GET that needs none, rendered once per catalog version, and a change
 by staff or a partner shows at once."""
 
+import re
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from orders.models import Product
+from orders.services.referral_links import referral_link_set_active
 from orders.tests.factories import LinkFactory, ProductFactory
+from tecnosign.audit.services import Actor
 from tecnosign.helpcenter.models import Article
+from tecnosign.page_cache import CSRF_STAND_IN
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +51,40 @@ def test_the_look_up_form_posts_so_it_sets_the_csrf_cookie_only_and_is_never_sto
     assert "no-store" in response["Cache-Control"]
 
 
-def test_a_cached_link_page_costs_one_query_and_still_checks_the_link(client, shop, django_assert_num_queries):
+def test_a_cached_link_page_costs_no_query_and_still_checks_the_link(client, shop, django_assert_num_queries):
     first = client.get(f"/l/{shop.code}/")
 
-    with django_assert_num_queries(1):  # the link itself: active, not expired, not used up
+    with django_assert_num_queries(0):  # the link is kept with the page, under the same catalog version
         again = client.get(f"/l/{shop.code}/")
     assert again.content == first.content
 
-    shop.active = False
-    shop.save(update_fields=["active"])
+    # Paused through the service (a queryset update(), no post_save): refused at once.
+    referral_link_set_active(link=shop, active=False, actor=Actor(label="teste"))
     assert client.get(f"/l/{shop.code}/").status_code == 410
+    referral_link_set_active(link=shop, active=True, actor=Actor(label="teste"))
+    assert client.get(f"/l/{shop.code}/").status_code == 200
+
+    # An expiry date passes without any write: checked again at every visit.
+    shop.expires_at = timezone.now() + timedelta(hours=1)
+    shop.save(update_fields=["expires_at"])
+    assert client.get(f"/l/{shop.code}/").status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert client.get(f"/l/{shop.code}/").status_code == 410
+
+
+def test_the_look_up_form_is_rendered_once_and_each_visitor_gets_a_token_that_works(db):
+    tokens = []
+    for _ in range(2):
+        visitor = Client(enforce_csrf_checks=True)
+        page = visitor.get("/pedido/")
+        assert CSRF_STAND_IN not in page.text
+        [token] = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text))
+        tokens.append(token)
+        refused_by_csrf = visitor.post("/pedido/", {"number": "X", "document": "1"})
+        assert refused_by_csrf.status_code == 403
+        answered = visitor.post("/pedido/", {"number": "X", "document": "1", "csrfmiddlewaretoken": token})
+        assert answered.status_code in (400, 404) and "Acessar meu pedido" in answered.text
+    assert tokens[0] != tokens[1]
 
 
 def test_a_partner_changing_the_link_shows_at_once(client, shop, on_commit):
