@@ -7,8 +7,7 @@ from functools import cache
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tecnosign.audit.models import AuditEvent
@@ -232,6 +231,12 @@ def order_exact_match(term: str) -> Q | None:
     return None
 
 
+def _belongs_to_one_order(model) -> bool:
+    """The model's rows carry their order (a required `order`): the first hop already finds them by it."""
+    field = next((f for f in model._meta.concrete_fields if f.name == "order"), None)
+    return field is not None and field.is_relation and field.related_model is Order and not field.null
+
+
 @cache
 def _order_relations() -> tuple[tuple[type, str, tuple[tuple[type, str], ...]], ...]:
     """Every table that points at an order (from any app), each with the tables that point at its rows: what an
@@ -246,34 +251,52 @@ def _order_relations() -> tuple[tuple[type, str, tuple[tuple[type, str], ...]], 
             below = tuple(
                 (inner.related_model, inner.field.name)
                 for inner in model._meta.related_objects
-                if not inner.many_to_many
+                if not inner.many_to_many and not _belongs_to_one_order(inner.related_model)
             )
         found.append((model, relation.field.name, below))
     return tuple(found)
 
 
-def order_page_rows(number: str) -> list[QuerySet]:
-    """Every row about the order `number`: the order, the rows of any app pointing at it and those pointing at them,
-    its audit trail, and the holder's biometrics on file (read by CPF, they decide whether a videoconference is
-    possible). By number: a page kept per order is served without reading the order first."""
-    order = Order._base_manager.filter(number=number)
-    order_id = order.values("pk")
+def order_page_rows(order_id: int) -> list[QuerySet]:
+    """Every row about the order: the order, the rows of any app pointing at it and those pointing at them, its audit
+    trail, and the holder's biometrics on file (read by CPF, they decide whether a videoconference is possible)."""
+    order = Order._base_manager.filter(pk=order_id)
     rows = [order]
     for model, field, below in _order_relations():
-        pointing = model._base_manager.filter(**{f"{field}__in": order_id})
+        pointing = model._base_manager.filter(**{field: order_id})
         rows.append(pointing)
         pointing_ids = pointing.values("pk")
         rows.extend(inner._base_manager.filter(**{f"{inner_field}__in": pointing_ids}) for inner, inner_field in below)
-    as_text = order.annotate(object_id=Cast("pk", CharField())).values("object_id")
-    rows.append(AuditEvent.objects.filter(object_type=Order._meta.label_lower, object_id__in=as_text))
+    rows.append(AuditEvent.objects.filter(object_type=Order._meta.label_lower, object_id=str(order_id)))
     rows.append(HolderBiometrics.objects.filter(cpf__in=order.values("person_cpf")))
     return rows
 
 
-# The stand-in is a value no order number takes (tecnosign.row_versions).
-ORDER_PAGE_ROWS = RowsVersion("order_page", order_page_rows, number="stand-in:number")
+# The stand-in is a value no order id takes (tecnosign.row_versions).
+ORDER_PAGE_ROWS = RowsVersion("order_page", order_page_rows, order_id=-7_301_911)
+_order_ids: dict[str, int] = {}  # number → id, which never changes (orders are never deleted): kept per process
+
+
+def order_ids_forget() -> None:
+    """Forget the numbers' ids (the tests: a rolled-back order's number may come again with another id)."""
+    _order_ids.clear()
+
+
+def order_id_for(number: str) -> int | None:
+    """The id of the order `number` (None: no such order), read once per process: a kept page's version is then
+    asked by id, without reading the order."""
+    order_id = _order_ids.get(number)
+    if order_id is None:
+        order_id = Order.objects.filter(number=number).values_list("pk", flat=True).first()
+        if order_id is not None:
+            if len(_order_ids) >= 100_000:
+                _order_ids.clear()
+            _order_ids[number] = order_id
+    return order_id
 
 
 def order_page_version(number: str) -> str | None:
-    """A digest of every row about the order `number` that changes with any write to them; None on SQLite."""
-    return ORDER_PAGE_ROWS.version(number=number)
+    """A digest of every row about the order `number` that changes with any write to them; None on SQLite or when
+    there is no such order (nothing to keep)."""
+    order_id = order_id_for(number)
+    return None if order_id is None else ORDER_PAGE_ROWS.version(order_id=order_id)

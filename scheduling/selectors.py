@@ -14,7 +14,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from orders.models import Order
-from orders.selectors import Deadline, order_page_rows
+from orders.selectors import Deadline, order_id_for, order_page_rows
 from tecnosign.row_versions import RowsVersion
 
 from .models import AGENTS_GROUP, AgentProfile, AvailabilityException, AvailabilityRule, Booking, Validation
@@ -102,11 +102,11 @@ def availability(
 
 
 def _booking_page_rows(
-    number: str, first: date, last: date, range_start: datetime, range_end: datetime
+    order_id: int, first: date, last: date, range_start: datetime, range_end: datetime
 ) -> list[QuerySet]:
     User = get_user_model()
     return [
-        *order_page_rows(number),
+        *order_page_rows(order_id),
         User.groups.through.objects.filter(group__name=AGENTS_GROUP),
         User._base_manager.filter(groups__name=AGENTS_GROUP),
         AgentProfile.objects.filter(user__groups__name=AGENTS_GROUP),
@@ -121,7 +121,7 @@ def _booking_page_rows(
 BOOKING_PAGE_ROWS = RowsVersion(
     "booking_page",
     _booking_page_rows,
-    number="stand-in:number",
+    order_id=-7_301_912,
     first=date(1901, 2, 3),
     last=date(1901, 2, 4),
     range_start=datetime(1901, 2, 5, tzinfo=BRASILIA),
@@ -130,15 +130,15 @@ BOOKING_PAGE_ROWS = RowsVersion(
 
 
 def booking_page_version(number: str, now: datetime) -> str | None:
-    """A digest of the rows the booking page of order `number` is made of (tecnosign.row_versions); None on SQLite."""
+    """A digest of the rows the booking page of order `number` is made of (tecnosign.row_versions); None on SQLite
+    or when there is no such order."""
+    order_id = order_id_for(number)
+    if order_id is None:
+        return None
     days = booking_days(now)
     range_start, range_end = _day_bounds(days[0], days[-1])
     return BOOKING_PAGE_ROWS.version(
-        number=number,
-        first=days[0],
-        last=days[-1],
-        range_start=range_start,
-        range_end=range_end,
+        order_id=order_id, first=days[0], last=days[-1], range_start=range_start, range_end=range_end
     )
 
 
