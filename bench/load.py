@@ -188,7 +188,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, *options: str) -> subprocess.Popen:
+    """gunicorn on `port` with the bench's environment, once it answers /healthz; `options`: more of its flags."""
     command = [
         str(ROOT / ".venv" / "bin" / "gunicorn"),
         "tecnosign.wsgi:application",
@@ -198,6 +199,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         str(workers),
         "--log-level",
         "warning",
+        *options,
     ]
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **bench_env()})  # noqa: S603
     deadline = time.monotonic() + 60

@@ -52,34 +52,6 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def start_gunicorn(port: int, args) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "tecnosign.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **load.bench_env()})  # noqa: S603
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.5)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
-
-
 def _opener() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
     jar = http.cookiejar.CookieJar()
 
@@ -263,7 +235,9 @@ def main() -> None:
     load.recreate_database()
     data = load.seed(bookable=1, pending=0, agents=2)
     port = load.free_port()
-    server = start_gunicorn(port, args)
+    server = load.start_gunicorn(
+        port, args.workers, "--worker-class", args.worker_class, "--threads", str(args.threads)
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         lines = []

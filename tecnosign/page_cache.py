@@ -39,6 +39,21 @@ def _new_version() -> str:
     return cache.get(VERSION_KEY) or "uncached"
 
 
+def _page_key(key: str) -> str:
+    return f"public-page:{translation.get_language()}:{key}"
+
+
+def _at_version(found: dict, cache_key: str) -> tuple[str, tuple | None]:
+    """The catalog version `found` holds (a new one if none), and the entry under `cache_key` if stored at it."""
+    version = found.get(VERSION_KEY) or _new_version()
+    stored = found.get(cache_key)
+    return version, stored if stored is not None and stored[0] == version != "uncached" else None
+
+
+def _keepable(response: HttpResponse) -> bool:
+    return response.status_code == 200 and not response.cookies and not response.streaming
+
+
 def public_pages_changed(**_signal_kwargs) -> None:
     """A signal receiver (or a service's call after a queryset update()): what a public page shows changed. The
     version moves at once — this transaction's own later reads see the change — and again once it commits: a page
@@ -63,17 +78,16 @@ def public_page(request: HttpRequest, key: str, build: Callable[[], HttpResponse
         response = build()
     else:
         # One round trip: the version and the page, which carries the version it was rendered at.
-        cache_key = f"public-page:{translation.get_language()}:{key}"
+        cache_key = _page_key(key)
         found = getattr(request, PREFETCHED, {})  # catalog_cached's round trip may have brought it
         if VERSION_KEY not in found or cache_key not in found:
             found = cache.get_many([VERSION_KEY, cache_key])
-        version = found.get(VERSION_KEY) or _new_version()
-        stored = found.get(cache_key)
-        if stored is not None and stored[0] == version != "uncached":
+        version, stored = _at_version(found, cache_key)
+        if stored is not None:
             response = HttpResponse(stored[1], content_type=stored[2])
         else:
             response = build()  # reads the database after the version: a change committed since bumps it again
-            if response.status_code == 200 and not response.cookies and not response.streaming:
+            if _keepable(response):
                 cache.set(cache_key, (version, response.content, response["Content-Type"]), PAGE_TTL)
     if response.status_code == 200:
         patch_cache_control(response, **cache_control)
@@ -88,12 +102,10 @@ def catalog_cached(request: HttpRequest, key: str, load: Callable[[], object], *
     if not _cacheable(request):
         return load()
     cache_key = f"public-value:{key}"
-    page_key = f"public-page:{translation.get_language()}:{page}"
-    found = cache.get_many([VERSION_KEY, cache_key, *([page_key] if page else [])])
+    found = cache.get_many([VERSION_KEY, cache_key, *([_page_key(page)] if page else [])])
     setattr(request, PREFETCHED, found)
-    version = found.get(VERSION_KEY) or _new_version()
-    stored = found.get(cache_key)
-    if stored is not None and stored[0] == version != "uncached":
+    version, stored = _at_version(found, cache_key)
+    if stored is not None:
         return stored[1]
     value = load()  # read after the version: a change committed since bumps it again
     cache.set(cache_key, (version, value), PAGE_TTL)
@@ -149,16 +161,14 @@ def session_page(
     ).hexdigest()
     minute = int(timezone.now().timestamp() // 60)
     cache_key = f"session-page:{translation.get_language()}:{holder}:{key}:{version}:{minute}"
-    found = cache.get_many([VERSION_KEY, cache_key])
-    catalog = found.get(VERSION_KEY) or _new_version()
-    stored = found.get(cache_key)
-    if stored is not None and stored[0] == catalog != "uncached":
+    catalog, stored = _at_version(cache.get_many([VERSION_KEY, cache_key]), cache_key)
+    if stored is not None:
         response = HttpResponse(stored[1], content_type=stored[2])
         if stored[3] is not None:
             response._csp_update = stored[3]  # the page's own CSP additions (the card form's gateway)
         return response
     response = build()
-    if response.status_code == 200 and not response.cookies and not response.streaming:
+    if _keepable(response):
         entry = (catalog, response.content, response["Content-Type"], getattr(response, "_csp_update", None))
         cache.set(cache_key, entry, SESSION_PAGE_TTL)
     return response
